@@ -1,0 +1,79 @@
+"""ntkconv — executable convergence theory for overparameterized shallow networks.
+
+The engine: models as pure functions of a params dict, Jacobians and NTKs (finite and infinite
+width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It knows no theorem.
+"""
+
+from .activations import Activation, get_activation, leaky_relu
+from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
+from .kernels import arccos_kernel, empirical_ntk, random_feature_gram, relu_ntk_infinite
+from .models import ThreeLayerNet, TwoLayerNet
+from .plotting import panel_grid, plot_decay, save_figure
+from .protocol import (
+    FLOAT_RTOL,
+    CheckResult,
+    Hypothesis,
+    Instance,
+    Outcome,
+    Theorem,
+    Verdict,
+    decide,
+    leq,
+    registry,
+)
+from .spectra import (
+    condition_number,
+    eigvalsh,
+    hessian_eigenvalue,
+    lambda_max,
+    lambda_min,
+    numerical_rank,
+    smoothness,
+)
+from .training import REDUCTIONS, Trajectory, gradient_descent, squared_loss, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FLOAT_RTOL",
+    "REDUCTIONS",
+    "Activation",
+    "CheckResult",
+    "Hypothesis",
+    "Instance",
+    "Outcome",
+    "Theorem",
+    "ThreeLayerNet",
+    "Trajectory",
+    "TwoLayerNet",
+    "Verdict",
+    "arccos_kernel",
+    "condition_number",
+    "decide",
+    "eigvalsh",
+    "empirical_ntk",
+    "get_activation",
+    "gradient_descent",
+    "hessian_eigenvalue",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "lambda_max",
+    "lambda_min",
+    "leaky_relu",
+    "leq",
+    "ntk_vector_product",
+    "numerical_rank",
+    "panel_grid",
+    "plot_decay",
+    "random_feature_gram",
+    "ravel",
+    "registry",
+    "relu_ntk_infinite",
+    "save_figure",
+    "smoothness",
+    "squared_loss",
+    "train",
+    "unravel",
+    "vjp",
+]

@@ -1,0 +1,112 @@
+"""Input checks at the public boundary, in the spirit of scikit-learn's ``check_array``.
+
+Checks run *before* any ``torch.func`` transform: value checks (NaN/inf) are data-dependent
+control flow, which ``vmap`` cannot trace, so models themselves only check shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import torch
+
+Params = dict[str, torch.Tensor]
+
+
+def as_matrix(
+    X: object,
+    name: str = "X",
+    *,
+    d: int | None = None,
+    like: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Return ``X`` as a finite, non-empty 2-D floating tensor of shape ``(n, d)``.
+
+    NumPy arrays are converted without changing dtype; ``like`` (a reference tensor) fixes
+    the expected dtype and device so that mixed inputs fail loudly instead of silently casting.
+    """
+    if isinstance(X, np.ndarray):
+        X = torch.from_numpy(X)
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(X).__name__}")
+    if not X.is_floating_point():
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64); got {X.dtype}")
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D with shape (n, d); got shape {tuple(X.shape)}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {tuple(X.shape)}; need n >= 1 and d >= 1")
+    if d is not None and X.shape[1] != d:
+        raise ValueError(f"{name} must have d = {d} columns; got shape {tuple(X.shape)}")
+    if like is not None:
+        if X.dtype != like.dtype:
+            raise TypeError(f"{name} has dtype {X.dtype} but the parameters are {like.dtype}")
+        if X.device != like.device:
+            raise ValueError(f"{name} is on {X.device} but the parameters are on {like.device}")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return X
+
+
+def as_vector(y: object, name: str, *, n: int, like: torch.Tensor | None = None) -> torch.Tensor:
+    """Return ``y`` as a finite 1-D floating tensor of length ``n``."""
+    if isinstance(y, np.ndarray):
+        y = torch.from_numpy(y)
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(y).__name__}")
+    if not y.is_floating_point():
+        raise TypeError(f"{name} must have a floating dtype; got {y.dtype}")
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},); got {tuple(y.shape)}")
+    if like is not None and (y.dtype != like.dtype or y.device != like.device):
+        raise TypeError(
+            f"{name} must match the inputs' dtype/device ({like.dtype}, {like.device}); "
+            f"got ({y.dtype}, {y.device})"
+        )
+    if not torch.isfinite(y).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return y
+
+
+def check_params(params: object, name: str = "params") -> Params:
+    """A params dict: non-empty mapping from names to finite floating tensors on one device."""
+    if not isinstance(params, Mapping) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of tensors; got {type(params).__name__}")
+    ref: torch.Tensor | None = None
+    for key, value in params.items():
+        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+            raise TypeError(f"{name}[{key!r}] must be a floating torch.Tensor")
+        if ref is None:
+            ref = value
+        elif value.dtype != ref.dtype or value.device != ref.device:
+            raise TypeError(f"{name} mixes dtypes/devices: {key!r} is {value.dtype}/{value.device}")
+        if not torch.isfinite(value).all():
+            raise ValueError(f"{name}[{key!r}] contains NaN or inf")
+    return dict(params)
+
+
+def check_wrt(wrt: Iterable[str], available: Iterable[str], name: str = "wrt") -> tuple[str, ...]:
+    """Validate a selection of parameter names; order follows the params dict."""
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    chosen = tuple(wrt)
+    names = tuple(available)
+    if not chosen:
+        raise ValueError(f"{name} must name at least one parameter; available: {names}")
+    unknown = [k for k in chosen if k not in names]
+    if unknown:
+        raise ValueError(f"{name} names unknown parameters {unknown}; available: {names}")
+    return tuple(k for k in names if k in chosen)
+
+
+def check_positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
+
+
+def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+    options = tuple(choices)
+    if value not in options:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {options}")
+    return str(value)

@@ -1,0 +1,208 @@
+"""Jacobians, JVPs/VJPs, Hessian-vector and NTK-vector products with ``torch.func``.
+
+Conventions: a model is ``fn(params, X) -> (n,)``; ``wrt`` names the params differentiated
+(default: ``fn.trainable`` for ntkconv models, else every param); the flattened parameter vector
+concatenates the ``wrt`` params in the params dict's order, each raveled row-major.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+from torch.func import grad, jacrev, vmap
+from torch.func import jvp as _jvp
+from torch.func import vjp as _vjp
+
+from ._validation import Params, as_matrix, check_params, check_wrt
+
+Model = Callable[[Params, torch.Tensor], torch.Tensor]
+Bound = Callable[[Params, torch.Tensor], torch.Tensor]
+
+
+def resolve_wrt(fn: object, params: Params, wrt: Iterable[str] | str | None) -> tuple[str, ...]:
+    """The differentiated params: ``wrt``, else ``fn.trainable``, else all of ``params``."""
+    if wrt is None:
+        wrt = getattr(fn, "trainable", None) or tuple(params)
+    return check_wrt(wrt, params.keys())
+
+
+def split(params: Params, names: Iterable[str]) -> tuple[Params, Params]:
+    """(differentiated, fixed) parts of a params dict."""
+    chosen = set(names)
+    return (
+        {k: v for k, v in params.items() if k in chosen},
+        {k: v for k, v in params.items() if k not in chosen},
+    )
+
+
+def bind(fn: Model, fixed: Params) -> Bound:
+    """``fn`` as a function of the differentiated params only."""
+    return lambda sub, X: fn({**fixed, **sub}, X)
+
+
+def ravel(tree: Params, names: Iterable[str] | None = None) -> torch.Tensor:
+    """Concatenate the named tensors (row-major) into one vector."""
+    keys = tuple(tree) if names is None else tuple(names)
+    return torch.cat([tree[k].reshape(-1) for k in keys])
+
+
+def unravel(vector: torch.Tensor, like: Params) -> Params:
+    """Inverse of :func:`ravel` for the keys and shapes of ``like``."""
+    out, start = {}, 0
+    for k, v in like.items():
+        out[k] = vector[start : start + v.numel()].reshape(v.shape)
+        start += v.numel()
+    return out
+
+
+def prepare(
+    fn: Model, params: Params, X: object, wrt: Iterable[str] | str | None, name: str = "X"
+) -> tuple[Params, torch.Tensor, tuple[str, ...]]:
+    """Validate a (model, params, X, wrt) call once, at the public boundary."""
+    params = check_params(params)
+    X = as_matrix(X, name, like=next(iter(params.values())))
+    names = resolve_wrt(fn, params, wrt)
+    out = fn(params, X[:1])
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1,):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"fn(params, X) must return a tensor of shape (n,); got {shape} for n=1")
+    return params, X, names
+
+
+def jacobian_blocks(
+    fn: Model, params: Params, X: torch.Tensor, names: tuple[str, ...], chunk_size: int | None
+) -> Params:
+    """Per-parameter Jacobian {name: (n, *shape)}: per-sample ``jacrev`` under ``vmap``.
+
+    Per-sample differentiation keeps memory at O(n·p); ``jacrev`` of the batched output would
+    also push every one-hot cotangent through all n samples (O(n²·m) intermediates).
+    """
+    sub, fixed = split(params, names)
+    f = bind(fn, fixed)
+
+    def single(s: Params, x: torch.Tensor) -> torch.Tensor:
+        return f(s, x.unsqueeze(0)).squeeze(0)
+
+    return vmap(jacrev(single), in_dims=(None, 0), chunk_size=chunk_size)(sub, X)
+
+
+def jacobian(
+    fn: Model,
+    params: Params,
+    X: object,
+    wrt: Iterable[str] | str | None = None,
+    *,
+    chunk_size: int | None = None,
+    flat: bool = True,
+) -> torch.Tensor | Params:
+    """J = ∂fn(params, X)/∂params[wrt].
+
+    Returns the flattened (n, p) matrix (``flat=True``) or the per-parameter blocks
+    {name: (n, *shape)}. ``chunk_size`` bounds how many samples are differentiated at once.
+    """
+    params, X, names = prepare(fn, params, X, wrt)
+    blocks = jacobian_blocks(fn, params, X, names, chunk_size)
+    if not flat:
+        return blocks
+    return torch.cat([blocks[k].reshape(X.shape[0], -1) for k in names], dim=1)
+
+
+def _check_like(tree: object, like: Params, name: str) -> Params:
+    if not isinstance(tree, dict) or set(tree) != set(like):
+        raise ValueError(f"{name} must be a dict with keys {sorted(like)}")
+    for k, v in like.items():
+        if not isinstance(tree[k], torch.Tensor) or tree[k].shape != v.shape:
+            raise ValueError(f"{name}[{k!r}] must have shape {tuple(v.shape)}")
+    return {k: tree[k] for k in like}
+
+
+def jvp(
+    fn: Model,
+    params: Params,
+    X: object,
+    tangents: Params,
+    wrt: Iterable[str] | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(fn(params, X), J·v) for a tangent dict ``v`` over the ``wrt`` params."""
+    params, X, names = prepare(fn, params, X, wrt)
+    sub, fixed = split(params, names)
+    v = _check_like(tangents, sub, "tangents")
+    f = bind(fn, fixed)
+    return _jvp(lambda s: f(s, X), (sub,), (v,))
+
+
+def vjp(
+    fn: Model,
+    params: Params,
+    X: object,
+    cotangent: torch.Tensor,
+    wrt: Iterable[str] | str | None = None,
+) -> Params:
+    """Jᵀ·c as a dict over the ``wrt`` params, for a cotangent ``c`` of shape (n,)."""
+    params, X, names = prepare(fn, params, X, wrt)
+    if not isinstance(cotangent, torch.Tensor) or tuple(cotangent.shape) != (X.shape[0],):
+        raise ValueError(f"cotangent must be a tensor of shape ({X.shape[0]},)")
+    sub, fixed = split(params, names)
+    f = bind(fn, fixed)
+    _, pullback = _vjp(lambda s: f(s, X), sub)
+    return pullback(cotangent)[0]
+
+
+def hvp(
+    loss_fn: Callable[[Params], torch.Tensor],
+    params: Params,
+    tangents: Params,
+    wrt: Iterable[str] | str | None = None,
+) -> Params:
+    """∇²L(params)·v by forward-over-reverse differentiation, for a scalar ``loss_fn(params)``."""
+    params = check_params(params)
+    names = resolve_wrt(None, params, wrt)
+    sub, fixed = split(params, names)
+    v = _check_like(tangents, sub, "tangents")
+    return hvp_fn(loss_fn, sub, fixed)(v)
+
+
+def hvp_fn(
+    loss_fn: Callable[[Params], torch.Tensor], sub: Params, fixed: Params
+) -> Callable[[Params], Params]:
+    """v ↦ ∇²L·v at ``sub`` (differentiated) with ``fixed`` held constant; no validation."""
+    g = grad(lambda s: loss_fn({**fixed, **s}))
+    return lambda v: _jvp(g, (sub,), (v,))[1]
+
+
+def ntvp_rows(
+    f: Bound,
+    sub: Params,
+    X: torch.Tensor,
+    X2: torch.Tensor,
+    V: torch.Tensor,
+    chunk_size: int | None = None,
+) -> torch.Tensor:
+    """Rows of (Θ(X, X2) Vᵀ)ᵀ for V of shape (k, n2): J(X)·(J(X2)ᵀ v) per row v, never forming J."""
+    _, pullback = _vjp(lambda s: f(s, X2), sub)
+
+    def one(v: torch.Tensor) -> torch.Tensor:
+        (tangent,) = pullback(v)
+        return _jvp(lambda s: f(s, X), (sub,), (tangent,))[1]
+
+    return vmap(one, chunk_size=chunk_size)(V)
+
+
+def ntk_vector_product(
+    fn: Model,
+    params: Params,
+    X: object,
+    V: torch.Tensor,
+    X2: object | None = None,
+    wrt: Iterable[str] | str | None = None,
+) -> torch.Tensor:
+    """Θ(X, X2)·V = J(X) J(X2)ᵀ V for V of shape (n2,) or (n2, k), via one VJP and one JVP per
+    column (neural-tangents' "NTK-vector products"); memory O(p) per column, J never formed."""
+    params, X, names = prepare(fn, params, X, wrt)
+    X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
+    if not isinstance(V, torch.Tensor) or V.shape[0] != X2_.shape[0] or V.ndim not in (1, 2):
+        raise ValueError(f"V must have shape ({X2_.shape[0]},) or ({X2_.shape[0]}, k)")
+    sub, fixed = split(params, names)
+    rows = ntvp_rows(bind(fn, fixed), sub, X, X2_, V.T.reshape(-1, X2_.shape[0]))
+    return rows.T.reshape(X.shape[0], *V.shape[1:])

@@ -1,0 +1,127 @@
+"""``ntkconv`` command line: ``list`` the theorems, ``check`` them.
+
+``ntkconv check`` exits 0 iff every regular instance holds and no control holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from .plotting import save_figure
+from .protocol import CheckResult, Theorem, registry
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _table(results: Sequence[CheckResult]) -> str:
+    header = ("theorem", "instance", "control", "verdict", "predicted", "measured", "slack", "ok")
+    rows = [
+        (
+            r.id,
+            r.instance,
+            f"breaks: {r.breaks}" if r.control else "",
+            r.verdict.value,
+            _fmt(r.predicted),
+            _fmt(r.measured),
+            _fmt(r.slack),
+            "yes" if r.passed else "NO",
+        )
+        for r in results
+    ]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    widths = [min(w, 60) for w in widths]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _select(ids: Sequence[str]) -> list[Theorem]:
+    known = registry()
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise SystemExit(f"ntkconv: unknown theorem id(s) {unknown}; known: {sorted(known)}")
+    return [known[i] for i in ids] if ids else list(known.values())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    theorems = registry()
+    if args.json:
+        print(json.dumps([
+            {"id": t.id, "title": t.title, "citation": t.citation, "statement": t.latex(),
+             "instances": [{"name": i.name, "control": i.control, "breaks": i.breaks}
+                           for i in t.instances]}
+            for t in theorems.values()
+        ], indent=2))
+        return 0
+    for t in theorems.values():
+        controls = sum(i.control for i in t.instances)
+        print(f"{t.id:<20} {t.title}  [{len(t.instances) - controls} instances, "
+              f"{controls} controls]\n{'':<20} {t.citation}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    theorems = _select(args.ids)
+    jobs = [(t, inst) for t in theorems for inst in t.instances]
+    results: list[CheckResult] = []
+    with tqdm(jobs, desc="checking", disable=args.no_progress or None, file=sys.stderr) as bar:
+        for theorem, inst in bar:
+            bar.set_postfix_str(f"{theorem.id}/{inst.name}")
+            results.append(theorem.check(inst.name, quick=args.quick, seed=args.seed))
+    if args.figures:
+        for theorem in theorems:
+            if theorem.figure is not None:
+                mine = [r for r in results if r.id == theorem.id]
+                path = save_figure(theorem.figure(mine), Path(args.figures) / f"{theorem.id}.png")
+                print(f"figure: {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        print(_table(results))
+        failed = [r for r in results if not r.passed]
+        summary = f"\n{len(results) - len(failed)} of {len(results)} as expected"
+        if failed:
+            summary += f"; NOT as expected: {[f'{r.id}/{r.instance}' for r in failed]}"
+        print(summary)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ntkconv", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_list = sub.add_parser("list", help="list registered theorems")
+    p_list.add_argument("--json", action="store_true", help="print JSON")
+    p_list.set_defaults(func=cmd_list)
+    p_check = sub.add_parser("check", help="check theorems and print a verdict table")
+    p_check.add_argument("ids", nargs="*", help="theorem ids (default: all)")
+    p_check.add_argument("--quick", action="store_true", help="small, fast configurations")
+    p_check.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p_check.add_argument("--json", action="store_true", help="print a JSON list of records")
+    p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
+    p_check.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p_check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Figure helpers: matplotlib with the Agg backend, files written atomically."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+
+def panel_grid(
+    titles: Sequence[str], ncols: int = 3, size: float = 3.6
+) -> tuple[Figure, list[Axes]]:
+    """A figure with one panel per title (row-major), unused panels hidden."""
+    ncols = max(1, min(ncols, len(titles)))
+    nrows = math.ceil(len(titles) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 0.85 * size * nrows),
+                             squeeze=False, constrained_layout=True)
+    flat = list(axes.ravel())
+    for ax, title in zip(flat, titles, strict=False):
+        ax.set_title(title, fontsize=9)
+    for ax in flat[len(titles):]:
+        ax.set_visible(False)
+    return fig, flat[: len(titles)]
+
+
+def plot_decay(ax: Axes, k: np.ndarray, measured: np.ndarray, bound: np.ndarray,
+               measured_label: str = "measured", bound_label: str = "bound") -> None:
+    """Measured quantity and its predicted bound against step k, log scale. The y-range stops
+    18 decades below the largest value: below that float64 rounding dominates anyway."""
+    tiny = np.finfo(float).tiny
+    ax.semilogy(k, np.maximum(measured, tiny), lw=1.6, label=measured_label)
+    ax.semilogy(k, np.maximum(bound, tiny), "--", lw=1.2, color="k", label=bound_label)
+    values = np.concatenate([measured, bound])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:
+        ax.set_ylim(bottom=max(values.min(), values.max() * 1e-18) / 2)
+    ax.set_xlabel("step k")
+    ax.legend(fontsize=7)
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` atomically (temp file + rename) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path

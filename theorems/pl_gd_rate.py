@@ -1,0 +1,344 @@
+"""Linear rate of gradient descent on PL functions — Karimi, Nutini, Schmidt, "Linear
+convergence of gradient and proximal-gradient methods under the Polyak-Łojasiewicz condition"
+(ECML-PKDD 2016), Theorem 1; lecture 10 ("Guarantees for fitting NNs with GD"), slide "GD on
+Polyak-Łojasiewicz functions".
+
+Statement. Let f be β-smooth with minimum value f* and satisfy the PL inequality
+½‖∇f(w)‖² ≥ μ (f(w) − f*) for all w. Then GD with step 1/β satisfies
+f(w_k) − f* ≤ (1 − μ/β)^k (f(w_0) − f*).
+
+Proof, one step: the descent lemma gives f(w_{k+1}) ≤ f(w_k) − ‖∇f(w_k)‖²/(2β), and PL turns
+the gradient term into (μ/β)(f(w_k) − f*). Hence the per-step contraction
+f(w_{k+1}) − f* ≤ (1 − μ/β)(f(w_k) − f*) holds at every step; this module checks that stronger
+form (it implies the bound) and reports both.
+
+Conventions. PL is written as Karimi et al. do, with the ½. The lecture writes
+‖∇f‖² ≥ μ_lec (f − f*), i.e. μ_lec = 2μ, and claims the rate (1 − μ_lec/β)^k; its proof uses
+f(w_{k+1}) − f(w_k) ≤ −‖∇f‖²/β, dropping the ½ of the descent lemma. In its own convention the
+correct rate is (1 − μ_lec/(2β))^k. The control ``lecture-convention`` shows the claimed rate
+violated on a two-dimensional quadratic. Losses of networks are ½‖u − y‖² ("half_sum").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+import ntkconv as nc
+
+# --- statement -------------------------------------------------------------------------------
+k, mu, beta, Delta0, Deltak = sp.symbols(r"k mu beta Delta_0 Delta_k", nonnegative=True)
+RATE = 1 - mu / beta
+BOUND = RATE**k * Delta0
+STATEMENT = sp.Le(Deltak, BOUND)
+SYMBOLS = {
+    "k": "GD step",
+    "mu": "PL constant, ½‖∇f‖² ≥ μ (f − f*)",
+    "beta": "smoothness constant; GD step 1/β",
+    "Delta_0": "f(w_0) − f*",
+    "Delta_k": "f(w_k) − f*",
+}
+rate = sp.lambdify((mu, beta), RATE, "numpy")
+
+#: Runs stop once f − f* ≤ STOP·(f(w_0) − f*): below that, float64 rounding of f competes with
+#: the 1e-9 relative slack of the comparison.
+STOP = 1e-12
+#: Left-hand side factor c of the PL inequality c‖∇f‖² ≥ μ (f − f*) in each convention.
+PL_FACTOR = {"karimi": 0.5, "lecture": 1.0}
+
+
+# --- instances as optimization problems -------------------------------------------------------
+@dataclass
+class Problem:
+    """f as a function of a params dict, its minimum value, and the constants it is claimed to
+    satisfy (``mu``/``beta`` None: computed at every iterate, as for networks)."""
+
+    loss: Callable[[dict[str, torch.Tensor]], torch.Tensor]
+    w0: dict[str, torch.Tensor]
+    f_star: float
+    mu: float | None
+    beta: float | None
+    evidence: list[nc.Hypothesis] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _grid_pl_and_smoothness(f: Callable[[np.ndarray], np.ndarray],
+                            df: Callable[[np.ndarray], np.ndarray],
+                            d2f: Callable[[np.ndarray], np.ndarray],
+                            grid: np.ndarray, f_star: float, mu_: float, beta_: float,
+                            c: float, where: str) -> tuple[list[nc.Hypothesis], dict[str, float]]:
+    """PL with μ and |f''| ≤ β checked on a 1-D grid (the claimed constants vs the measured)."""
+    gap = f(grid) - f_star
+    keep = gap > 0
+    ratio = float(np.min(c * df(grid[keep]) ** 2 / gap[keep]))
+    curv = float(np.max(np.abs(d2f(grid))))
+    hyps = [
+        nc.Hypothesis(f"PL with mu={mu_:g} on {where}", bool(nc.leq(mu_, ratio)), ratio,
+                      f"inf c|f'|²/(f − f*) ≥ {mu_:g}"),
+        nc.Hypothesis(f"beta-smooth on {where}", bool(nc.leq(curv, beta_)), curv,
+                      f"sup |f''| ≤ {beta_:g}"),
+    ]
+    return hyps, {"pl_inf_on_grid": ratio, "curvature_sup_on_grid": curv}
+
+
+def _scalar(x0: float) -> dict[str, torch.Tensor]:
+    return {"x": torch.tensor([float(x0)], dtype=torch.float64)}
+
+
+def linear_lsq(cfg: dict[str, Any], seed: int) -> Problem:
+    """f(w) = ½‖Xw − y‖², X (n, d), d > n: f* = 0, μ = λ_min(XXᵀ), β = λ_max(XXᵀ) exactly."""
+    gen = torch.Generator().manual_seed(seed)
+    n, d = cfg["n"], cfg["d"]
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
+    y = torch.randn(n, generator=gen, dtype=torch.float64)
+    ev = nc.eigvalsh(X @ X.T)
+    rank = nc.numerical_rank(X)
+
+    def loss(p: dict) -> torch.Tensor:
+        return nc.squared_loss(X @ p["w"], y)
+
+    w0 = {"w": torch.zeros(d, dtype=torch.float64)}
+    lanczos = nc.smoothness(loss, w0)
+    return Problem(
+        loss, w0, 0.0, float(ev[0]), float(ev[-1]),
+        evidence=[nc.Hypothesis("X has full row rank n (so f* = 0, mu > 0)", rank == n, rank,
+                                f"rank = n = {n}")],
+        notes={"beta_lanczos": lanczos, "exact_quadratic_rate": float((1 - ev[0] / ev[-1]) ** 2)},
+    )
+
+
+def nonconvex_1d(cfg: dict[str, Any], seed: int) -> Problem:
+    """f(x) = x² + 3 sin² x (Karimi et al. §2): nonconvex, PL with μ = 1/32, β = 8, f* = 0."""
+    mu_, beta_ = 1 / 32, 8.0
+    grid = np.linspace(-cfg["grid_radius"], cfg["grid_radius"], 400_001)
+    hyps, notes = _grid_pl_and_smoothness(
+        lambda x: x**2 + 3 * np.sin(x) ** 2, lambda x: 2 * x + 3 * np.sin(2 * x),
+        lambda x: 2 + 6 * np.cos(2 * x), grid, 0.0, mu_, beta_, 0.5,
+        f"[-{cfg['grid_radius']:g}, {cfg['grid_radius']:g}]")
+
+    def loss(p: dict) -> torch.Tensor:
+        x = p["x"][0]
+        return x**2 + 3 * torch.sin(x) ** 2
+
+    return Problem(loss, _scalar(cfg["x0"]), 0.0, mu_, beta_, evidence=hyps, notes=notes)
+
+
+def quartic(cfg: dict[str, Any], seed: int) -> Problem:
+    """f(x) = x⁴: f* = 0, β = 12x₀² on the sublevel set, and ½f'²/f = 8x² → 0: not PL. The
+    claimed μ is its value at x₀ (what a PL estimate at initialization would report)."""
+    x0 = cfg["x0"]
+    mu_, beta_ = 8 * x0**2, 12 * x0**2
+    grid = np.linspace(-abs(x0), abs(x0), 400_001)
+    hyps, notes = _grid_pl_and_smoothness(
+        lambda x: x**4, lambda x: 4 * x**3, lambda x: 12 * x**2, grid, 0.0, mu_, beta_, 0.5,
+        "the sublevel set {f <= f(x0)}")
+
+    def loss(p: dict) -> torch.Tensor:
+        return p["x"][0] ** 4
+
+    return Problem(loss, _scalar(x0), 0.0, mu_, beta_, evidence=hyps, notes=notes)
+
+
+def quadratic_2d(cfg: dict[str, Any], seed: int) -> Problem:
+    """f(z) = ½(λ₁z₁² + λ₂z₂²), λ₁ ≥ λ₂ > 0: β = λ₁ and the tight PL constant is λ₂ in Karimi's
+    convention, 2λ₂ in the lecture's (min over directions of c‖∇f‖²/f, both exact)."""
+    l1, l2 = cfg["lambdas"]
+    c = PL_FACTOR[cfg["convention"]]
+    H = torch.tensor([l1, l2], dtype=torch.float64)
+
+    def loss(p: dict) -> torch.Tensor:
+        return 0.5 * (H * p["z"] ** 2).sum()
+
+    angles = np.linspace(0, np.pi, 100_001)
+    cs, sn = np.cos(angles), np.sin(angles)
+    ratio = float(np.min(c * (l1**2 * cs**2 + l2**2 * sn**2) / (0.5 * (l1 * cs**2 + l2 * sn**2))))
+    mu_ = 2 * c * l2
+    hyp = nc.Hypothesis(f"PL ({cfg['convention']} convention) with mu={mu_:g}",
+                        bool(nc.leq(mu_, ratio)), ratio, f"min over directions ≥ {mu_:g}")
+    w0 = {"z": torch.tensor(cfg["z0"], dtype=torch.float64)}
+    return Problem(loss, w0, 0.0, mu_, float(l1), evidence=[hyp])
+
+
+def two_layer_nls(cfg: dict[str, Any], seed: int) -> Problem:
+    """L(W) = ½‖f(X; W) − y‖² for a TwoLayerNet (smooth activation, W trained, a fixed): local
+    μ_k = λ_min(J_kJ_kᵀ) (since ½‖Jᵀr‖² ≥ λ_min(JJᵀ)·½‖r‖²) and β_k from Lanczos, per step."""
+    gen = torch.Generator().manual_seed(seed)
+    n, d = cfg["n"], cfg["d"]
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    y = torch.randn(n, generator=gen, dtype=torch.float64)
+    net = nc.TwoLayerNet(d, cfg["width"], cfg["activation"], trainable=("W",))
+
+    def loss(p: dict) -> torch.Tensor:
+        return nc.squared_loss(net(p, X), y)
+
+    problem = Problem(loss, net.init(seed), 0.0, None, None)
+    problem.notes["local_mu"] = lambda p: nc.lambda_min(nc.empirical_ntk(net, p, X))
+    return problem
+
+
+PROBLEMS: dict[str, Callable[[dict[str, Any], int], Problem]] = {
+    "linear-lsq": linear_lsq,
+    "nonconvex-1d": nonconvex_1d,
+    "quartic": quartic,
+    "quadratic-2d": quadratic_2d,
+    "two-layer-nls": two_layer_nls,
+}
+
+
+# --- measurement -------------------------------------------------------------------------------
+def _run_global(problem: Problem, cfg: dict[str, Any]) -> tuple[nc.Trajectory, np.ndarray,
+                                                                  list[nc.Hypothesis]]:
+    """GD with the fixed step lr_factor/β; the claimed constants give a constant contraction."""
+    eta = cfg["lr_factor"] / problem.beta
+    delta0 = float(problem.loss(problem.w0)) - problem.f_star
+    traj = nc.gradient_descent(problem.loss, problem.w0, lr=eta, steps=cfg["steps"],
+                               target_loss=problem.f_star + STOP * delta0, progress=False)
+    q = np.full(max(len(traj.step) - 1, 0), float(rate(problem.mu, problem.beta)))
+    step_ok = nc.Hypothesis("step <= 1/beta", bool(nc.leq(eta * problem.beta, 1.0)), eta,
+                            f"≤ 1/β = {1 / problem.beta:.6g}")
+    return traj, q, [step_ok]
+
+
+def _run_local(problem: Problem, cfg: dict[str, Any], seed: int) -> tuple[
+        nc.Trajectory, np.ndarray, list[nc.Hypothesis]]:
+    """GD with step 1/β_k, β_k = (1 + margin)·‖∇²L(w_k)‖ (Lanczos); the curvature at the step's
+    midpoint and end is checked against β_k, so the descent lemma's hypothesis is measured."""
+    margin = cfg["beta_margin"]
+    curv_along: list[float] = []
+    betas: list[float] = []
+
+    def step_size(k_: int, p: dict, g: dict) -> float:
+        b = (1 + margin) * nc.smoothness(problem.loss, p, "W", seed=seed)
+        mid = {**p, "W": p["W"] - 0.5 / b * g["W"]}
+        end = {**p, "W": p["W"] - 1.0 / b * g["W"]}
+        curv_along.append(max(nc.smoothness(problem.loss, q_, "W", seed=seed) for q_ in (mid, end)))
+        betas.append(b)
+        return 1.0 / b
+
+    traj = nc.gradient_descent(problem.loss, problem.w0, lr=step_size, wrt="W",
+                               steps=cfg["steps"], callbacks={"mu": problem.notes["local_mu"]},
+                               progress=False)
+    mu_k = traj.extras["mu"][:-1]
+    beta_k = np.asarray(betas[: len(mu_k)])
+    excess = np.asarray(curv_along[: len(mu_k)]) / beta_k
+    hyps = [
+        nc.Hypothesis("lambda_min(J_k J_k^T) > 0 along the run (full-rank Jacobian)",
+                      bool(traj.extras["mu"].min() > 0), float(traj.extras["mu"].min()), "> 0"),
+        nc.Hypothesis("curvature along each step <= beta_k (Lanczos at midpoint and end)",
+                      bool(nc.leq(excess, 1.0).all()), float(excess.max()),
+                      f"max ratio to β_k ≤ 1 (β_k = {1 + margin:g}·λ_max at w_k)"),
+    ]
+    return traj, rate(mu_k, beta_k), hyps
+
+
+def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    problem = PROBLEMS[cfg["problem"]](cfg, seed)
+    convention = cfg.get("convention", "karimi")
+    if problem.mu is None:
+        traj, q, run_hyps = _run_local(problem, cfg, seed)
+        mu_run = traj.extras["mu"]
+    else:
+        traj, q, run_hyps = _run_global(problem, cfg)
+        mu_run = np.full(len(traj.step), problem.mu)
+    delta = traj.loss - problem.f_star
+    n_steps = len(q) if traj.diverged else min(len(q), len(delta) - 1)
+    q, ratios = q[:n_steps], delta[1 : n_steps + 1] / delta[:n_steps]
+    bound = delta[0] * np.concatenate([[1.0], np.cumprod(q)])
+    # PL along the run, in the instance's convention, with the constants the bound uses.
+    pl_ratio = PL_FACTOR[convention] * traj.grad_norm_sq / np.where(delta > 0, delta, np.nan)
+    pl_ok = bool(np.all(nc.leq(mu_run[: len(pl_ratio)], pl_ratio)[delta > 0]))
+    hyps = [*problem.evidence,
+            nc.Hypothesis("PL inequality at every iterate", pl_ok,
+                          float(np.nanmin(pl_ratio / mu_run[: len(pl_ratio)])),
+                          "min_k c‖∇f‖²/(μ(f − f*)) ≥ 1"),
+            *run_hyps]
+    per_step = bool(nc.leq(ratios, q).all())
+    cumulative = bool(nc.leq(delta[: n_steps + 1], bound).all())
+    half = n_steps // 2
+    # Geometric-mean contraction over the second half of the run.
+    asym = (float((delta[n_steps] / delta[half]) ** (1 / max(n_steps - half, 1)))
+            if n_steps else math.nan)
+    predicted = {"rate": float(q.max()) if n_steps else math.nan}
+    measured = {"worst_step_ratio": float(ratios.max()) if n_steps else math.nan,
+                "asymptotic_rate": asym}
+    details: dict[str, Any] = {
+        "k": traj.step[: n_steps + 1], "delta": delta[: n_steps + 1], "bound": bound,
+        "per_step_holds": per_step, "cumulative_holds": cumulative,
+        "diverged_at": traj.diverged_at, "steps_run": n_steps, "convention": convention,
+    }
+    details |= {key: v for key, v in problem.notes.items() if not callable(v)}
+    if problem.mu is not None and n_steps:
+        details["rate_exponent_ratio"] = math.log(asym) / math.log(predicted["rate"]) \
+            if 0 < asym < 1 and predicted["rate"] < 1 else math.nan
+    if convention == "lecture":
+        corrected = 1 - problem.mu / (2 * problem.beta)
+        details["corrected_rate"] = corrected
+        details["corrected_rate_holds"] = bool(nc.leq(ratios, corrected).all())
+    return nc.Outcome(
+        hypotheses=hyps,
+        conclusion_holds=per_step and cumulative,
+        predicted=predicted,
+        measured=measured,
+        slack=float(np.min(q - ratios)) if n_steps else math.nan,
+        details=details,
+        diverged=traj.diverged,
+    )
+
+
+# --- figure ------------------------------------------------------------------------------------
+def figure(results: Sequence[nc.CheckResult]) -> Any:
+    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
+    for ax, r in zip(axes, results, strict=True):
+        d = r.details
+        nc.plot_decay(ax, np.asarray(d["k"]), np.asarray(d["delta"]), np.asarray(d["bound"]),
+                      "f(w_k) − f*", "(1 − μ/β)^k (f(w_0) − f*)")
+    fig.suptitle("pl-gd-rate: GD on PL functions, measured gap vs the Karimi et al. bound")
+    return fig
+
+
+INSTANCES = (
+    nc.Instance("linear-lsq", {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000,
+                               "lr_factor": 1.0},
+                "overparameterized least squares: μ, β exact from the spectrum of XXᵀ",
+                quick={"n": 20, "d": 60}),
+    nc.Instance("nonconvex-1d", {"problem": "nonconvex-1d", "x0": 3.0, "grid_radius": 40.0,
+                                 "steps": 600, "lr_factor": 1.0},
+                "x² + 3 sin² x with Karimi et al.'s constants μ = 1/32, β = 8",
+                quick={"steps": 300}),
+    nc.Instance("two-layer-nls", {"problem": "two-layer-nls", "n": 16, "d": 5, "width": 64,
+                                  "activation": "tanh", "beta_margin": 0.1, "steps": 60},
+                "½‖u − y‖² of a tanh TwoLayerNet: local μ_k = λ_min(J_kJ_kᵀ), β_k by Lanczos",
+                quick={"n": 10, "width": 32, "steps": 25}),
+    nc.Instance("step-above-2/beta", {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000,
+                                      "lr_factor": 2.2},
+                "step 2.2/β: above the 2/β stability limit", breaks="step <= 1/beta",
+                quick={"n": 20, "d": 60}),
+    nc.Instance("non-pl-quartic", {"problem": "quartic", "x0": 1.0, "steps": 300,
+                                   "lr_factor": 1.0},
+                "x⁴ with μ taken at x0: PL fails near the minimizer", breaks="PL inequality"),
+    nc.Instance("lecture-convention", {"problem": "quadratic-2d", "lambdas": (1.0, 0.1),
+                                       "z0": (0.0, 1.0), "convention": "lecture", "steps": 400,
+                                       "lr_factor": 1.0},
+                "the lecture's PL ‖∇f‖² ≥ μ(f − f*) with its claimed rate (1 − μ/β)^k, started on "
+                "the slow eigenvector (the worst case)",
+                breaks="PL convention (the lecture's μ is twice Karimi's)"),
+)
+
+THEOREM = nc.Theorem(
+    id="pl-gd-rate",
+    title="GD converges linearly on smooth PL functions",
+    citation="Karimi, Nutini, Schmidt, ECML-PKDD 2016, Theorem 1 (arXiv:1608.04636)",
+    statement=STATEMENT,
+    symbols=SYMBOLS,
+    instances=INSTANCES,
+    evaluate=evaluate,
+    figure=figure,
+)
+check = THEOREM.check
