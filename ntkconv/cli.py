@@ -61,17 +61,31 @@ def _select(ids: Sequence[str]) -> list[Theorem]:
 def cmd_list(args: argparse.Namespace) -> int:
     theorems = registry()
     if args.json:
-        print(json.dumps([
-            {"id": t.id, "title": t.title, "citation": t.citation, "statement": t.latex(),
-             "instances": [{"name": i.name, "control": i.control, "breaks": i.breaks}
-                           for i in t.instances]}
-            for t in theorems.values()
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": t.id,
+                        "title": t.title,
+                        "citation": t.citation,
+                        "statement": t.latex(),
+                        "instances": [
+                            {"name": i.name, "control": i.control, "breaks": i.breaks}
+                            for i in t.instances
+                        ],
+                    }
+                    for t in theorems.values()
+                ],
+                indent=2,
+            )
+        )
         return 0
     for t in theorems.values():
         controls = sum(i.control for i in t.instances)
-        print(f"{t.id:<20} {t.title}  [{len(t.instances) - controls} instances, "
-              f"{controls} controls]\n{'':<20} {t.citation}")
+        print(
+            f"{t.id:<20} {t.title}  [{len(t.instances) - controls} instances, "
+            f"{controls} controls]\n{'':<20} {t.citation}"
+        )
     return 0
 
 

@@ -21,8 +21,9 @@ METHODS = ("auto", "structured", "jacobian", "ntvp")
 DEFAULT_MEMORY_CAP = 2 * 1024**3
 
 
-def _flat_jacobian(fn: Model, params: Params, X: torch.Tensor, names: tuple[str, ...],
-                   chunk_size: int | None) -> torch.Tensor:
+def _flat_jacobian(
+    fn: Model, params: Params, X: torch.Tensor, names: tuple[str, ...], chunk_size: int | None
+) -> torch.Tensor:
     blocks = jacobian_blocks(fn, params, X, names, chunk_size)
     return torch.cat([blocks[k].reshape(X.shape[0], -1) for k in names], dim=1)
 
@@ -60,8 +61,9 @@ def empirical_ntk(
             f"{type(fn).__name__} has none: use 'jacobian' or 'ntvp'"
         )
     if method == "auto":
-        method, chunk_size = _choose(structured is not None, params, names, X, X2_, chunk_size,
-                                     memory_cap)
+        method, chunk_size = _choose(
+            structured is not None, params, names, X, X2_, chunk_size, memory_cap
+        )
     if method == "structured":
         return structured(params, X, X2_, names)
     if method == "jacobian":

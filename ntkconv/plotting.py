@@ -23,18 +23,29 @@ def panel_grid(
     """A figure with one panel per title (row-major), unused panels hidden."""
     ncols = max(1, min(ncols, len(titles)))
     nrows = math.ceil(len(titles) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 0.85 * size * nrows),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(size * ncols, 0.85 * size * nrows),
+        squeeze=False,
+        constrained_layout=True,
+    )
     flat = list(axes.ravel())
     for ax, title in zip(flat, titles, strict=False):
         ax.set_title(title, fontsize=9)
-    for ax in flat[len(titles):]:
+    for ax in flat[len(titles) :]:
         ax.set_visible(False)
     return fig, flat[: len(titles)]
 
 
-def plot_decay(ax: Axes, k: np.ndarray, measured: np.ndarray, bound: np.ndarray,
-               measured_label: str = "measured", bound_label: str = "bound") -> None:
+def plot_decay(
+    ax: Axes,
+    k: np.ndarray,
+    measured: np.ndarray,
+    bound: np.ndarray,
+    measured_label: str = "measured",
+    bound_label: str = "bound",
+) -> None:
     """Measured quantity and its predicted bound against step k, log scale. The y-range stops
     18 decades below the largest value: below that float64 rounding dominates anyway."""
     tiny = np.finfo(float).tiny
@@ -56,6 +67,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a figure is meant to be shared
         os.replace(tmp, path)
     finally:
         plt.close(fig)

@@ -114,8 +114,9 @@ def gradient_descent(
     }
     loss0: float | None = None
     diverged_at: int | None = None
-    bar = tqdm(total=steps, desc=desc, disable=None if progress is None else not progress,
-               leave=False)
+    bar = tqdm(
+        total=steps, desc=desc, disable=None if progress is None else not progress, leave=False
+    )
     for k in range(steps + 1):
         full = {**fixed, **sub}
         done = False
@@ -224,8 +225,9 @@ def train(
     pattern = getattr(model, "activation_pattern", None)
     if track_activations and pattern is not None:
         start = pattern(params, X)
-        cbs.setdefault("activation_flips",
-                       lambda p: float((pattern(p, X) != start).double().mean()))
+        cbs.setdefault(
+            "activation_flips", lambda p: float((pattern(p, X) != start).double().mean())
+        )
     grams: dict[int, torch.Tensor] = {}
     wanted = set(gram_steps)
 
@@ -234,9 +236,18 @@ def train(
             grams[k] = empirical_ntk(model, p, X, wrt=names).to(torch.float64)
 
     traj = gradient_descent(
-        loss_fn, params, lr=lr, steps=steps, wrt=names, grad_fn=grad_fn,
-        record_every=record_every, callbacks=cbs, observe=observe if wanted else None,
-        target_loss=target_loss, blowup=blowup, progress=progress,
+        loss_fn,
+        params,
+        lr=lr,
+        steps=steps,
+        wrt=names,
+        grad_fn=grad_fn,
+        record_every=record_every,
+        callbacks=cbs,
+        observe=observe if wanted else None,
+        target_loss=target_loss,
+        blowup=blowup,
+        progress=progress,
         desc="SGD" if batch_size else "GD",
     )
     traj.grams = grams

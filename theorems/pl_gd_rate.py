@@ -68,21 +68,32 @@ class Problem:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _grid_pl_and_smoothness(f: Callable[[np.ndarray], np.ndarray],
-                            df: Callable[[np.ndarray], np.ndarray],
-                            d2f: Callable[[np.ndarray], np.ndarray],
-                            grid: np.ndarray, f_star: float, mu_: float, beta_: float,
-                            c: float, where: str) -> tuple[list[nc.Hypothesis], dict[str, float]]:
+def _grid_pl_and_smoothness(
+    f: Callable[[np.ndarray], np.ndarray],
+    df: Callable[[np.ndarray], np.ndarray],
+    d2f: Callable[[np.ndarray], np.ndarray],
+    grid: np.ndarray,
+    f_star: float,
+    mu_: float,
+    beta_: float,
+    c: float,
+    where: str,
+) -> tuple[list[nc.Hypothesis], dict[str, float]]:
     """PL with μ and |f''| ≤ β checked on a 1-D grid (the claimed constants vs the measured)."""
     gap = f(grid) - f_star
     keep = gap > 0
     ratio = float(np.min(c * df(grid[keep]) ** 2 / gap[keep]))
     curv = float(np.max(np.abs(d2f(grid))))
     hyps = [
-        nc.Hypothesis(f"PL with mu={mu_:g} on {where}", bool(nc.leq(mu_, ratio)), ratio,
-                      f"inf c|f'|²/(f − f*) ≥ {mu_:g}"),
-        nc.Hypothesis(f"beta-smooth on {where}", bool(nc.leq(curv, beta_)), curv,
-                      f"sup |f''| ≤ {beta_:g}"),
+        nc.Hypothesis(
+            f"PL with mu={mu_:g} on {where}",
+            bool(nc.leq(mu_, ratio)),
+            ratio,
+            f"inf c|f'|²/(f − f*) ≥ {mu_:g}",
+        ),
+        nc.Hypothesis(
+            f"beta-smooth on {where}", bool(nc.leq(curv, beta_)), curv, f"sup |f''| ≤ {beta_:g}"
+        ),
     ]
     return hyps, {"pl_inf_on_grid": ratio, "curvature_sup_on_grid": curv}
 
@@ -106,9 +117,16 @@ def linear_lsq(cfg: dict[str, Any], seed: int) -> Problem:
     w0 = {"w": torch.zeros(d, dtype=torch.float64)}
     lanczos = nc.smoothness(loss, w0)
     return Problem(
-        loss, w0, 0.0, float(ev[0]), float(ev[-1]),
-        evidence=[nc.Hypothesis("X has full row rank n (so f* = 0, mu > 0)", rank == n, rank,
-                                f"rank = n = {n}")],
+        loss,
+        w0,
+        0.0,
+        float(ev[0]),
+        float(ev[-1]),
+        evidence=[
+            nc.Hypothesis(
+                "X has full row rank n (so f* = 0, mu > 0)", rank == n, rank, f"rank = n = {n}"
+            )
+        ],
         notes={"beta_lanczos": lanczos, "exact_quadratic_rate": float((1 - ev[0] / ev[-1]) ** 2)},
     )
 
@@ -118,9 +136,16 @@ def nonconvex_1d(cfg: dict[str, Any], seed: int) -> Problem:
     mu_, beta_ = 1 / 32, 8.0
     grid = np.linspace(-cfg["grid_radius"], cfg["grid_radius"], 400_001)
     hyps, notes = _grid_pl_and_smoothness(
-        lambda x: x**2 + 3 * np.sin(x) ** 2, lambda x: 2 * x + 3 * np.sin(2 * x),
-        lambda x: 2 + 6 * np.cos(2 * x), grid, 0.0, mu_, beta_, 0.5,
-        f"[-{cfg['grid_radius']:g}, {cfg['grid_radius']:g}]")
+        lambda x: x**2 + 3 * np.sin(x) ** 2,
+        lambda x: 2 * x + 3 * np.sin(2 * x),
+        lambda x: 2 + 6 * np.cos(2 * x),
+        grid,
+        0.0,
+        mu_,
+        beta_,
+        0.5,
+        f"[-{cfg['grid_radius']:g}, {cfg['grid_radius']:g}]",
+    )
 
     def loss(p: dict) -> torch.Tensor:
         x = p["x"][0]
@@ -136,8 +161,16 @@ def quartic(cfg: dict[str, Any], seed: int) -> Problem:
     mu_, beta_ = 8 * x0**2, 12 * x0**2
     grid = np.linspace(-abs(x0), abs(x0), 400_001)
     hyps, notes = _grid_pl_and_smoothness(
-        lambda x: x**4, lambda x: 4 * x**3, lambda x: 12 * x**2, grid, 0.0, mu_, beta_, 0.5,
-        "the sublevel set {f <= f(x0)}")
+        lambda x: x**4,
+        lambda x: 4 * x**3,
+        lambda x: 12 * x**2,
+        grid,
+        0.0,
+        mu_,
+        beta_,
+        0.5,
+        "the sublevel set {f <= f(x0)}",
+    )
 
     def loss(p: dict) -> torch.Tensor:
         return p["x"][0] ** 4
@@ -159,8 +192,12 @@ def quadratic_2d(cfg: dict[str, Any], seed: int) -> Problem:
     cs, sn = np.cos(angles), np.sin(angles)
     ratio = float(np.min(c * (l1**2 * cs**2 + l2**2 * sn**2) / (0.5 * (l1 * cs**2 + l2 * sn**2))))
     mu_ = 2 * c * l2
-    hyp = nc.Hypothesis(f"PL ({cfg['convention']} convention) with mu={mu_:g}",
-                        bool(nc.leq(mu_, ratio)), ratio, f"min over directions ≥ {mu_:g}")
+    hyp = nc.Hypothesis(
+        f"PL ({cfg['convention']} convention) with mu={mu_:g}",
+        bool(nc.leq(mu_, ratio)),
+        ratio,
+        f"min over directions ≥ {mu_:g}",
+    )
     w0 = {"z": torch.tensor(cfg["z0"], dtype=torch.float64)}
     return Problem(loss, w0, 0.0, mu_, float(l1), evidence=[hyp])
 
@@ -193,21 +230,33 @@ PROBLEMS: dict[str, Callable[[dict[str, Any], int], Problem]] = {
 
 
 # --- measurement -------------------------------------------------------------------------------
-def _run_global(problem: Problem, cfg: dict[str, Any]) -> tuple[nc.Trajectory, np.ndarray,
-                                                                  list[nc.Hypothesis]]:
+def _run_global(
+    problem: Problem, cfg: dict[str, Any]
+) -> tuple[nc.Trajectory, np.ndarray, list[nc.Hypothesis]]:
     """GD with the fixed step lr_factor/β; the claimed constants give a constant contraction."""
     eta = cfg["lr_factor"] / problem.beta
     delta0 = float(problem.loss(problem.w0)) - problem.f_star
-    traj = nc.gradient_descent(problem.loss, problem.w0, lr=eta, steps=cfg["steps"],
-                               target_loss=problem.f_star + STOP * delta0, progress=False)
+    traj = nc.gradient_descent(
+        problem.loss,
+        problem.w0,
+        lr=eta,
+        steps=cfg["steps"],
+        target_loss=problem.f_star + STOP * delta0,
+        progress=False,
+    )
     q = np.full(max(len(traj.step) - 1, 0), float(rate(problem.mu, problem.beta)))
-    step_ok = nc.Hypothesis("step <= 1/beta", bool(nc.leq(eta * problem.beta, 1.0)), eta,
-                            f"≤ 1/β = {1 / problem.beta:.6g}")
+    step_ok = nc.Hypothesis(
+        "step <= 1/beta",
+        bool(nc.leq(eta * problem.beta, 1.0)),
+        eta,
+        f"≤ 1/β = {1 / problem.beta:.6g}",
+    )
     return traj, q, [step_ok]
 
 
-def _run_local(problem: Problem, cfg: dict[str, Any], seed: int) -> tuple[
-        nc.Trajectory, np.ndarray, list[nc.Hypothesis]]:
+def _run_local(
+    problem: Problem, cfg: dict[str, Any], seed: int
+) -> tuple[nc.Trajectory, np.ndarray, list[nc.Hypothesis]]:
     """GD with step 1/β_k, β_k = (1 + margin)·‖∇²L(w_k)‖ (Lanczos); the curvature at the step's
     midpoint and end is checked against β_k, so the descent lemma's hypothesis is measured."""
     margin = cfg["beta_margin"]
@@ -222,18 +271,31 @@ def _run_local(problem: Problem, cfg: dict[str, Any], seed: int) -> tuple[
         betas.append(b)
         return 1.0 / b
 
-    traj = nc.gradient_descent(problem.loss, problem.w0, lr=step_size, wrt="W",
-                               steps=cfg["steps"], callbacks={"mu": problem.notes["local_mu"]},
-                               progress=False)
+    traj = nc.gradient_descent(
+        problem.loss,
+        problem.w0,
+        lr=step_size,
+        wrt="W",
+        steps=cfg["steps"],
+        callbacks={"mu": problem.notes["local_mu"]},
+        progress=False,
+    )
     mu_k = traj.extras["mu"][:-1]
     beta_k = np.asarray(betas[: len(mu_k)])
     excess = np.asarray(curv_along[: len(mu_k)]) / beta_k
     hyps = [
-        nc.Hypothesis("lambda_min(J_k J_k^T) > 0 along the run (full-rank Jacobian)",
-                      bool(traj.extras["mu"].min() > 0), float(traj.extras["mu"].min()), "> 0"),
-        nc.Hypothesis("curvature along each step <= beta_k (Lanczos at midpoint and end)",
-                      bool(nc.leq(excess, 1.0).all()), float(excess.max()),
-                      f"max ratio to β_k ≤ 1 (β_k = {1 + margin:g}·λ_max at w_k)"),
+        nc.Hypothesis(
+            "lambda_min(J_k J_k^T) > 0 along the run (full-rank Jacobian)",
+            bool(traj.extras["mu"].min() > 0),
+            float(traj.extras["mu"].min()),
+            "> 0",
+        ),
+        nc.Hypothesis(
+            "curvature along each step <= beta_k (Lanczos at midpoint and end)",
+            bool(nc.leq(excess, 1.0).all()),
+            float(excess.max()),
+            f"max ratio to β_k ≤ 1 (β_k = {1 + margin:g}·λ_max at w_k)",
+        ),
     ]
     return traj, rate(mu_k, beta_k), hyps
 
@@ -254,29 +316,49 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     # PL along the run, in the instance's convention, with the constants the bound uses.
     pl_ratio = PL_FACTOR[convention] * traj.grad_norm_sq / np.where(delta > 0, delta, np.nan)
     pl_ok = bool(np.all(nc.leq(mu_run[: len(pl_ratio)], pl_ratio)[delta > 0]))
-    hyps = [*problem.evidence,
-            nc.Hypothesis("PL inequality at every iterate", pl_ok,
-                          float(np.nanmin(pl_ratio / mu_run[: len(pl_ratio)])),
-                          "min_k c‖∇f‖²/(μ(f − f*)) ≥ 1"),
-            *run_hyps]
+    hyps = [
+        *problem.evidence,
+        nc.Hypothesis(
+            "PL inequality at every iterate",
+            pl_ok,
+            float(np.nanmin(pl_ratio / mu_run[: len(pl_ratio)])),
+            "min_k c‖∇f‖²/(μ(f − f*)) ≥ 1",
+        ),
+        *run_hyps,
+    ]
     per_step = bool(nc.leq(ratios, q).all())
     cumulative = bool(nc.leq(delta[: n_steps + 1], bound).all())
     half = n_steps // 2
     # Geometric-mean contraction over the second half of the run.
-    asym = (float((delta[n_steps] / delta[half]) ** (1 / max(n_steps - half, 1)))
-            if n_steps else math.nan)
+    asym = (
+        float((delta[n_steps] / delta[half]) ** (1 / max(n_steps - half, 1)))
+        if n_steps
+        else math.nan
+    )
     predicted = {"rate": float(q.max()) if n_steps else math.nan}
-    measured = {"worst_step_ratio": float(ratios.max()) if n_steps else math.nan,
-                "asymptotic_rate": asym}
+    measured = {
+        "worst_step_ratio": float(ratios.max()) if n_steps else math.nan,
+        "asymptotic_rate": asym,
+    }
     details: dict[str, Any] = {
-        "k": traj.step[: n_steps + 1], "delta": delta[: n_steps + 1], "bound": bound,
-        "per_step_holds": per_step, "cumulative_holds": cumulative,
-        "diverged_at": traj.diverged_at, "steps_run": n_steps, "convention": convention,
+        "k": traj.step[: n_steps + 1],
+        "delta": delta[: n_steps + 1],
+        "bound": bound,
+        "per_step_holds": per_step,
+        "cumulative_holds": cumulative,
+        "diverged_at": traj.diverged_at,
+        "steps_run": n_steps,
+        "convention": convention,
     }
     details |= {key: v for key, v in problem.notes.items() if not callable(v)}
+    if problem.mu is not None:
+        details |= {"mu": problem.mu, "beta": problem.beta}
     if problem.mu is not None and n_steps:
-        details["rate_exponent_ratio"] = math.log(asym) / math.log(predicted["rate"]) \
-            if 0 < asym < 1 and predicted["rate"] < 1 else math.nan
+        details["rate_exponent_ratio"] = (
+            math.log(asym) / math.log(predicted["rate"])
+            if 0 < asym < 1 and predicted["rate"] < 1
+            else math.nan
+        )
     if convention == "lecture":
         corrected = 1 - problem.mu / (2 * problem.beta)
         details["corrected_rate"] = corrected
@@ -297,38 +379,72 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
     fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
     for ax, r in zip(axes, results, strict=True):
         d = r.details
-        nc.plot_decay(ax, np.asarray(d["k"]), np.asarray(d["delta"]), np.asarray(d["bound"]),
-                      "f(w_k) − f*", "(1 − μ/β)^k (f(w_0) − f*)")
+        nc.plot_decay(
+            ax,
+            np.asarray(d["k"]),
+            np.asarray(d["delta"]),
+            np.asarray(d["bound"]),
+            "f(w_k) − f*",
+            "(1 − μ/β)^k (f(w_0) − f*)",
+        )
     fig.suptitle("pl-gd-rate: GD on PL functions, measured gap vs the Karimi et al. bound")
     return fig
 
 
 INSTANCES = (
-    nc.Instance("linear-lsq", {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000,
-                               "lr_factor": 1.0},
-                "overparameterized least squares: μ, β exact from the spectrum of XXᵀ",
-                quick={"n": 20, "d": 60}),
-    nc.Instance("nonconvex-1d", {"problem": "nonconvex-1d", "x0": 3.0, "grid_radius": 40.0,
-                                 "steps": 600, "lr_factor": 1.0},
-                "x² + 3 sin² x with Karimi et al.'s constants μ = 1/32, β = 8",
-                quick={"steps": 300}),
-    nc.Instance("two-layer-nls", {"problem": "two-layer-nls", "n": 16, "d": 5, "width": 64,
-                                  "activation": "tanh", "beta_margin": 0.1, "steps": 60},
-                "½‖u − y‖² of a tanh TwoLayerNet: local μ_k = λ_min(J_kJ_kᵀ), β_k by Lanczos",
-                quick={"n": 10, "width": 32, "steps": 25}),
-    nc.Instance("step-above-2/beta", {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000,
-                                      "lr_factor": 2.2},
-                "step 2.2/β: above the 2/β stability limit", breaks="step <= 1/beta",
-                quick={"n": 20, "d": 60}),
-    nc.Instance("non-pl-quartic", {"problem": "quartic", "x0": 1.0, "steps": 300,
-                                   "lr_factor": 1.0},
-                "x⁴ with μ taken at x0: PL fails near the minimizer", breaks="PL inequality"),
-    nc.Instance("lecture-convention", {"problem": "quadratic-2d", "lambdas": (1.0, 0.1),
-                                       "z0": (0.0, 1.0), "convention": "lecture", "steps": 400,
-                                       "lr_factor": 1.0},
-                "the lecture's PL ‖∇f‖² ≥ μ(f − f*) with its claimed rate (1 − μ/β)^k, started on "
-                "the slow eigenvector (the worst case)",
-                breaks="PL convention (the lecture's μ is twice Karimi's)"),
+    nc.Instance(
+        "linear-lsq",
+        {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 1.0},
+        "overparameterized least squares: μ, β exact from the spectrum of XXᵀ",
+        quick={"n": 20, "d": 60},
+    ),
+    nc.Instance(
+        "nonconvex-1d",
+        {"problem": "nonconvex-1d", "x0": 3.0, "grid_radius": 40.0, "steps": 600, "lr_factor": 1.0},
+        "x² + 3 sin² x with Karimi et al.'s constants μ = 1/32, β = 8",
+        quick={"steps": 300},
+    ),
+    nc.Instance(
+        "two-layer-nls",
+        {
+            "problem": "two-layer-nls",
+            "n": 16,
+            "d": 5,
+            "width": 64,
+            "activation": "tanh",
+            "beta_margin": 0.1,
+            "steps": 60,
+        },
+        "½‖u − y‖² of a tanh TwoLayerNet: local μ_k = λ_min(J_kJ_kᵀ), β_k by Lanczos",
+        quick={"n": 10, "width": 32, "steps": 25},
+    ),
+    nc.Instance(
+        "step-above-2/beta",
+        {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 2.2},
+        "step 2.2/β: above the 2/β stability limit",
+        breaks="step <= 1/beta",
+        quick={"n": 20, "d": 60},
+    ),
+    nc.Instance(
+        "non-pl-quartic",
+        {"problem": "quartic", "x0": 1.0, "steps": 300, "lr_factor": 1.0},
+        "x⁴ with μ taken at x0: PL fails near the minimizer",
+        breaks="PL inequality",
+    ),
+    nc.Instance(
+        "lecture-convention",
+        {
+            "problem": "quadratic-2d",
+            "lambdas": (1.0, 0.1),
+            "z0": (0.0, 1.0),
+            "convention": "lecture",
+            "steps": 400,
+            "lr_factor": 1.0,
+        },
+        "the lecture's PL ‖∇f‖² ≥ μ(f − f*) with its claimed rate (1 − μ/β)^k, started on "
+        "the slow eigenvector (the worst case)",
+        breaks="PL convention (the lecture's μ is twice Karimi's)",
+    ),
 )
 
 THEOREM = nc.Theorem(

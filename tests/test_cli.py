@@ -1,0 +1,49 @@
+"""The console script: list, check --json, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ntkconv.cli import main
+
+
+def test_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    assert "pl-gd-rate" in capsys.readouterr().out
+    assert main(["list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert any(t["id"] == "pl-gd-rate" and t["statement"] for t in listed)
+
+
+def test_check_json_and_figures(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["check", "pl-gd-rate", "--quick", "--json", "--no-progress", "--figures", str(tmp_path)]
+    )
+    records = json.loads(capsys.readouterr().out)
+    assert code == 0
+    for r in records:
+        assert {"id", "instance", "control", "verdict", "predicted", "measured"} <= set(r)
+        assert (r["verdict"] == "holds") != r["control"]
+    assert (tmp_path / "pl-gd-rate.png").stat().st_size > 10_000
+
+
+def test_console_script_table_and_unknown_id() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ntkconv.cli", "check", "pl-gd-rate", "--quick", "--no-progress"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "6 of 6 as expected" in out.stdout and "lecture-convention" in out.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "ntkconv.cli", "check", "no-such-theorem"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode != 0 and "unknown theorem id" in bad.stderr
