@@ -14,6 +14,29 @@ import torch
 Params = dict[str, torch.Tensor]
 
 
+def _float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tensor:
+    """``x`` as a floating tensor (NumPy arrays converted without changing dtype), matching
+    ``like``'s dtype and device when given, so mixed inputs fail loudly instead of casting."""
+    if isinstance(x, np.ndarray):
+        x = torch.from_numpy(x)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64); got {x.dtype}")
+    if like is not None:
+        if x.dtype != like.dtype:
+            raise TypeError(f"{name} has dtype {x.dtype} but the parameters are {like.dtype}")
+        if x.device != like.device:
+            raise ValueError(f"{name} is on {x.device} but the parameters are on {like.device}")
+    return x
+
+
+def _finite(x: torch.Tensor, name: str) -> torch.Tensor:
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return x
+
+
 def as_matrix(
     X: object,
     name: str = "X",
@@ -21,51 +44,23 @@ def as_matrix(
     d: int | None = None,
     like: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Return ``X`` as a finite, non-empty 2-D floating tensor of shape ``(n, d)``.
-
-    NumPy arrays are converted without changing dtype; ``like`` (a reference tensor) fixes
-    the expected dtype and device so that mixed inputs fail loudly instead of silently casting.
-    """
-    if isinstance(X, np.ndarray):
-        X = torch.from_numpy(X)
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(X).__name__}")
-    if not X.is_floating_point():
-        raise TypeError(f"{name} must have a floating dtype (float32 or float64); got {X.dtype}")
+    """Return ``X`` as a finite, non-empty 2-D floating tensor of shape ``(n, d)``."""
+    X = _float_tensor(X, name, like)
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D with shape (n, d); got shape {tuple(X.shape)}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {tuple(X.shape)}; need n >= 1 and d >= 1")
     if d is not None and X.shape[1] != d:
         raise ValueError(f"{name} must have d = {d} columns; got shape {tuple(X.shape)}")
-    if like is not None:
-        if X.dtype != like.dtype:
-            raise TypeError(f"{name} has dtype {X.dtype} but the parameters are {like.dtype}")
-        if X.device != like.device:
-            raise ValueError(f"{name} is on {X.device} but the parameters are on {like.device}")
-    if not torch.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return X
+    return _finite(X, name)
 
 
 def as_vector(y: object, name: str, *, n: int, like: torch.Tensor | None = None) -> torch.Tensor:
     """Return ``y`` as a finite 1-D floating tensor of length ``n``."""
-    if isinstance(y, np.ndarray):
-        y = torch.from_numpy(y)
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(y).__name__}")
-    if not y.is_floating_point():
-        raise TypeError(f"{name} must have a floating dtype; got {y.dtype}")
+    y = _float_tensor(y, name, like)
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},); got {tuple(y.shape)}")
-    if like is not None and (y.dtype != like.dtype or y.device != like.device):
-        raise TypeError(
-            f"{name} must match the inputs' dtype/device ({like.dtype}, {like.device}); "
-            f"got ({y.dtype}, {y.device})"
-        )
-    if not torch.isfinite(y).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return y
+    return _finite(y, name)
 
 
 def check_params(params: object, name: str = "params") -> Params:
@@ -80,8 +75,7 @@ def check_params(params: object, name: str = "params") -> Params:
             ref = value
         elif value.dtype != ref.dtype or value.device != ref.device:
             raise TypeError(f"{name} mixes dtypes/devices: {key!r} is {value.dtype}/{value.device}")
-        if not torch.isfinite(value).all():
-            raise ValueError(f"{name}[{key!r}] contains NaN or inf")
+        _finite(value, f"{name}[{key!r}]")
     return dict(params)
 
 

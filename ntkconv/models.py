@@ -29,9 +29,6 @@ class ShallowNet:
     def _set_trainable(self, trainable: Iterable[str]) -> None:
         self.trainable = check_wrt(trainable, self.param_shapes(), name="trainable")
 
-    def _gaussian_names(self) -> tuple[str, ...]:
-        return tuple(k for k in self.param_shapes() if k != "a")
-
     def init(
         self,
         seed: int = 0,

@@ -84,7 +84,8 @@ class CheckResult:
         return (self.verdict is Verdict.HOLDS) != self.control
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (tensors and arrays become lists, non-finite floats strings)."""
+        """A JSON-ready dict: tensors and arrays become lists, NaN becomes null, ±inf the
+        strings "inf"/"-inf" (JSON has no non-finite numbers)."""
         out = asdict(self)
         out["verdict"] = self.verdict.value
         return _jsonable(out)
@@ -105,7 +106,7 @@ def _jsonable(x: Any) -> Any:
         return int(x)
     if isinstance(x, (np.floating, float)):
         x = float(x)
-        return x if math.isfinite(x) else str(x)
+        return None if math.isnan(x) else x if math.isfinite(x) else str(x)
     if isinstance(x, Enum):
         return x.value
     return x if x is None or isinstance(x, str) else str(x)

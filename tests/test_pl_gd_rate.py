@@ -78,4 +78,5 @@ def test_records_are_json_ready() -> None:
     d = RESULTS["step-above-2/beta"].to_dict()
     assert d["verdict"] == "diverged" and d["control"] is True
     assert isinstance(d["details"]["delta"], list)
+    assert d["details"]["rate_exponent_ratio"] is None  # NaN (diverged run) becomes null
     assert not any(isinstance(v, float) and math.isnan(v) for v in d["measured"].values())
