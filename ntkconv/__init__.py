@@ -28,6 +28,7 @@ from .spectra import (
     lambda_max,
     lambda_min,
     numerical_rank,
+    rank_cutoff,
     smoothness,
 )
 from .training import REDUCTIONS, Trajectory, gradient_descent, squared_loss, train
@@ -67,6 +68,7 @@ __all__ = [
     "panel_grid",
     "plot_decay",
     "random_feature_gram",
+    "rank_cutoff",
     "ravel",
     "registry",
     "relu_ntk_infinite",

@@ -1,0 +1,43 @@
+"""last-layer-convex: convex rate and lstsq limit, rank of Q, K^m → K^∞, and controls."""
+
+from __future__ import annotations
+
+import pytest
+
+import ntkconv as nc
+from theorems import last_layer_convex as llc
+
+RESULTS = {inst.name: llc.check(inst.name, quick=True) for inst in llc.INSTANCES}
+
+
+@pytest.mark.parametrize("inst", [i for i in llc.INSTANCES if not i.control], ids=lambda i: i.name)
+def test_instances_hold(inst: nc.Instance) -> None:
+    assert RESULTS[inst.name].verdict is nc.Verdict.HOLDS, RESULTS[inst.name].hypotheses
+
+
+@pytest.mark.parametrize("inst", [i for i in llc.INSTANCES if i.control], ids=lambda i: i.name)
+def test_controls_do_not_hold(inst: nc.Instance) -> None:
+    assert RESULTS[inst.name].verdict is not nc.Verdict.HOLDS
+
+
+def test_gd_reaches_the_lstsq_minimizer_nearest_init() -> None:
+    r = RESULTS["gd-lstsq"]
+    assert r.predicted["L_star"] < 1e-20  # rank Q = n: any labels are fitted
+    assert r.measured["reached_L_star"]
+    assert r.measured["dist_to_a_star"] < 1e-3 * r.details["R0"]
+
+
+def test_controls_show_their_mechanism() -> None:
+    narrow = RESULTS["narrow-width"]
+    assert narrow.details["rank_Q"] == 20 and narrow.predicted["L_star"] > 1.0
+    # still convex: GD approaches the (nonzero) minimum, slowly (small nonzero eigenvalues)
+    assert narrow.measured["excess_at_end"] < 1e-4 * narrow.predicted["L_star"]
+    parallel = RESULTS["parallel-inputs"]
+    assert parallel.measured["lambda_min_Kinf"] <= parallel.details["lambda_cutoff"]
+    assert RESULTS["kernel-limit"].measured["lambda_min_Kinf"] > 1e-3
+    assert RESULTS["step-above-2/beta"].verdict is nc.Verdict.DIVERGED
+
+
+def test_kernel_gap_decays_like_inverse_sqrt_width() -> None:
+    slope = RESULTS["kernel-limit"].measured["gap_slope"]
+    assert -0.75 < slope < -0.3

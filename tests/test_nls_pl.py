@@ -1,0 +1,37 @@
+"""nls-pl: the inequality, its tight case, the rate it implies, and its controls."""
+
+from __future__ import annotations
+
+import pytest
+
+import ntkconv as nc
+from theorems import nls_pl
+
+RESULTS = {inst.name: nls_pl.check(inst.name, quick=True) for inst in nls_pl.INSTANCES}
+
+
+@pytest.mark.parametrize(
+    "inst", [i for i in nls_pl.INSTANCES if not i.control], ids=lambda i: i.name
+)
+def test_instances_hold(inst: nc.Instance) -> None:
+    assert RESULTS[inst.name].verdict is nc.Verdict.HOLDS, RESULTS[inst.name].hypotheses
+
+
+@pytest.mark.parametrize("inst", [i for i in nls_pl.INSTANCES if i.control], ids=lambda i: i.name)
+def test_controls_do_not_hold(inst: nc.Instance) -> None:
+    assert RESULTS[inst.name].verdict is not nc.Verdict.HOLDS
+
+
+def test_tight_point_attains_equality_and_half_loss_is_off_by_two() -> None:
+    assert RESULTS["tight-point"].measured["min_ratio"] == pytest.approx(1.0, abs=1e-9)
+    assert RESULTS["half-loss"].measured["min_ratio"] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_narrow_width_is_rank_deficient_and_does_not_fit() -> None:
+    r = RESULTS["narrow-width"]
+    failed = {h.name for h in r.hypotheses if not h.holds}
+    assert {"d0*d1 >= n", "rank J(w_k) = n along the run"} <= failed
+    assert r.measured["final_loss_ratio"] > 0.1  # random labels are not fitted
+    wide = RESULTS["gd-rate"]
+    assert wide.measured["final_loss_ratio"] < wide.predicted["final_loss_ratio"]
+    assert nc.registry()["nls-pl"] is nls_pl.THEOREM

@@ -1,0 +1,329 @@
+"""Training only the last layer is convex; random-feature Grams are full rank — lecture 10,
+slides "What if we only trained the last layer?" and "Is Q full rank?"; Du, Zhai, Póczos, Singh,
+ICLR 2019, Theorem 3.1 (H^∞ ≻ 0 when no two inputs are parallel).
+
+Statement. Freeze the first layer of f(x) = aᵀσ(Wx)/√m at its random initialization. With the
+feature matrix Q = σ(XWᵀ)/√m (n × m), L(a) = ½‖Qa − y‖² is a convex quadratic, β-smooth with
+β = λ_max(QᵀQ). GD with step 1/β satisfies
+
+    L(a_k) − L* ≤ β‖a_0 − a*‖²/(2k)        (Garrigos & Gower, arXiv:2301.11235, Thm 3.4)
+
+with a* = a_0 + Q⁺(y − Qa_0), the minimizer nearest a_0 (the one GD converges to, since its
+steps stay in the row space of Q). If rank Q = n (generic data, m ≥ n) then L* = 0: the net fits
+any labels. As m → ∞, QQᵀ → K^∞ with K^∞_ij = E_w[σ(wᵀx_i)σ(wᵀx_j)]; for step features
+(the lecture's σ = 1{z ≥ 0}) K^∞_ij = (π − θ_ij)/(2π), positive definite when no two inputs are
+parallel (same argument as Du et al.'s Theorem 3.1). Each entry of K^m is a mean of m i.i.d.
+terms in [0, 1], so by Hoeffding and a union bound, with probability ≥ 1 − δ,
+max_ij |K^m_ij − K^∞_ij| ≤ sqrt(log(2n²/δ)/(2m)).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+import ntkconv as nc
+
+# --- statement -------------------------------------------------------------------------------
+k, beta, R0, Lk, Lstar, m_, n_, delta = sp.symbols("k beta R_0 L_k L^* m n delta", nonnegative=True)
+lam_inf = sp.Symbol(r"\lambda_{\min}(K^{\infty})", real=True)
+gap = sp.Symbol(r"\|K^{m}-K^{\infty}\|_{\max}", nonnegative=True)
+CONVEX_RATE = beta * R0**2 / (2 * k)
+HOEFFDING = sp.sqrt(sp.log(2 * n_**2 / delta) / (2 * m_))
+STATEMENT = sp.And(sp.Le(Lk - Lstar, CONVEX_RATE), sp.Gt(lam_inf, 0), sp.Le(gap, HOEFFDING))
+SYMBOLS = {
+    "k": "GD step (k ≥ 1)",
+    "beta": "λ_max(QᵀQ); GD step 1/β",
+    "R_0": "‖a_0 − a*‖, a* the minimizer nearest a_0",
+    "L^*": "min_a ½‖Qa − y‖² (lstsq)",
+    r"\lambda_{\min}(K^{\infty})": "smallest eigenvalue of the step-feature Gram at m = ∞",
+    r"\|K^{m}-K^{\infty}\|_{\max}": "largest entry gap between the width-m and m = ∞ Grams",
+    "delta": "failure probability of the Hoeffding bound",
+}
+convex_rate = sp.lambdify((beta, R0, k), CONVEX_RATE, "numpy")
+hoeffding = sp.lambdify((n_, m_, delta), HOEFFDING, "numpy")
+#: "GD reaches the lstsq minimum" means L(a_K) − L* ≤ REACH·(L(a_0) − L*) at the last step.
+REACH = 1e-9
+
+
+def _inputs(cfg: dict[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit-norm Gaussian inputs, random labels; ``parallel`` makes x_1 = 2·x_0."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(cfg["n"], cfg["d"], generator=gen, dtype=torch.float64)
+    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    if cfg.get("parallel"):
+        X[1] = 2 * X[0]
+    return X, torch.randn(cfg["n"], generator=gen, dtype=torch.float64)
+
+
+def _angles(X: torch.Tensor) -> float:
+    """Smallest angle between two distinct inputs (0: some pair is parallel). Read off the
+    step-feature kernel, K^∞ = (π − θ)/(2π), whose angles are computed stably."""
+    theta = math.pi - 2 * math.pi * nc.arccos_kernel(X, degree=0)
+    theta.fill_diagonal_(math.inf)
+    return float(theta.min())
+
+
+# --- measurement -----------------------------------------------------------------------------
+def _gd(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    X, y = _inputs(cfg, seed)
+    n = X.shape[0]
+    net = nc.TwoLayerNet(cfg["d"], cfg["width"], cfg["activation"], trainable=("a",))
+    params = net.init(seed)
+    Q = nc.jacobian(net, params, X)  # ∂f/∂a = σ(XWᵀ)/√m: the feature matrix
+    beta_ = nc.lambda_max(Q @ Q.T)
+    a0 = params["a"]
+    a_star = a0 + torch.linalg.pinv(Q) @ (y - Q @ a0)
+    L_star = float(nc.squared_loss(Q @ a_star, y))
+    rank = nc.numerical_rank(Q)
+    eta = cfg["lr_factor"] / beta_
+    traj = nc.train(
+        net,
+        params,
+        X,
+        y,
+        lr=eta,
+        steps=cfg["steps"],
+        track_activations=False,
+        record_every=cfg["record_every"],
+        progress=False,
+    )
+    steps = traj.step[1:].astype(float)
+    R = float(torch.linalg.vector_norm(a0 - a_star))
+    bound = convex_rate(beta_, R, steps)
+    excess = traj.loss[1:] - L_star
+    reached = bool(len(excess)) and excess[-1] <= REACH * (traj.loss[0] - L_star)
+    holds = bool(nc.leq(excess, bound).all()) and reached
+    hyps = [
+        nc.Hypothesis(
+            "step <= 1/beta", bool(nc.leq(eta * beta_, 1.0)), eta, f"≤ 1/β = {1 / beta_:.6g}"
+        ),
+        nc.Hypothesis("rank Q = n (so L* = 0)", rank == n, rank, f"= n = {n}"),
+    ]
+    dist = float(torch.linalg.vector_norm(traj.params["a"] - a_star))
+    return nc.Outcome(
+        hypotheses=hyps,
+        conclusion_holds=holds,
+        predicted={"L_star": L_star, "bound_at_end": float(bound[-1]) if len(bound) else math.nan},
+        measured={
+            "excess_at_end": float(excess[-1]) if len(excess) else math.nan,
+            "dist_to_a_star": dist,
+            "reached_L_star": reached,
+        },
+        slack=float(np.min(1 - excess / bound)) if len(bound) else math.nan,
+        details={
+            "k": traj.step,
+            "excess": np.concatenate([[traj.loss[0] - L_star], excess]),
+            "bound": np.concatenate([[np.inf], bound]),
+            "beta": beta_,
+            "rank_Q": rank,
+            "width": cfg["width"],
+            "n": n,
+            "R0": R,
+            "kappa": nc.condition_number(Q @ Q.T) if rank == n else math.inf,
+        },
+        diverged=traj.diverged,
+    )
+
+
+def _rank(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    """rank Q = min(n, m) across widths, with the singular-value gap that makes it unambiguous."""
+    X, _ = _inputs(cfg, seed)
+    n = X.shape[0]
+    rows = []
+    for width in cfg["widths"]:
+        net = nc.TwoLayerNet(cfg["d"], width, cfg["activation"], trainable=("a",))
+        Q = nc.jacobian(net, net.init(seed), X)
+        s = torch.linalg.svdvals(Q)
+        rows.append(
+            {
+                "width": width,
+                "rank": nc.numerical_rank(Q),
+                "expected": min(n, width),
+                "sigma_min_rel": float(s[min(n, width) - 1] / s[0]),
+                "cutoff_rel": nc.rank_cutoff(1.0, tuple(Q.shape)),
+            }
+        )
+    ok = all(r["rank"] == r["expected"] for r in rows)
+    angle = _angles(X)
+    return nc.Outcome(
+        hypotheses=[nc.Hypothesis("no two inputs parallel", angle > 0, angle, "min angle > 0")],
+        conclusion_holds=ok,
+        predicted={"rank": "min(n, m)"},
+        measured={
+            "ranks": [r["rank"] for r in rows],
+            "min_sigma_gap": min(r["sigma_min_rel"] / r["cutoff_rel"] for r in rows),
+        },
+        slack=min(math.log10(r["sigma_min_rel"] / r["cutoff_rel"]) for r in rows),
+        details={"rows": rows},
+    )
+
+
+def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    """λ_min(K^∞) > 0 for step features, and max-entry gap of K^m within Hoeffding's bound."""
+    X, _ = _inputs(cfg, seed)
+    n = X.shape[0]
+    K_inf = nc.arccos_kernel(X, degree=0)
+    ev = nc.eigvalsh(K_inf)
+    lam, cutoff = float(ev[0]), nc.rank_cutoff(float(ev[-1]), (n, n))
+    gaps, bounds = [], []
+    for width in cfg["widths"]:
+        per_seed = []
+        for s in range(cfg["seeds"]):
+            W = nc.TwoLayerNet(cfg["d"], width).init(seed + 7919 * s)["W"]
+            per_seed.append(float((nc.random_feature_gram(X, W, "step") - K_inf).abs().max()))
+        gaps.append(per_seed)
+        bounds.append(float(hoeffding(n, width, cfg["delta"])))
+    gaps_a, bounds_a = np.array(gaps), np.array(bounds)
+    slope = float(np.polyfit(np.log(cfg["widths"]), np.log(gaps_a.mean(axis=1)), 1)[0])
+    angle = _angles(X)
+    return nc.Outcome(
+        hypotheses=[nc.Hypothesis("no two inputs parallel", angle > 0, angle, "min angle > 0")],
+        conclusion_holds=lam > cutoff and bool(nc.leq(gaps_a, bounds_a[:, None]).all()),
+        predicted={"lambda_min_Kinf": "> 0", "gap_slope": -0.5},
+        measured={
+            "lambda_min_Kinf": lam,
+            "gap_slope": slope,
+            "max_gap_over_bound": float((gaps_a / bounds_a[:, None]).max()),
+        },
+        slack=float(1 - (gaps_a / bounds_a[:, None]).max()),
+        details={
+            "widths": list(cfg["widths"]),
+            "gaps": gaps_a,
+            "hoeffding": bounds_a,
+            "lambda_cutoff": cutoff,
+            "min_angle": angle,
+        },
+    )
+
+
+def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    return {"gd": _gd, "rank": _rank, "kernel": _kernel}[cfg["part"]](cfg, seed)
+
+
+# --- figure ----------------------------------------------------------------------------------
+def figure(results: Sequence[nc.CheckResult]) -> Any:
+    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
+    for ax, r in zip(axes, results, strict=True):
+        d = r.details
+        if "excess" in d:
+            k_ = np.asarray(d["k"])
+            nc.plot_decay(
+                ax,
+                k_[1:],
+                np.asarray(d["excess"])[1:],
+                np.asarray(d["bound"])[1:],
+                "L(a_k) − L*",
+                "β‖a_0 − a*‖²/(2k)",
+            )
+        elif "rows" in d:
+            rows = d["rows"]
+            ax.plot(
+                [row["width"] for row in rows], [row["rank"] for row in rows], "o-", label="rank Q"
+            )
+            ax.plot(
+                [row["width"] for row in rows],
+                [row["expected"] for row in rows],
+                "k--",
+                label="min(n, m)",
+            )
+            ax.set_xlabel("width m")
+            ax.legend(fontsize=7)
+        else:
+            widths = np.asarray(d["widths"])
+            gaps = np.asarray(d["gaps"])
+            ax.loglog(widths, gaps.mean(axis=1), "o-", label="max |K^m − K^∞| (mean)")
+            ax.loglog(widths, np.asarray(d["hoeffding"]), "k--", label="Hoeffding bound")
+            ax.loglog(
+                widths,
+                gaps.mean(axis=1)[0] * (widths / widths[0]) ** -0.5,
+                ":",
+                color="gray",
+                label="m^-1/2",
+            )
+            ax.set_xlabel("width m")
+            ax.legend(fontsize=7)
+            ax.text(
+                0.03,
+                0.04,
+                f"λ_min(K^∞) = {r.measured['lambda_min_Kinf']:.3g}",
+                transform=ax.transAxes,
+                fontsize=8,
+            )
+    fig.suptitle("last-layer-convex: last-layer GD, rank of Q, and K^m → K^∞")
+    return fig
+
+
+BASE_GD = {
+    "part": "gd",
+    "n": 30,
+    "d": 10,
+    "width": 120,
+    "activation": "relu",
+    "steps": 6000,
+    "record_every": 10,
+    "lr_factor": 1.0,
+}
+BASE_KERNEL = {
+    "part": "kernel",
+    "n": 30,
+    "d": 5,
+    "widths": (64, 256, 1024, 4096, 16384),
+    "seeds": 5,
+    "delta": 1e-3,
+    "parallel": False,
+}
+INSTANCES = (
+    nc.Instance("gd-lstsq", BASE_GD, "relu features, m = 4n: GD reaches the lstsq minimum L* = 0"),
+    nc.Instance(
+        "rank-vs-width",
+        {
+            "part": "rank",
+            "n": 30,
+            "d": 5,
+            "activation": "relu",
+            "widths": (8, 15, 29, 30, 31, 60, 120),
+        },
+        "rank σ(XWᵀ) = min(n, m) across widths",
+    ),
+    nc.Instance(
+        "kernel-limit",
+        BASE_KERNEL,
+        "step-feature K^∞ ≻ 0; K^m within Hoeffding of it",
+        quick={"widths": (64, 256, 1024, 4096), "seeds": 3},
+    ),
+    nc.Instance(
+        "parallel-inputs",
+        {**BASE_KERNEL, "parallel": True},
+        "x_1 = 2·x_0: two rows of K^∞ coincide, λ_min(K^∞) = 0",
+        breaks="no two inputs parallel",
+        quick={"widths": (64, 256, 1024), "seeds": 3},
+    ),
+    nc.Instance(
+        "narrow-width",
+        {**BASE_GD, "width": 20},
+        "m = 20 < n = 30: rank Q < n, random labels leave L* > 0",
+        breaks="rank Q = n (so L* = 0)",
+    ),
+    nc.Instance(
+        "step-above-2/beta", {**BASE_GD, "lr_factor": 2.5}, "step 2.5/β", breaks="step <= 1/beta"
+    ),
+)
+
+THEOREM = nc.Theorem(
+    id="last-layer-convex",
+    title="Last-layer training is convex; random-feature Grams are full rank",
+    citation="Lecture 10 ('What if we only trained the last layer?'); Du et al., ICLR 2019, "
+    "Thm 3.1; Garrigos & Gower 2023, Thm 3.4",
+    statement=STATEMENT,
+    symbols=SYMBOLS,
+    instances=INSTANCES,
+    evaluate=evaluate,
+    figure=figure,
+)
+check = THEOREM.check

@@ -1,0 +1,328 @@
+"""Nonlinear least squares is PL wherever the Jacobian has full rank — lecture 10 ("Guarantees
+for fitting NNs with GD"), slides "PL in Nonlinear Least Squares"; see also Liu, Zhu, Belkin,
+"Loss landscapes and optimization in over-parameterized non-linear systems and neural networks"
+(ACHA 2022), §4 (PL* from the tangent kernel's smallest eigenvalue).
+
+Statement. For L(w) = ‖h(X; w) − y‖² (the lecture's normalization: no ½, no 1/n) and the
+prediction Jacobian J(w) = ∂h(X; w)/∂w (n × p), ∇L = 2J(w)ᵀ(h − y), hence at every w
+
+    ‖∇L(w)‖² ≥ 4 λ_min(J(w)J(w)ᵀ) L(w).
+
+Consequence: where λ_min(J(w_k)J(w_k)ᵀ) ≥ λ > 0 along a run, L satisfies Karimi et al.'s PL
+inequality ½‖∇L‖² ≥ μ L with μ = 2λ (and L* = 0), so GD with step 1/β, β the smoothness of L
+along the run, gives L(w_k) ≤ (1 − 2λ/β)^k L(w_0). When d0·d1 < n (one hidden layer, first layer
+trained) J has fewer than n columns, λ_min(JJᵀ) = 0, and the bound says nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+import ntkconv as nc
+
+# --- statement -------------------------------------------------------------------------------
+grad_sq, lam_min, L, lam, beta, k, L0 = sp.symbols(
+    r"\|\nabla{L}\|^2 lambda_min L lambda beta k L_0", nonnegative=True
+)
+INEQUALITY = sp.Ge(grad_sq, 4 * lam_min * L)
+RATE = 1 - 2 * lam / beta
+STATEMENT = sp.And(INEQUALITY, sp.Le(sp.Symbol("L_k", nonnegative=True), RATE**k * L0))
+SYMBOLS = {
+    r"\|\nabla{L}\|^2": "squared gradient norm of L(w) = ‖h(X; w) − y‖²",
+    "lambda_min": "λ_min(J(w)J(w)ᵀ) at the same w",
+    "lambda": "min over the run of λ_min(J(w_k)J(w_k)ᵀ)",
+    "beta": "smoothness of L along the run; GD step 1/β",
+    "L_0": "L(w_0)",
+}
+rate = sp.lambdify((lam, beta), RATE, "numpy")
+
+
+def _data(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit-norm Gaussian inputs and random labels (the hardest targets to fit)."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    return X, torch.randn(n, generator=gen, dtype=torch.float64)
+
+
+def _pl_point(
+    net: nc.TwoLayerNet, params: dict, X: torch.Tensor, y: torch.Tensor, reduction: str
+) -> dict[str, float]:
+    """‖∇L‖², 4·λ_min(JJᵀ)·L and λ_min at ``params``, for L the squared loss in ``reduction``."""
+    grads = torch.func.grad(lambda W: nc.squared_loss(net({**params, "W": W}, X), y, reduction))(
+        params["W"]
+    )
+    loss = float(nc.squared_loss(net(params, X), y, reduction))
+    lmin = nc.lambda_min(nc.empirical_ntk(net, params, X))
+    return {
+        "grad_sq": float((grads**2).sum()),
+        "bound": 4 * lmin * loss,
+        "lambda_min": lmin,
+        "rank_J": nc.numerical_rank(nc.jacobian(net, params, X)),
+    }
+
+
+def _tight_labels(net: nc.TwoLayerNet, params: dict, X: torch.Tensor) -> torch.Tensor:
+    """Labels making the residual h − y the bottom eigenvector of JJᵀ: there ‖∇L‖² equals
+    4 λ_min L exactly (for L = ‖r‖²), so the inequality is tight."""
+    _, vecs = torch.linalg.eigh(nc.empirical_ntk(net, params, X))
+    return net(params, X) - vecs[:, 0]
+
+
+# --- measurement -----------------------------------------------------------------------------
+def _inequality(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    """The inequality at initialization and at random weight draws, for each width; with
+    ``tight`` the labels put the residual on the bottom eigenvector (equality case)."""
+    X, y = _data(cfg["n"], cfg["d"], seed)
+    rows = []
+    for width in cfg["widths"]:
+        net = nc.TwoLayerNet(cfg["d"], width, cfg["activation"])
+        for draw in range(cfg["draws"]):
+            params = net.init(seed + 1000 * draw, scale=1.0 if draw == 0 else cfg["random_scale"])
+            labels = _tight_labels(net, params, X) if cfg["tight"] else y
+            point = _pl_point(net, params, X, labels, cfg["reduction"])
+            rows.append(
+                {"width": width, "point": "init" if draw == 0 else f"random {draw}", **point}
+            )
+    lhs = np.array([r["grad_sq"] for r in rows])
+    rhs = np.array([r["bound"] for r in rows])
+    ratio = lhs / np.where(rhs > 0, rhs, np.nan)
+    hyps = [
+        nc.Hypothesis(
+            "L = ||h(X;w) - y||^2 (no 1/2)",
+            cfg["reduction"] == "sum",
+            cfg["reduction"],
+            "reduction = 'sum'",
+        )
+    ]
+    return nc.Outcome(
+        hypotheses=hyps,
+        conclusion_holds=bool(nc.leq(rhs, lhs).all()),
+        predicted={"min_ratio": 1.0},
+        measured={
+            "min_ratio": float(np.nanmin(ratio)),
+            "points": len(rows),
+            "full_rank_points": sum(r["rank_J"] == cfg["n"] for r in rows),
+        },
+        slack=float(np.nanmin(ratio) - 1),
+        details={"rows": rows},
+    )
+
+
+def _gd_rate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    """GD with step 1/β, β = margin·‖∇²L(w_0)‖ (the margin is the step-size choice, stated in the
+    config); checks that β bounds the Hessian norm at every iterate (Lanczos), that
+    λ = min_k λ_min(J_kJ_kᵀ) > 0, and L_k ≤ (1 − 2λ/β)^k L_0."""
+    n, d, width = cfg["n"], cfg["d"], cfg["width"]
+    X, y = _data(n, d, seed)
+    net = nc.TwoLayerNet(d, width, cfg["activation"])
+    params = net.init(seed)
+
+    def loss(p: dict) -> torch.Tensor:
+        return nc.squared_loss(net(p, X), y, "sum")
+
+    beta_used = cfg["beta_margin"] * nc.smoothness(loss, params, "W", seed=seed)
+    traj = nc.train(
+        net,
+        params,
+        X,
+        y,
+        lr=1.0 / beta_used,
+        steps=cfg["steps"],
+        reduction="sum",
+        callbacks={
+            "lambda_min": lambda p: nc.lambda_min(nc.empirical_ntk(net, p, X)),
+            "rank_J": lambda p: nc.numerical_rank(nc.jacobian(net, p, X)),
+            "curvature": lambda p: nc.smoothness(loss, p, "W", seed=seed),
+        },
+        progress=False,
+    )
+    curv = traj.extras["curvature"]
+    lmins = traj.extras["lambda_min"]
+    lam_run = float(lmins.min())
+    # λ counts as positive only above the numerical-rank cutoff of JJᵀ (ntkconv.spectra).
+    cutoff = nc.rank_cutoff(nc.lambda_max(nc.empirical_ntk(net, params, X)), (n, n))
+    q = float(rate(lam_run, beta_used))
+    bound = traj.loss[0] * q ** traj.step.astype(float)
+    holds = bool(nc.leq(traj.loss, bound).all())
+    hyps = [
+        nc.Hypothesis("d0*d1 >= n", d * width >= n, d * width, f"≥ n = {n}"),
+        nc.Hypothesis(
+            "rank J(w_k) = n along the run",
+            bool((traj.extras["rank_J"] == n).all()),
+            int(traj.extras["rank_J"].min()),
+            f"= n = {n}",
+        ),
+        nc.Hypothesis(
+            "lambda = min_k lambda_min(J_k J_k^T) > 0",
+            lam_run > cutoff,
+            lam_run,
+            f"> rank cutoff {cutoff:.2g}",
+        ),
+        nc.Hypothesis(
+            "beta bounds the curvature at every iterate (Lanczos)",
+            bool(nc.leq(curv.max(), beta_used)),
+            float(curv.max()),
+            f"≤ β = {beta_used:.6g}",
+        ),
+    ]
+    final_rel = float(traj.loss[-1] / traj.loss[0])
+    return nc.Outcome(
+        hypotheses=hyps,
+        conclusion_holds=holds,
+        predicted={"rate": q, "final_loss_ratio": float(q ** traj.step[-1])},
+        measured={
+            "final_loss_ratio": final_rel,
+            "asymptotic_rate": float(
+                (traj.loss[-1] / traj.loss[len(traj.loss) // 2])
+                ** (1 / max(traj.step[-1] - traj.step[len(traj.step) // 2], 1))
+            ),
+        },
+        slack=float(np.min(1 - traj.loss[1:] / bound[1:])) if len(bound) > 1 else math.nan,
+        details={
+            "k": traj.step,
+            "loss": traj.loss,
+            "bound": bound,
+            "lambda_min": lmins,
+            "beta": beta_used,
+            "curvature": curv,
+            "lambda": lam_run,
+        },
+        diverged=traj.diverged,
+    )
+
+
+def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    return {"inequality": _inequality, "gd": _gd_rate}[cfg["part"]](cfg, seed)
+
+
+# --- figure ----------------------------------------------------------------------------------
+def figure(results: Sequence[nc.CheckResult]) -> Any:
+    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
+    for ax, r in zip(axes, results, strict=True):
+        d = r.details
+        if "rows" in d:
+            rows = d["rows"]
+            widths = sorted({row["width"] for row in rows})
+            for w in widths:
+                pts = [row for row in rows if row["width"] == w]
+                ax.loglog(
+                    [p["bound"] for p in pts], [p["grad_sq"] for p in pts], "o", label=f"m = {w}"
+                )
+            lo = min(min(p["bound"] for p in rows if p["bound"] > 0), 1e-3)
+            hi = max(p["grad_sq"] for p in rows)
+            ax.loglog([lo, hi], [lo, hi], "k--", lw=1, label="equality")
+            ax.set_xlabel("4 λ_min(JJᵀ) L")
+            ax.set_ylabel("‖∇L‖²")
+            ax.legend(fontsize=7)
+        else:
+            nc.plot_decay(
+                ax,
+                np.asarray(d["k"]),
+                np.asarray(d["loss"]),
+                np.asarray(d["bound"]),
+                "L(w_k)",
+                "(1 − 2λ/β)^k L(w_0)",
+            )
+    fig.suptitle("nls-pl: ‖∇L‖² ≥ 4 λ_min(JJᵀ) L and the PL rate it implies")
+    return fig
+
+
+INSTANCES = (
+    nc.Instance(
+        "inequality",
+        {
+            "part": "inequality",
+            "n": 24,
+            "d": 4,
+            "widths": (8, 32, 128),
+            "activation": "relu",
+            "draws": 4,
+            "random_scale": 3.0,
+            "tight": False,
+            "reduction": "sum",
+        },
+        "at initialization and at random weights (scale 3) for three widths",
+        quick={"widths": (8, 32), "draws": 3},
+    ),
+    nc.Instance(
+        "tight-point",
+        {
+            "part": "inequality",
+            "n": 24,
+            "d": 4,
+            "widths": (32, 128),
+            "activation": "leaky_relu(0.1)",
+            "draws": 2,
+            "random_scale": 3.0,
+            "tight": True,
+            "reduction": "sum",
+        },
+        "residual on the bottom eigenvector of JJᵀ: equality, slack ≈ 0",
+        quick={"widths": (32,)},
+    ),
+    nc.Instance(
+        "half-loss",
+        {
+            "part": "inequality",
+            "n": 24,
+            "d": 4,
+            "widths": (32, 128),
+            "activation": "leaky_relu(0.1)",
+            "draws": 2,
+            "random_scale": 3.0,
+            "tight": True,
+            "reduction": "half_sum",
+        },
+        "L = ½‖h − y‖² with the constant 4 kept: off by 2 at the tight point",
+        breaks="L = ||h(X;w) - y||^2 (no 1/2)",
+        quick={"widths": (32,)},
+    ),
+    nc.Instance(
+        "gd-rate",
+        {
+            "part": "gd",
+            "n": 20,
+            "d": 4,
+            "width": 256,
+            "activation": "tanh",
+            "beta_margin": 1.5,
+            "steps": 300,
+        },
+        "GD on random labels, step 1/β; L_k ≤ (1 − 2λ/β)^k L_0",
+        quick={"width": 128, "steps": 120},
+    ),
+    nc.Instance(
+        "narrow-width",
+        {
+            "part": "gd",
+            "n": 20,
+            "d": 4,
+            "width": 3,
+            "activation": "tanh",
+            "beta_margin": 1.5,
+            "steps": 300,
+        },
+        "d0·d1 = 12 < n = 20: λ_min(JJᵀ) = 0, random labels are not fitted",
+        breaks="d0*d1 >= n",
+        quick={"steps": 120},
+    ),
+)
+
+THEOREM = nc.Theorem(
+    id="nls-pl",
+    title="Nonlinear least squares is PL where λ_min(JJᵀ) > 0",
+    citation="Lecture 10, 'PL in Nonlinear Least Squares'; Liu, Zhu, Belkin, ACHA 2022, §4",
+    statement=STATEMENT,
+    symbols=SYMBOLS,
+    instances=INSTANCES,
+    evaluate=evaluate,
+    figure=figure,
+)
+check = THEOREM.check
