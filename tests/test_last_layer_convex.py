@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+from _quick import quick_results
 
 import ntkconv as nc
-from theorems import last_layer_convex as llc
 
-RESULTS = {inst.name: llc.check(inst.name, quick=True) for inst in llc.INSTANCES}
-
-
-@pytest.mark.parametrize("inst", [i for i in llc.INSTANCES if not i.control], ids=lambda i: i.name)
-def test_instances_hold(inst: nc.Instance) -> None:
-    assert RESULTS[inst.name].verdict is nc.Verdict.HOLDS, RESULTS[inst.name].hypotheses
-
-
-@pytest.mark.parametrize("inst", [i for i in llc.INSTANCES if i.control], ids=lambda i: i.name)
-def test_controls_do_not_hold(inst: nc.Instance) -> None:
-    assert RESULTS[inst.name].verdict is not nc.Verdict.HOLDS
+RESULTS = quick_results("last-layer-convex")
 
 
 def test_gd_reaches_the_lstsq_minimizer_nearest_init() -> None:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from _quick import quick_results
 
 import ntkconv as nc
 from theorems import nls_pl
 
-RESULTS = {inst.name: nls_pl.check(inst.name, quick=True) for inst in nls_pl.INSTANCES}
-
-
-@pytest.mark.parametrize(
-    "inst", [i for i in nls_pl.INSTANCES if not i.control], ids=lambda i: i.name
-)
-def test_instances_hold(inst: nc.Instance) -> None:
-    assert RESULTS[inst.name].verdict is nc.Verdict.HOLDS, RESULTS[inst.name].hypotheses
-
-
-@pytest.mark.parametrize("inst", [i for i in nls_pl.INSTANCES if i.control], ids=lambda i: i.name)
-def test_controls_do_not_hold(inst: nc.Instance) -> None:
-    assert RESULTS[inst.name].verdict is not nc.Verdict.HOLDS
+RESULTS = quick_results("nls-pl")
 
 
 def test_tight_point_attains_equality_and_half_loss_is_off_by_two() -> None:

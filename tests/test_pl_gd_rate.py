@@ -6,23 +6,12 @@ import math
 
 import pytest
 import sympy as sp
+from _quick import quick_results
 
 import ntkconv as nc
 from theorems import pl_gd_rate as pl
 
-RESULTS = {inst.name: pl.check(inst.name, quick=True) for inst in pl.INSTANCES}
-
-
-@pytest.mark.parametrize("inst", [i for i in pl.INSTANCES if not i.control], ids=lambda i: i.name)
-def test_instances_hold(inst: nc.Instance) -> None:
-    r = RESULTS[inst.name]
-    assert r.verdict is nc.Verdict.HOLDS, (r.hypotheses, r.measured)
-    assert r.slack >= 0 and r.details["cumulative_holds"]
-
-
-@pytest.mark.parametrize("inst", [i for i in pl.INSTANCES if i.control], ids=lambda i: i.name)
-def test_controls_do_not_hold(inst: nc.Instance) -> None:
-    assert RESULTS[inst.name].verdict is not nc.Verdict.HOLDS
+RESULTS = quick_results("pl-gd-rate")
 
 
 def test_every_instance_has_a_control_and_registry_finds_it() -> None:
