@@ -78,6 +78,18 @@ def condition_number(G: object) -> float:
     return hi / lo
 
 
+def khatri_rao(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """Column-wise Kronecker product: column n of the result is A[:, n] ⊗ B[:, n], shape
+    (p·q, N) for A (p, N) and B (q, N). For a one-hidden-layer net f = w₂ᵀ diag(a) W₁ x the
+    Jacobian in W₁ is (diag(w₂) A) ∗ X (Soudry & Carmon 2016)."""
+    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"A and B must be 2-D with equal column counts; got {tuple(A.shape)} "
+            f"and {tuple(B.shape)}"
+        )
+    return (A[:, None, :] * B[None, :, :]).reshape(A.shape[0] * B.shape[0], A.shape[1])
+
+
 WHICH = ("LM", "LA", "SA")
 
 

@@ -63,3 +63,21 @@ def test_hvp_matches_autograd() -> None:
     v = {"w": torch.tensor([1.0, 2.0], dtype=torch.float64)}
     H = torch.autograd.functional.hessian(lambda w: loss({"w": w}), params["w"])
     torch.testing.assert_close(nc.hvp(loss, params, v)["w"], H @ v["w"])
+
+
+def test_khatri_rao_is_columnwise_kronecker_and_the_one_hidden_layer_jacobian() -> None:
+    gen = torch.Generator().manual_seed(0)
+    A = torch.randn(3, 5, generator=gen, dtype=torch.float64)
+    B = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+    K = nc.khatri_rao(A, B)
+    for n in range(5):
+        torch.testing.assert_close(K[:, n], torch.kron(A[:, n], B[:, n]))
+    # J_W of aᵀσ(Wx)/√m, row n = (a ⊙ σ'(W x_n)) ⊗ x_n / √m
+    net = nc.TwoLayerNet(4, 3, "leaky_relu(0.1)")
+    params = net.init(1)
+    X = B.T
+    S = net.activation.deriv(X @ params["W"].T)  # (n, m)
+    expected = nc.khatri_rao((S * params["a"]).T, X.T).T / math.sqrt(3)
+    torch.testing.assert_close(nc.jacobian(net, params, X), expected)
+    with pytest.raises(ValueError, match="equal column counts"):
+        nc.khatri_rao(A, B[:, :2])
