@@ -23,7 +23,9 @@ def test_controls_show_their_mechanism() -> None:
     assert narrow.measured["excess_at_end"] < 1e-4 * narrow.predicted["L_star"]
     parallel = RESULTS["parallel-inputs"]
     assert parallel.measured["lambda_min_Kinf"] <= parallel.details["lambda_cutoff"]
-    assert RESULTS["kernel-limit"].measured["lambda_min_Kinf"] > 1e-3
+    for key in ("lambda_min_Kinf", "lambda_min_relu_kernel", "lambda_min_du_H_inf"):
+        assert RESULTS["kernel-limit"].measured[key] > 1e-4
+        assert abs(parallel.measured[key]) < 1e-12
     assert RESULTS["step-above-2/beta"].verdict is nc.Verdict.DIVERGED
 
 

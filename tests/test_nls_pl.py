@@ -24,3 +24,7 @@ def test_narrow_width_is_rank_deficient_and_does_not_fit() -> None:
     wide = RESULTS["gd-rate"]
     assert wide.measured["final_loss_ratio"] < wide.predicted["final_loss_ratio"]
     assert nc.registry()["nls-pl"] is nls_pl.THEOREM
+
+
+def test_inequality_also_holds_along_the_gd_trajectory() -> None:
+    assert RESULTS["gd-rate"].measured["min_inequality_ratio_along_run"] >= 1.0

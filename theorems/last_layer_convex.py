@@ -165,12 +165,23 @@ def _rank(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    """λ_min(K^∞) > 0 for step features, and max-entry gap of K^m within Hoeffding's bound."""
+    """λ_min > 0 for the three infinite-width kernels (step features, ReLU features, Du et al.'s
+    H^∞), and the max-entry gap of the step-feature K^m within Hoeffding's bound."""
     X, _ = _inputs(cfg, seed)
     n = X.shape[0]
     K_inf = nc.arccos_kernel(X, degree=0)
-    ev = nc.eigvalsh(K_inf)
-    lam, cutoff = float(ev[0]), nc.rank_cutoff(float(ev[-1]), (n, n))
+    kernels = {
+        "step": K_inf,
+        "relu": nc.arccos_kernel(X, degree=1),
+        "du_H_inf": nc.relu_ntk_infinite(X),
+    }
+    lams, full_rank = {}, True
+    for name, K in kernels.items():
+        ev = nc.eigvalsh(K)
+        lams[name] = float(ev[0])
+        full_rank &= lams[name] > nc.rank_cutoff(float(ev[-1]), (n, n))
+    lam = lams["step"]
+    cutoff = nc.rank_cutoff(float(nc.eigvalsh(K_inf)[-1]), (n, n))
     gaps, bounds = [], []
     for width in cfg["widths"]:
         per_seed = []
@@ -184,10 +195,12 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     angle = _angles(X)
     return nc.Outcome(
         hypotheses=[nc.Hypothesis("no two inputs parallel", angle > 0, angle, "min angle > 0")],
-        conclusion_holds=lam > cutoff and bool(nc.leq(gaps_a, bounds_a[:, None]).all()),
+        conclusion_holds=full_rank and bool(nc.leq(gaps_a, bounds_a[:, None]).all()),
         predicted={"lambda_min_Kinf": "> 0", "gap_slope": -0.5},
         measured={
             "lambda_min_Kinf": lam,
+            "lambda_min_relu_kernel": lams["relu"],
+            "lambda_min_du_H_inf": lams["du_H_inf"],
             "gap_slope": slope,
             "max_gap_over_bound": float((gaps_a / bounds_a[:, None]).max()),
         },

@@ -150,7 +150,10 @@ def _gd_rate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     cutoff = nc.rank_cutoff(nc.lambda_max(nc.empirical_ntk(net, params, X)), (n, n))
     q = float(rate(lam_run, beta_used))
     bound = traj.loss[0] * q ** traj.step.astype(float)
-    holds = bool(nc.leq(traj.loss, bound).all())
+    # The inequality itself at every iterate of the run (λ_min and ‖∇L‖² of the same w_k).
+    along = 4 * lmins * traj.loss
+    inequality_along_run = bool(nc.leq(along, traj.grad_norm_sq).all())
+    holds = bool(nc.leq(traj.loss, bound).all()) and inequality_along_run
     hyps = [
         nc.Hypothesis("d0*d1 >= n", d * width >= n, d * width, f"≥ n = {n}"),
         nc.Hypothesis(
@@ -179,6 +182,11 @@ def _gd_rate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         predicted={"rate": q, "final_loss_ratio": float(q ** traj.step[-1])},
         measured={
             "final_loss_ratio": final_rel,
+            "min_inequality_ratio_along_run": float(
+                np.min(traj.grad_norm_sq[along > 0] / along[along > 0])
+            )
+            if (along > 0).any()
+            else math.nan,
             "asymptotic_rate": float(
                 (traj.loss[-1] / traj.loss[len(traj.loss) // 2])
                 ** (1 / max(traj.step[-1] - traj.step[len(traj.step) // 2], 1))
