@@ -391,10 +391,11 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
     return fig
 
 
+LINEAR_LSQ = {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 1.0}
 INSTANCES = (
     nc.Instance(
         "linear-lsq",
-        {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 1.0},
+        LINEAR_LSQ,
         "overparameterized least squares: μ, β exact from the spectrum of XXᵀ",
         quick={"n": 20, "d": 60},
     ),
@@ -420,7 +421,7 @@ INSTANCES = (
     ),
     nc.Instance(
         "step-above-2/beta",
-        {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 2.2},
+        {**LINEAR_LSQ, "lr_factor": 2.2},
         "step 2.2/β: above the 2/β stability limit",
         breaks="step <= 1/beta",
         quick={"n": 20, "d": 60},
