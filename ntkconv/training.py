@@ -45,8 +45,8 @@ def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") 
 @dataclass
 class Trajectory:
     """Per-recorded-step arrays of a run; ``lr[i]`` is the step taken from ``step[i]``
-    (NaN for the last record). ``grams`` maps step → float64 Gram; ``params`` is the last
-    iterate before stopping (the diverging one excluded)."""
+    (NaN for the last record). ``grams`` maps step → float64 Gram; ``params`` is the final
+    iterate or, after a divergence, the last iterate whose loss passed the check."""
 
     step: np.ndarray
     loss: np.ndarray
@@ -114,6 +114,7 @@ def gradient_descent(
     }
     loss0: float | None = None
     diverged_at: int | None = None
+    good = sub  # last iterate that passed the divergence checks (what the trajectory returns)
     bar = tqdm(
         total=steps, desc=desc, disable=None if progress is None else not progress, leave=False
     )
@@ -129,6 +130,7 @@ def gradient_descent(
             if not finite or loss > blowup * max(loss0, 1e-300):
                 diverged_at = k
                 break
+            good = sub
             done = k == steps or (target_loss is not None and loss <= target_loss)
             if k % record_every == 0 or done:
                 rows["step"].append(k)
@@ -161,7 +163,7 @@ def gradient_descent(
         grad_norm_sq=arrays["grad_norm_sq"],
         dist_from_init=arrays["dist_from_init"],
         lr=arrays["lr"],
-        params={**fixed, **sub},
+        params={**fixed, **(good if diverged_at is not None else sub)},
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
         extras={k: arrays[k] for k in callbacks},

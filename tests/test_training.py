@@ -69,6 +69,9 @@ def test_divergence_is_reported_not_raised() -> None:
     traj = nc.train(net, net.init(0), X, y, lr=1e3, steps=50, progress=False)
     assert traj.diverged and traj.diverged_at is not None and traj.diverged_at <= 50
     assert np.all(np.isfinite(traj.loss))
+    # the returned params are the last iterate that passed the checks, not the blown-up one
+    last = float(nc.squared_loss(net(traj.params, X), y))
+    assert math.isfinite(last) and last == pytest.approx(traj.loss[-1], rel=1e-12)
 
 
 def test_sgd_is_deterministic_and_unbiased_scaled() -> None:
