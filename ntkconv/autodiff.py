@@ -166,9 +166,14 @@ def hvp(
 def hvp_fn(
     loss_fn: Callable[[Params], torch.Tensor], sub: Params, fixed: Params
 ) -> Callable[[Params], Params]:
-    """v ↦ ∇²L·v at ``sub`` (differentiated) with ``fixed`` held constant; no validation."""
-    g = grad(lambda s: loss_fn({**fixed, **s}))
-    return lambda v: _jvp(g, (sub,), (v,))[1]
+    """v ↦ ∇²L·v at ``sub`` (differentiated) with ``fixed`` held constant; no validation.
+
+    Reverse-over-reverse: ∇L is linearized once (``vjp`` of ``grad``) and the pullback, which
+    equals the HVP because the Hessian is symmetric, is reused for every v — an order of
+    magnitude faster per product than forward-over-reverse when many products are taken at one
+    point, as Lanczos does."""
+    _, pullback = _vjp(grad(lambda s: loss_fn({**fixed, **s})), sub)
+    return lambda v: pullback(v)[0]
 
 
 def ntvp_rows(
