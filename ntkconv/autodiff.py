@@ -102,9 +102,16 @@ def jacobian(
     {name: (n, *shape)}. ``chunk_size`` bounds how many samples are differentiated at once.
     """
     params, X, names = prepare(fn, params, X, wrt)
-    blocks = jacobian_blocks(fn, params, X, names, chunk_size)
     if not flat:
-        return blocks
+        return jacobian_blocks(fn, params, X, names, chunk_size)
+    return flat_jacobian(fn, params, X, names, chunk_size)
+
+
+def flat_jacobian(
+    fn: Model, params: Params, X: torch.Tensor, names: tuple[str, ...], chunk_size: int | None
+) -> torch.Tensor:
+    """The (n, p) Jacobian: :func:`jacobian_blocks` raveled and concatenated in ``names`` order."""
+    blocks = jacobian_blocks(fn, params, X, names, chunk_size)
     return torch.cat([blocks[k].reshape(X.shape[0], -1) for k in names], dim=1)
 
 

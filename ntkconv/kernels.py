@@ -13,19 +13,12 @@ import torch
 
 from ._validation import Params, as_matrix, check_choice, check_wrt
 from .activations import Activation
-from .autodiff import Model, bind, jacobian_blocks, ntvp_rows, prepare, split
+from .autodiff import Model, bind, flat_jacobian, ntvp_rows, prepare, split
 from .models import TwoLayerNet
 
 METHODS = ("auto", "structured", "jacobian", "ntvp")
 #: "auto" forms J only if J(X) and J(X2) together fit under this many bytes.
 DEFAULT_MEMORY_CAP = 2 * 1024**3
-
-
-def _flat_jacobian(
-    fn: Model, params: Params, X: torch.Tensor, names: tuple[str, ...], chunk_size: int | None
-) -> torch.Tensor:
-    blocks = jacobian_blocks(fn, params, X, names, chunk_size)
-    return torch.cat([blocks[k].reshape(X.shape[0], -1) for k in names], dim=1)
 
 
 def empirical_ntk(
@@ -67,8 +60,8 @@ def empirical_ntk(
     if method == "structured":
         return structured(params, X, X2_, names)
     if method == "jacobian":
-        J = _flat_jacobian(fn, params, X, names, chunk_size)
-        J2 = J if X2_ is None else _flat_jacobian(fn, params, X2_, names, chunk_size)
+        J = flat_jacobian(fn, params, X, names, chunk_size)
+        J2 = J if X2_ is None else flat_jacobian(fn, params, X2_, names, chunk_size)
         return J @ J2.T
     right = X if X2_ is None else X2_
     sub, fixed = split(params, names)

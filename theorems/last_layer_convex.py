@@ -175,13 +175,13 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         "relu": nc.arccos_kernel(X, degree=1),
         "du_H_inf": nc.relu_ntk_infinite(X),
     }
-    lams, full_rank = {}, True
+    lams, cutoffs = {}, {}
     for name, K in kernels.items():
         ev = nc.eigvalsh(K)
         lams[name] = float(ev[0])
-        full_rank &= lams[name] > nc.rank_cutoff(float(ev[-1]), (n, n))
-    lam = lams["step"]
-    cutoff = nc.rank_cutoff(float(nc.eigvalsh(K_inf)[-1]), (n, n))
+        cutoffs[name] = nc.rank_cutoff(float(ev[-1]), (n, n))
+    full_rank = all(lams[name] > cutoffs[name] for name in kernels)
+    lam, cutoff = lams["step"], cutoffs["step"]
     gaps, bounds = [], []
     for width in cfg["widths"]:
         per_seed = []

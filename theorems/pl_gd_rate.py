@@ -262,12 +262,19 @@ def _run_local(
     margin = cfg["beta_margin"]
     curv_along: list[float] = []
     betas: list[float] = []
+    last_end: list[tuple[torch.Tensor, float]] = []  # (W at the previous step's end, curvature)
+
+    def curvature(W: torch.Tensor, p: dict) -> float:
+        return nc.smoothness(problem.loss, {**p, "W": W}, "W", seed=seed)
 
     def step_size(k_: int, p: dict, g: dict) -> float:
-        b = (1 + margin) * nc.smoothness(problem.loss, p, "W", seed=seed)
-        mid = {**p, "W": p["W"] - 0.5 / b * g["W"]}
-        end = {**p, "W": p["W"] - 1.0 / b * g["W"]}
-        curv_along.append(max(nc.smoothness(problem.loss, q_, "W", seed=seed) for q_ in (mid, end)))
+        # GD's next iterate is exactly the previous step's end point: reuse its Lanczos value.
+        reuse = last_end and torch.equal(last_end[-1][0], p["W"])
+        b = (1 + margin) * (last_end[-1][1] if reuse else curvature(p["W"], p))
+        end_W = p["W"] - 1.0 / b * g["W"]
+        end_curv = curvature(end_W, p)
+        curv_along.append(max(curvature(p["W"] - 0.5 / b * g["W"], p), end_curv))
+        last_end[:] = [(end_W, end_curv)]
         betas.append(b)
         return 1.0 / b
 
