@@ -6,7 +6,14 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
-from .kernels import arccos_kernel, empirical_ntk, random_feature_gram, relu_ntk_infinite
+from .data import digits_two_class, sphere_inputs
+from .kernels import (
+    arccos_kernel,
+    empirical_ntk,
+    gram_change,
+    random_feature_gram,
+    relu_ntk_infinite,
+)
 from .models import ThreeLayerNet, TwoLayerNet
 from .plotting import panel_grid, plot_decay, save_figure
 from .protocol import (
@@ -32,6 +39,7 @@ from .spectra import (
     rank_cutoff,
     smoothness,
 )
+from .stats import PowerLaw, fit_power_law
 from .training import REDUCTIONS, Trajectory, gradient_descent, squared_loss, train
 
 __version__ = "0.1.0"
@@ -44,6 +52,7 @@ __all__ = [
     "Hypothesis",
     "Instance",
     "Outcome",
+    "PowerLaw",
     "Theorem",
     "ThreeLayerNet",
     "Trajectory",
@@ -52,10 +61,13 @@ __all__ = [
     "arccos_kernel",
     "condition_number",
     "decide",
+    "digits_two_class",
     "eigvalsh",
     "empirical_ntk",
+    "fit_power_law",
     "get_activation",
     "gradient_descent",
+    "gram_change",
     "hessian_eigenvalue",
     "hvp",
     "jacobian",
@@ -76,6 +88,7 @@ __all__ = [
     "relu_ntk_infinite",
     "save_figure",
     "smoothness",
+    "sphere_inputs",
     "squared_loss",
     "train",
     "unravel",

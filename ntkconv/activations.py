@@ -19,12 +19,15 @@ Elementwise = Callable[[torch.Tensor], torch.Tensor]
 
 @dataclass(frozen=True)
 class Activation:
-    """An elementwise nonlinearity σ with derivative σ'. ``smooth``: σ is C² everywhere."""
+    """An elementwise nonlinearity σ with derivative σ'. ``smooth``: σ is C² everywhere.
+    ``piecewise_linear``: σ' depends on z only through 1{z > 0} (relu, leaky relu, step,
+    identity), so an NTK changes only where an activation sign flips."""
 
     name: str
     fn: Elementwise = field(repr=False)
     deriv: Elementwise = field(repr=False)
     smooth: bool
+    piecewise_linear: bool = False
 
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
         return self.fn(z)
@@ -40,16 +43,21 @@ def leaky_relu(slope: float = 0.01) -> Activation:
         fn=lambda z: torch.where(z > 0, z, slope * z),
         deriv=lambda z: torch.where(z > 0, torch.ones_like(z), torch.full_like(z, slope)),
         smooth=False,
+        piecewise_linear=True,
     )
 
 
-RELU = Activation("relu", torch.relu, lambda z: (z > 0).to(z.dtype), smooth=False)
+RELU = Activation(
+    "relu", torch.relu, lambda z: (z > 0).to(z.dtype), smooth=False, piecewise_linear=True
+)
 SOFTPLUS = Activation("softplus", F.softplus, torch.sigmoid, smooth=True)
 TANH = Activation("tanh", torch.tanh, lambda z: 1 - torch.tanh(z) ** 2, smooth=True)
-IDENTITY = Activation("identity", lambda z: z, torch.ones_like, smooth=True)
+IDENTITY = Activation("identity", lambda z: z, torch.ones_like, smooth=True, piecewise_linear=True)
 # Step features 1{z >= 0} (the lecture's random-feature model); σ' = 0 a.e., so only useful
 # with the first layer frozen.
-STEP = Activation("step", lambda z: (z >= 0).to(z.dtype), torch.zeros_like, smooth=False)
+STEP = Activation(
+    "step", lambda z: (z >= 0).to(z.dtype), torch.zeros_like, smooth=False, piecewise_linear=True
+)
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a for a in (RELU, SOFTPLUS, TANH, IDENTITY, STEP, leaky_relu())

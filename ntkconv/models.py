@@ -109,6 +109,9 @@ class TwoLayerNet(ShallowNet):
     def preactivations(self, params: Params, X: torch.Tensor) -> torch.Tensor:
         """Z = X Wᵀ (+ b), shape (n, m)."""
         self._check_call(params, X)
+        return self._preactivations(params, X)
+
+    def _preactivations(self, params: Params, X: torch.Tensor) -> torch.Tensor:
         Z = X @ params["W"].T
         return Z + params["b"] if self.bias else Z
 
@@ -126,17 +129,26 @@ class TwoLayerNet(ShallowNet):
         X: torch.Tensor,
         X2: torch.Tensor | None = None,
         wrt: Iterable[str] | None = None,
+        units: torch.Tensor | None = None,
     ) -> torch.Tensor:
         r"""Closed-form Gram J(X) J(X2)ᵀ, never forming J; O(n·n2·(d + m)) work.
 
         W block: (X X2ᵀ) ∘ (S diag(a²) S2ᵀ)/m, with S = σ'(Z); the b block drops the X X2ᵀ
-        factor; the a block is σ(Z) σ(Z2)ᵀ/m (the random-feature Gram).
+        factor; the a block is σ(Z) σ(Z2)ᵀ/m (the random-feature Gram). The Gram is a sum over
+        hidden units; ``units`` (indices or a boolean mask over the m units) keeps only their
+        terms — still divided by the full width m.
         """
         names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
-        Z = self.preactivations(params, X)
-        Z2 = Z if X2 is None else self.preactivations(params, X2)
-        X2_ = X if X2 is None else X2
         m = self.width
+        self._check_call(params, X)
+        if X2 is not None:
+            self._check_call(params, X2)
+        if units is not None:
+            # The Gram is additive over units: the chosen rows give their share (still over m).
+            params = {k: v[units] for k, v in params.items()}
+        Z = self._preactivations(params, X)
+        Z2 = Z if X2 is None else self._preactivations(params, X2)
+        X2_ = X if X2 is None else X2
         gram = torch.zeros(Z.shape[0], Z2.shape[0], dtype=Z.dtype, device=Z.device)
         if "W" in names or "b" in names:
             S = self.activation.deriv(Z)

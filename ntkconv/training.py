@@ -29,7 +29,8 @@ from ._validation import (
     check_positive_int,
 )
 from .autodiff import Model, resolve_wrt, split
-from .kernels import empirical_ntk
+from .kernels import empirical_ntk, gram_change
+from .spectra import eigvalsh, lambda_min
 
 REDUCTIONS = ("half_sum", "sum", "half_mean", "mean")
 StepSize = float | Callable[[int, Params, Params], float]
@@ -183,19 +184,23 @@ def train(
     seed: int = 0,
     wrt: Collection[str] | str | None = None,
     gram_steps: Collection[int] = (),
+    track_gram: bool = False,
     track_activations: bool = True,
     record_every: int = 1,
     callbacks: Mapping[str, Callable[[Params], float]] | None = None,
     target_loss: float | None = None,
     blowup: float = 1e8,
+    observe: Callable[[int, Params], None] | None = None,
     progress: bool | None = None,
 ) -> Trajectory:
     """GD (``batch_size=None``) or SGD on the squared loss of ``model`` over (X, y).
 
     Trains ``wrt`` (default ``model.trainable``). Extra records: ``activation_flips`` — the
     fraction of the n·m first-layer activation signs that differ from initialization (models with
-    ``activation_pattern``) — and float64 Grams (:func:`empirical_ntk`, method "auto") at
-    ``gram_steps``. SGD draws batches without replacement from ``torch.Generator(seed)``.
+    ``activation_pattern``); with ``track_gram``, ``gram_lambda_min`` = λ_min(G(k)) and
+    ``gram_drift`` = ‖G(k) − G(0)‖₂ (float64, via :func:`gram_change`); and float64 Grams
+    (:func:`empirical_ntk`, method "auto") at ``gram_steps``. ``observe(k, params)`` runs at
+    every step. SGD draws batches without replacement from ``torch.Generator(seed)``.
     """
     params = check_params(params)
     ref = next(iter(params.values()))
@@ -230,12 +235,16 @@ def train(
         cbs.setdefault(
             "activation_flips", lambda p: float((pattern(p, X) != start).double().mean())
         )
+    if track_gram:
+        cbs.update(_gram_recorders(model, params, X, names))
     grams: dict[int, torch.Tensor] = {}
     wanted = set(gram_steps)
 
-    def observe(k: int, p: Params) -> None:
+    def observe_all(k: int, p: Params) -> None:
         if k in wanted:
             grams[k] = empirical_ntk(model, p, X, wrt=names).to(torch.float64)
+        if observe is not None:
+            observe(k, p)
 
     traj = gradient_descent(
         loss_fn,
@@ -246,7 +255,7 @@ def train(
         grad_fn=grad_fn,
         record_every=record_every,
         callbacks=cbs,
-        observe=observe if wanted else None,
+        observe=observe_all if wanted or observe is not None else None,
         target_loss=target_loss,
         blowup=blowup,
         progress=progress,
@@ -254,3 +263,24 @@ def train(
     )
     traj.grams = grams
     return traj
+
+
+def _gram_recorders(
+    model: Model, params0: Params, X: torch.Tensor, names: tuple[str, ...]
+) -> dict[str, Callable[[Params], float]]:
+    """Callbacks for λ_min(G(k)) and ‖G(k) − G(0)‖₂ sharing one Gram evaluation per step
+    (the recorder calls both with the same params dict)."""
+    change = gram_change(model, params0, X, names)
+    gram0 = empirical_ntk(model, params0, X, wrt=names).double()
+    last: list[tuple[Params, tuple[float, float]]] = []
+
+    def spectra(p: Params) -> tuple[float, float]:
+        if not last or last[0][0] is not p:
+            delta = change(p)
+            last[:] = [(p, (lambda_min(gram0 + delta), float(eigvalsh(delta).abs().max())))]
+        return last[0][1]
+
+    return {
+        "gram_lambda_min": lambda p: spectra(p)[0],
+        "gram_drift": lambda p: spectra(p)[1],
+    }

@@ -1,0 +1,63 @@
+"""Datasets the checks run on: synthetic inputs on the sphere and scikit-learn's bundled digits
+(shipped inside the scikit-learn wheel, so nothing is downloaded)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._validation import check_positive_int
+
+
+def sphere_inputs(
+    n: int,
+    d: int,
+    seed: int = 0,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """n points drawn uniformly on the unit sphere S^{d−1} (normalized Gaussians): unit norm
+    and, almost surely, no two parallel — Du et al.'s (2019) Assumption on the data."""
+    n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
+    X = torch.randn(n, d, generator=torch.Generator().manual_seed(int(seed)), dtype=torch.float64)
+    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    return X.to(device=device, dtype=dtype)
+
+
+def digits_two_class(
+    classes: tuple[int, int] = (0, 1),
+    n: int | None = None,
+    seed: int = 0,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two classes of scikit-learn's 8×8 digits as (X, y): pixels centred on the pair's mean
+    and scaled to unit norm (inputs on the sphere, as the NTK theorems assume), labels ±1
+    (+1 for ``classes[0]``). ``n`` draws a class-balanced subsample (seeded); default all."""
+    from sklearn.datasets import load_digits
+
+    a, b = (int(c) for c in classes)
+    if a == b or not {a, b} <= set(range(10)):
+        raise ValueError(f"classes must be two distinct digits in 0..9; got {classes!r}")
+    data = load_digits()
+    keep = np.flatnonzero(np.isin(data.target, (a, b)))
+    if n is not None:
+        n = check_positive_int(n, "n")
+        rng = np.random.default_rng(seed)
+        per_class = []
+        for c, size in ((a, (n + 1) // 2), (b, n // 2)):
+            pool = keep[data.target[keep] == c]
+            if size > pool.size:
+                raise ValueError(f"n = {n} asks for {size} images of digit {c}; {pool.size} exist")
+            per_class.append(rng.choice(pool, size=size, replace=False))
+        keep = np.sort(np.concatenate(per_class))
+    X = data.data[keep].astype(np.float64)
+    X = X - X.mean(axis=0)
+    X = X / np.linalg.norm(X, axis=1, keepdims=True)
+    y = np.where(data.target[keep] == a, 1.0, -1.0)
+    return (
+        torch.from_numpy(X).to(device=device, dtype=dtype),
+        torch.from_numpy(y).to(device=device, dtype=dtype),
+    )
