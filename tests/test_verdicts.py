@@ -7,6 +7,7 @@ from _quick import quick_results
 
 import ntkconv as nc
 
+UNMEASURED = {("pl-gd-rate", "lecture-convention"), ("du-gram-stability", "narrow-width")}
 CASES = [(t.id, inst) for t in nc.registry().values() for inst in t.instances]
 
 
@@ -28,6 +29,7 @@ def test_every_theorem_ships_a_control_that_names_its_hypothesis(theorem_id: str
     assert controls and any(not i.control for i in theorem.instances)
     for inst in controls:
         names = {h.name for h in quick_results(theorem_id)[inst.name].hypotheses}
-        # the broken hypothesis is one the check measures (pl-gd-rate's lecture control breaks
-        # a convention rather than a measured hypothesis, so it is judged by its verdict alone)
-        assert inst.breaks in names or theorem_id == "pl-gd-rate"
+        # the broken hypothesis is one the check measures, except for controls judged by their
+        # verdict alone: pl-gd-rate's lecture control breaks a convention, and du-gram-stability's
+        # narrow width breaks a width condition that no feasible instance meets
+        assert inst.breaks in names or (theorem_id, inst.name) in UNMEASURED

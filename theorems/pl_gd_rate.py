@@ -437,7 +437,7 @@ INSTANCES = (
         "non-pl-quartic",
         {"problem": "quartic", "x0": 1.0, "steps": 300, "lr_factor": 1.0},
         "x⁴ with μ taken at x0: PL fails near the minimizer",
-        breaks="PL inequality",
+        breaks="PL inequality at every iterate",
     ),
     nc.Instance(
         "lecture-convention",

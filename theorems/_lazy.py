@@ -1,0 +1,152 @@
+"""The set-up shared by the lazy-training checks (du-gram-stability, ntk-linearization,
+arora-fine-grained): Du, Zhai, Póczos, Singh (ICLR 2019), §3.
+
+f(x) = (1/√m) Σ_r a_r relu(w_rᵀx), ‖x_i‖ = 1, a_r ~ Unif{±1} fixed, w_r(0) ~ N(0, κ²I) (κ = 1 in
+Du et al.; small in Arora et al.), GD on W for ½‖u − y‖². H(k) is the Gram of W at step k,
+H^∞ its m → ∞ limit, λ_0 = λ_min(H^∞).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+import ntkconv as nc
+
+
+@dataclass
+class Run:
+    """One tracked GD run; arrays are per step k = 0..K (outputs only if asked for)."""
+
+    width: int
+    lr: float
+    k: np.ndarray
+    residual: np.ndarray  # ‖y − u(k)‖
+    lambda_min: np.ndarray  # λ_min(H(k))
+    drift: np.ndarray  # ‖H(k) − H(0)‖₂
+    flips: np.ndarray  # fraction of the n·m activation signs changed since k = 0
+    w_dist_max: np.ndarray  # max_r ‖w_r(k) − w_r(0)‖
+    w_dist_fro: np.ndarray  # ‖W(k) − W(0)‖_F
+    gram0: torch.Tensor  # H(0), float64
+    outputs: torch.Tensor | None  # u(k), shape (K + 1, n)
+    a_sq_mean: float  # mean of a_r²: 1 under the NTK scaling
+    diverged: bool
+
+
+def kernel(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """H^∞ with its eigenvalues (ascending) and eigenvectors, float64."""
+    H = nc.relu_ntk_infinite(X).double()
+    evals, evecs = torch.linalg.eigh(H)
+    return H, evals, evecs
+
+
+def uniform_labels(n: int, seed: int) -> torch.Tensor:
+    """y_i ~ U[−1, 1]: bounded labels, |y_i| ≤ C = 1 as Du et al. assume."""
+    gen = torch.Generator().manual_seed(int(seed))
+    return 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
+
+
+def train_run(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    width: int,
+    seed: int,
+    *,
+    lr: float,
+    steps: int,
+    init_scale: float = 1.0,
+    output_scale: float = 1.0,
+    keep_outputs: bool = False,
+) -> Run:
+    """GD on W from Du et al.'s initialization, tracking the Gram at every step.
+    ``output_scale`` multiplies a (a_r = ±1/√m turns the NTK scaling into the mean-field one)."""
+    net = nc.TwoLayerNet(X.shape[1], width, "relu")
+    params = net.init(seed, scale=init_scale)
+    params["a"] = params["a"] * output_scale
+    W0 = params["W"].clone()
+    outputs: list[torch.Tensor] = []
+    traj = nc.train(
+        net,
+        params,
+        X,
+        y,
+        lr=lr,
+        steps=steps,
+        track_gram=True,
+        callbacks={
+            "w_dist_max": lambda p: float(torch.linalg.vector_norm(p["W"] - W0, dim=1).max())
+        },
+        observe=(lambda k, p: outputs.append(net(p, X).detach())) if keep_outputs else None,
+        progress=False,
+    )
+    return Run(
+        width=width,
+        lr=lr,
+        k=traj.step,
+        residual=np.sqrt(2 * traj.loss),
+        lambda_min=traj.extras["gram_lambda_min"],
+        drift=traj.extras["gram_drift"],
+        flips=traj.extras["activation_flips"],
+        w_dist_max=traj.extras["w_dist_max"],
+        w_dist_fro=traj.dist_from_init,
+        gram0=net.structured_ntk(params, X).double(),
+        outputs=torch.stack(outputs) if keep_outputs else None,
+        a_sq_mean=float((params["a"] ** 2).mean()),
+        diverged=traj.diverged,
+    )
+
+
+def linear_residuals(
+    evals: torch.Tensor, evecs: torch.Tensor, r0: torch.Tensor, lr: float, steps: int
+) -> torch.Tensor:
+    """r(k) = (I − ηH)^k r0 for k = 0..steps, H = V diag(λ) Vᵀ: the residual of GD on the
+    linearized model (Du et al. eq. (10) with H(k) frozen). Shape (steps + 1, n)."""
+    k = torch.arange(steps + 1, dtype=torch.float64)[:, None]
+    return ((1 - lr * evals)[None, :] ** k * (evecs.T @ r0)[None, :]) @ evecs.T
+
+
+def smallest_width(widths: Sequence[int], ok: np.ndarray) -> int | None:
+    """The smallest grid width from which a conclusion holds in every seed at every larger
+    grid width (``ok`` has shape (len(widths), seeds)); None if it fails at the largest."""
+    found = None
+    for width, row in zip(reversed(list(widths)), ok[::-1], strict=True):
+        if not row.all():
+            break
+        found = width
+    return found
+
+
+def unit_norm_hypothesis(X: torch.Tensor) -> nc.Hypothesis:
+    dev = float((torch.linalg.vector_norm(X, dim=1) - 1).abs().max())
+    return nc.Hypothesis("inputs unit-norm", dev <= 1e-12, dev, "max |‖x_i‖ − 1| ≤ 1e-12")
+
+
+def lambda0_hypothesis(evals: torch.Tensor) -> nc.Hypothesis:
+    cutoff = nc.rank_cutoff(float(evals[-1]), (len(evals), len(evals)))
+    lam0 = float(evals[0])
+    return nc.Hypothesis(
+        "no two inputs parallel (lambda_0 > 0)",
+        lam0 > cutoff,
+        lam0,
+        f"λ_0 = λ_min(H^∞) > rank cutoff {cutoff:.2g}",
+    )
+
+
+def with_parallel_pair(X: torch.Tensor) -> torch.Tensor:
+    """x_1 := x_0 (unit norm kept, so the only unit-norm parallel pair is a repeat): two rows of
+    H^∞ coincide, λ_0 = 0, and labels y_0 ≠ y_1 can never both be fitted."""
+    X = X.clone()
+    X[1] = X[0]
+    return X
+
+
+def fmt_width(m: float | None) -> str:
+    return "none in grid" if m is None else f"{m:.3g}" if m >= 1e6 else str(int(m))
+
+
+def log10(x: float) -> float:
+    return math.log10(x) if x > 0 else -math.inf

@@ -1,0 +1,344 @@
+"""Fine-grained dynamics of wide two-layer ReLU nets: the residual in H^∞'s eigenbasis, and
+why random labels train slower — Arora, Du, Hu, Li, Wang, "Fine-grained analysis of optimization
+and generalization for overparameterized two-layer neural networks", ICML 2019
+(arXiv:1901.08584), Theorems 4.1, 5.1 and 5.1's corollary; lecture 10, "Lazy training".
+
+Statement (Theorem 4.1). Du et al.'s model with small initialization w_r(0) ~ N(0, κ²I), so
+u(0) ≈ 0. With λ_0 > 0, κ = O(εδ/√n), m = Ω(n⁷/(λ_0⁴κ²δ⁴ε²)) and η = O(λ_0/n²), with probability
+≥ 1 − δ, for all k:
+
+    ‖y − u(k)‖ = sqrt(Σ_i (1 − ηλ_i)^{2k} (v_iᵀy)²) ± ε,
+
+(λ_i, v_i) the eigenpairs of H^∞: the component of y along v_i decays at its own rate 1 − ηλ_i.
+Labels aligned with the top eigenvectors are fitted fast; random labels spread over all of them
+and are fitted slowly, and yᵀ(H^∞)⁻¹y is larger. The distance travelled satisfies
+‖W(k) − W(0)‖_F ≤ sqrt(yᵀ(H^∞)⁻¹y) + (terms vanishing as κ → 0, m → ∞) (their Lemma 5.3), and the
+population loss of the trained net is ≤ sqrt(2yᵀ(H^∞)⁻¹y/n) + O(sqrt(log(n/(λ_0δ))/n))
+(Theorem 5.1).
+
+What is checked. ``residual``: unit-norm Gaussian inputs; the deviation
+max_k |‖y − u(k)‖ − sqrt(Σ(1 − ηλ_i)^{2k}(v_iᵀy)²)|/‖y‖ over a width grid must shrink with m
+(bootstrap interval of its exponent below 0) and be ≤ ε at the largest width, where
+ε = κ√n/δ is the accuracy the theorem attaches to the instance's κ; the hypothesis "u(0) ≈ 0" is
+ε < ‖y‖ (otherwise "± ε" says nothing). Per eigen-direction, the steps until v_iᵀ(y − u(k))
+shrinks 10× are measured against log(0.1)/log|1 − ηλ_i|. The theorem's width for the same κ
+and ε is reported (order, constant 1). ``labels``:
+two digit classes from scikit-learn, true labels vs uniformly random ±1 labels: yᵀ(H^∞)⁻¹y and
+the number of steps to fit must both be larger for random labels. Practical step η = 1/λ_max(H^∞)
+throughout (outside the theorem's η = O(λ_0/n²), as in du-gram-stability's practical regime).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+import ntkconv as nc
+from theorems import _lazy
+
+# --- statement -------------------------------------------------------------------------------
+i_, n_, k_, eta, eps, kappa, delta, lam0, m_ = sp.symbols(
+    "i n k eta epsilon kappa delta lambda_0 m", positive=True
+)
+lam_i = sp.Function("lambda")(i_)
+proj = sp.Function(r"p")(i_)  # p(i) = v_iᵀ y
+r_k = sp.Symbol(r"\|y-u(k)\|", nonnegative=True)
+PREDICTION = sp.sqrt(sp.Sum((1 - eta * lam_i) ** (2 * k_) * proj**2, (i_, 1, n_)))
+WIDTH = n_**7 / (lam0**4 * kappa**2 * delta**4 * eps**2)
+y_H_y = sp.Symbol(r"y^\top (H^\infty)^{-1} y", nonnegative=True)
+GEN_BOUND = sp.sqrt(2 * y_H_y / n_)
+STATEMENT = sp.Implies(
+    sp.And(sp.Ge(m_, WIDTH), sp.Le(kappa, eps * delta / sp.sqrt(n_))),
+    sp.Le(sp.Abs(r_k - PREDICTION), eps),
+)
+SYMBOLS = {
+    "lambda(i)": "i-th eigenvalue of H^∞",
+    "p(i)": "v_iᵀy, the label's component along the i-th eigenvector of H^∞",
+    "kappa": "initialization scale, w_r(0) ~ N(0, κ²I)",
+    "epsilon": "accuracy of the prediction",
+    "delta": "failure probability",
+    r"y^\top (H^\infty)^{-1} y": "data-dependent complexity; generalization bound "
+    "sqrt(2yᵀ(H^∞)⁻¹y/n)",
+}
+width_needed = sp.lambdify((n_, lam0, kappa, delta, eps), WIDTH, "numpy")
+gen_bound = sp.lambdify((y_H_y, n_), GEN_BOUND, "numpy")
+
+
+def _prediction(evals: torch.Tensor, evecs: torch.Tensor, y: torch.Tensor, lr: float, steps: int):
+    return torch.linalg.vector_norm(_lazy.linear_residuals(evals, evecs, y, lr, steps), dim=1)
+
+
+def _distance_prediction(evals, evecs, y, lr, k) -> float:
+    """‖W(k) − W(0)‖_F of GD on the linearized model from u(0) = 0 with Gram H^∞:
+    sqrt(Σ_i (v_iᵀy)²(1 − (1 − ηλ_i)^k)²/λ_i) → sqrt(yᵀ(H^∞)⁻¹y) as k → ∞."""
+    p = evecs.T @ y
+    return float(torch.sqrt((p**2 * (1 - (1 - lr * evals) ** k) ** 2 / evals).sum()))
+
+
+# --- measurement -----------------------------------------------------------------------------
+def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    n, widths, seeds, steps = cfg["n"], list(cfg["widths"]), cfg["seeds"], cfg["steps"]
+    X = nc.sphere_inputs(n, cfg["d"], seed)
+    y = _lazy.uniform_labels(n, seed + 1)
+    H_inf, evals, evecs = _lazy.kernel(X)
+    lr = 1.0 / float(evals[-1])
+    pred = _prediction(evals, evecs, y, lr, steps).numpy()
+    y_norm = float(torch.linalg.vector_norm(y))
+    dev = np.zeros((len(widths), seeds))
+    w_dist = np.zeros((len(widths), seeds))
+    u0_norm, diverged, trace = 0.0, False, {}
+    for i, width in enumerate(widths):
+        for s in range(seeds):
+            run = _lazy.train_run(
+                X,
+                y,
+                width,
+                1000 * seed + s + 1,
+                lr=lr,
+                steps=steps,
+                init_scale=cfg["kappa"],
+                keep_outputs=True,
+            )
+            diverged |= run.diverged
+            dev[i, s] = np.abs(run.residual - pred).max() / y_norm
+            w_dist[i, s] = run.w_dist_fro[-1]
+            u0_norm = max(u0_norm, float(torch.linalg.vector_norm(run.outputs[0])))
+            if i == len(widths) - 1 and s == 0:
+                proj = (evecs.T @ (y - run.outputs).T).abs().numpy()  # (n, K + 1)
+                trace = {"k": run.k, "residual": run.residual, "proj": proj}
+    fit = nc.fit_power_law(np.repeat(np.asarray(widths, float), seeds), dev.ravel())
+    # per eigen-direction: steps until |v_iᵀ(y − u(k))| first drops 10× below |v_iᵀy|,
+    # against log(0.1)/log|1 − ηλ_i| (top two and bottom two eigenvectors)
+    rates = {}
+    for j in (n - 1, n - 2, 1, 0):
+        below = np.flatnonzero(trace["proj"][j] <= 0.1 * trace["proj"][j, 0])
+        factor = abs(1 - lr * float(evals[j]))
+        rates[f"lambda_{j + 1}"] = {
+            "eigenvalue": float(evals[j]),
+            "steps_to_shrink_10x_predicted": math.ceil(math.log(0.1) / math.log(factor))
+            if factor > 0
+            else 1,
+            "steps_to_shrink_10x_measured": int(below[0]) if below.size else math.inf,
+        }
+    # the accuracy Theorem 4.1 attaches to κ (κ = εδ/√n, constant 1)
+    eps = cfg["kappa"] * math.sqrt(n) / cfg["delta"]
+    y_H_y_ = float(y @ torch.linalg.solve(H_inf, y))
+    lam_0 = float(evals[0])
+    return nc.Outcome(
+        hypotheses=[
+            _lazy.unit_norm_hypothesis(X),
+            _lazy.lambda0_hypothesis(evals),
+            nc.Hypothesis(
+                "small initialization (u(0) ~ 0)",
+                eps < y_norm,
+                eps,
+                f"ε = κ√n/δ < ‖y‖ = {y_norm:.3g} (else ± ε says nothing)",
+            ),
+        ],
+        conclusion_holds=bool(fit.ci[1] < 0 and nc.leq(dev[-1].max() * y_norm, eps)),
+        predicted={
+            "deviation": "→ 0 as m → ∞, ≤ ε at the theorem's width",
+            "epsilon": eps,
+            "m_theorem": float(width_needed(n, lam_0, cfg["kappa"], cfg["delta"], eps)),
+            "sqrt_yHy": math.sqrt(y_H_y_),
+        },
+        measured={
+            "deviation_exponent": fit.exponent,
+            "deviation_exponent_ci": fit.ci,
+            "deviation_at_check_width": float(dev[-1].max()),
+            "deviation_over_eps_at_check_width": float(dev[-1].max() * y_norm / eps),
+            "max_u0_norm": u0_norm,
+            "w_dist_at_check_width": float(w_dist[-1].mean()),
+            "w_dist_linear_prediction": _distance_prediction(evals, evecs, y, lr, steps),
+            "direction_rates": rates,
+            "check_width": widths[-1],
+        },
+        slack=float(min(-fit.ci[1], 1 - dev[-1].max() * y_norm / eps)),
+        details={
+            "part": "residual",
+            "widths": widths,
+            "deviation": dev,
+            "w_dist": w_dist,
+            "prediction": pred,
+            "trace": trace,
+            "lr": lr,
+            "evals": evals.numpy(),
+            "fit": {"exponent": fit.exponent, "prefactor": fit.prefactor, "ci": fit.ci},
+        },
+        diverged=diverged,
+    )
+
+
+def _labels(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    X, y_true = nc.digits_two_class(tuple(cfg["classes"]), n=cfg["n"], seed=seed)
+    n = X.shape[0]
+    gen = torch.Generator().manual_seed(seed + 1)
+    y_rand = 2.0 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1
+    H_inf, evals, evecs = _lazy.kernel(X)
+    lr = 1.0 / float(evals[-1])
+    rows, traces, diverged = {}, {}, False
+    for name, y in (("true", y_true), ("random", y_rand)):
+        run = _lazy.train_run(
+            X, y, cfg["width"], 1000 * seed + 1, lr=lr, steps=cfg["steps"], init_scale=cfg["kappa"]
+        )
+        diverged |= run.diverged
+        pred = _prediction(evals, evecs, y, lr, cfg["steps"]).numpy()
+        target = cfg["fit_to"] * float(torch.linalg.vector_norm(y))
+        reached = np.flatnonzero(run.residual <= target)
+        reached_pred = np.flatnonzero(pred <= target)
+        complexity = float(y @ torch.linalg.solve(H_inf, y))
+        rows[name] = {
+            "yHy": complexity,
+            "generalization_bound": float(gen_bound(complexity, n)),
+            "steps_to_fit": int(reached[0]) if reached.size else math.inf,
+            "steps_to_fit_predicted": int(reached_pred[0]) if reached_pred.size else math.inf,
+            "w_dist_end": float(run.w_dist_fro[-1]),
+            "w_dist_linear_prediction": _distance_prediction(evals, evecs, y, lr, cfg["steps"]),
+            "sqrt_yHy": math.sqrt(complexity),
+            "top10_energy": float(((evecs[:, -10:].T @ y) ** 2).sum() / (y @ y)),
+        }
+        traces[name] = {"k": run.k, "residual": run.residual, "prediction": pred}
+    slower = rows["random"]["steps_to_fit"] > rows["true"]["steps_to_fit"]
+    harder = rows["random"]["yHy"] > rows["true"]["yHy"]
+    return nc.Outcome(
+        hypotheses=[_lazy.unit_norm_hypothesis(X), _lazy.lambda0_hypothesis(evals)],
+        conclusion_holds=bool(slower and harder),
+        predicted={"yHy": "random > true", "steps_to_fit": "random > true"},
+        measured={
+            "yHy_true": rows["true"]["yHy"],
+            "yHy_random": rows["random"]["yHy"],
+            "steps_to_fit_true": rows["true"]["steps_to_fit"],
+            "steps_to_fit_random": rows["random"]["steps_to_fit"],
+            "generalization_bound_true": rows["true"]["generalization_bound"],
+            "generalization_bound_random": rows["random"]["generalization_bound"],
+        },
+        slack=float(rows["random"]["yHy"] / rows["true"]["yHy"] - 1),
+        details={"part": "labels", "rows": rows, "traces": traces, "n": n, "lr": lr},
+        diverged=diverged,
+    )
+
+
+def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    return {"residual": _residual, "labels": _labels}[cfg["part"]](cfg, seed)
+
+
+# --- figure ----------------------------------------------------------------------------------
+def figure(results: Sequence[nc.CheckResult]) -> Any:
+    titles = [f"{r.instance}: {r.verdict.value}" for r in results]
+    residual = [r for r in results if r.details["part"] == "residual"]
+    titles += [f"{r.instance}: eigen-directions" for r in residual]
+    fig, axes = nc.panel_grid(titles, ncols=3)
+    for ax, r in zip(axes, results, strict=False):
+        d = r.details
+        if d["part"] == "labels":
+            for name, t in d["traces"].items():
+                line = ax.semilogy(t["k"], t["residual"], label=f"{name} labels")[0]
+                ax.semilogy(
+                    t["k"],
+                    t["prediction"],
+                    "--",
+                    color=line.get_color(),
+                    lw=1,
+                    label=f"{name}: H^∞ prediction",
+                )
+            ax.set_xlabel("step k")
+            ax.set_ylabel("‖y − u(k)‖", fontsize=7)
+            rows = d["rows"]
+            ax.text(
+                0.03,
+                0.04,
+                f"yᵀ(H^∞)⁻¹y: true {rows['true']['yHy']:.3g}, random {rows['random']['yHy']:.3g}",
+                transform=ax.transAxes,
+                fontsize=7,
+            )
+        else:
+            widths = np.asarray(d["widths"], float)
+            dev = np.asarray(d["deviation"])
+            ax.loglog(widths, dev.mean(axis=1), "o", label="max_k |‖y − u(k)‖ − prediction|/‖y‖")
+            fit = d["fit"]
+            ax.loglog(
+                widths,
+                fit["prefactor"] * widths ** fit["exponent"],
+                "-",
+                lw=0.8,
+                label=f"fit m^{fit['exponent']:.2f}",
+            )
+            ax.set_xlabel("width m")
+        ax.legend(fontsize=6)
+    for ax, r in zip(axes[len(results) :], residual, strict=True):
+        t = r.details["trace"]
+        evals, lr, proj = r.details["evals"], r.details["lr"], np.asarray(t["proj"])
+        k = np.asarray(t["k"])
+        n = len(evals)
+        for j in (n - 1, n // 2, 0):
+            line = ax.semilogy(k, np.maximum(proj[j], 1e-300), label=f"|v_{j + 1}ᵀ(y − u)|")[0]
+            ax.semilogy(
+                k,
+                np.maximum(proj[j, 0] * np.abs(1 - lr * evals[j]) ** k, 1e-300),
+                ":",
+                color=line.get_color(),
+                lw=1,
+            )
+        ax.set_xlabel("step k (dotted: (1 − ηλ_i)^k)")
+        ax.legend(fontsize=6)
+    fig.suptitle("arora-fine-grained: residual in the eigenbasis of H^∞; true vs random labels")
+    return fig
+
+
+RESIDUAL = {
+    "part": "residual",
+    "n": 64,
+    "d": 16,
+    "widths": tuple(2**p for p in range(8, 15)),
+    "seeds": 2,
+    "steps": 300,
+    "kappa": 0.05,
+    "delta": 0.1,
+}
+INSTANCES = (
+    nc.Instance(
+        "residual",
+        RESIDUAL,
+        "κ = 0.05: the residual approaches the H^∞ eigen-formula as m grows",
+        quick={"widths": tuple(2**p for p in range(8, 13))},
+    ),
+    nc.Instance(
+        "digits-true-vs-random",
+        {
+            "part": "labels",
+            "classes": (3, 5),
+            "n": 100,
+            "width": 4096,
+            "steps": 1500,
+            "kappa": 0.05,
+            "fit_to": 0.1,
+        },
+        "digits 3 vs 5: random labels have larger yᵀ(H^∞)⁻¹y and take longer to fit",
+        quick={"n": 60, "width": 1024, "steps": 800},
+    ),
+    nc.Instance(
+        "large-init",
+        {**RESIDUAL, "kappa": 1.0},
+        "κ = 1 (Du et al.'s init): u(0) is O(1), so the y-only formula is off by a width-"
+        "independent amount",
+        breaks="small initialization (u(0) ~ 0)",
+        quick={"widths": tuple(2**p for p in range(8, 13))},
+    ),
+)
+
+THEOREM = nc.Theorem(
+    id="arora-fine-grained",
+    title="Fine-grained GD dynamics in H^∞'s eigenbasis; random labels train slower",
+    citation="Arora, Du, Hu, Li, Wang, ICML 2019 (arXiv:1901.08584), Thms 4.1, 5.1, Lemma 5.3",
+    statement=STATEMENT,
+    symbols=SYMBOLS,
+    instances=INSTANCES,
+    evaluate=evaluate,
+    figure=figure,
+)
+check = THEOREM.check
