@@ -65,9 +65,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    gen = torch.Generator().manual_seed(0)
-    X = torch.randn(args.n, args.d, generator=gen, dtype=torch.float64)
-    X /= torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    X = nc.sphere_inputs(args.n, args.d, seed=0)
     net = nc.TwoLayerNet(args.d, args.m, "relu")
     params = net.init(0)
 

@@ -12,15 +12,19 @@ from ._validation import check_positive_int
 def sphere_inputs(
     n: int,
     d: int,
-    seed: int = 0,
+    seed: int | torch.Generator = 0,
     *,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """n points drawn uniformly on the unit sphere S^{d−1} (normalized Gaussians): unit norm
-    and, almost surely, no two parallel — Du et al.'s (2019) Assumption on the data."""
+    and, almost surely, no two parallel — Du et al.'s (2019) Assumption on the data.
+
+    ``seed`` is an int or a CPU ``torch.Generator`` to draw from (and advance), so labels can
+    come from the same stream."""
     n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
-    X = torch.randn(n, d, generator=torch.Generator().manual_seed(int(seed)), dtype=torch.float64)
+    gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(int(seed))
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
     X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
     return X.to(device=device, dtype=dtype)
 

@@ -69,11 +69,15 @@ width_needed = sp.lambdify((n_, lam0, kappa, delta, eps), WIDTH, "numpy")
 gen_bound = sp.lambdify((y_H_y, n_), GEN_BOUND, "numpy")
 
 
-def _prediction(evals: torch.Tensor, evecs: torch.Tensor, y: torch.Tensor, lr: float, steps: int):
+def _prediction(
+    evals: torch.Tensor, evecs: torch.Tensor, y: torch.Tensor, lr: float, steps: int
+) -> torch.Tensor:
     return torch.linalg.vector_norm(_lazy.linear_residuals(evals, evecs, y, lr, steps), dim=1)
 
 
-def _distance_prediction(evals, evecs, y, lr, k) -> float:
+def _distance_prediction(
+    evals: torch.Tensor, evecs: torch.Tensor, y: torch.Tensor, lr: float, k: int
+) -> float:
     """‖W(k) − W(0)‖_F of GD on the linearized model from u(0) = 0 with Gram H^∞:
     sqrt(Σ_i (v_iᵀy)²(1 − (1 − ηλ_i)^k)²/λ_i) → sqrt(yᵀ(H^∞)⁻¹y) as k → ∞."""
     p = evecs.T @ y
@@ -292,11 +296,9 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
 
 RESIDUAL = {
     "part": "residual",
-    "n": 64,
-    "d": 16,
+    **_lazy.SETUP,
     "widths": tuple(2**p for p in range(8, 15)),
     "seeds": 2,
-    "steps": 300,
     "kappa": 0.05,
     "delta": 0.1,
 }

@@ -282,11 +282,9 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
 
 BASE = {
     "regime": "practical",
-    "n": 64,
-    "d": 16,
+    **_lazy.SETUP,
     "widths": tuple(2**p for p in range(6, 15)),
     "seeds": 4,
-    "steps": 300,
     "lr_factor": 1.0,
     "delta": 0.1,
     "parallel": False,

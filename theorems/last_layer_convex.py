@@ -54,8 +54,7 @@ REACH = 1e-9
 def _inputs(cfg: dict[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Unit-norm Gaussian inputs, random labels; ``parallel`` makes x_1 = 2·x_0."""
     gen = torch.Generator().manual_seed(seed)
-    X = torch.randn(cfg["n"], cfg["d"], generator=gen, dtype=torch.float64)
-    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    X = nc.sphere_inputs(cfg["n"], cfg["d"], gen)
     if cfg.get("parallel"):
         X[1] = 2 * X[0]
     return X, torch.randn(cfg["n"], generator=gen, dtype=torch.float64)

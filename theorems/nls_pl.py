@@ -46,8 +46,7 @@ rate = sp.lambdify((lam, beta), RATE, "numpy")
 def _data(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Unit-norm Gaussian inputs and random labels (the hardest targets to fit)."""
     gen = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    X = nc.sphere_inputs(n, d, gen)
     return X, torch.randn(n, generator=gen, dtype=torch.float64)
 
 

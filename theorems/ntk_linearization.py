@@ -185,11 +185,9 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
 
 BASE = {
     "scaling": "ntk",
-    "n": 64,
-    "d": 16,
+    **_lazy.SETUP,
     "widths": tuple(2**p for p in range(6, 15)),
     "seeds": 3,
-    "steps": 300,
     "lr_factor": 1.0,
 }
 INSTANCES = (

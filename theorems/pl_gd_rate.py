@@ -207,8 +207,7 @@ def two_layer_nls(cfg: dict[str, Any], seed: int) -> Problem:
     μ_k = λ_min(J_kJ_kᵀ) (since ½‖Jᵀr‖² ≥ λ_min(JJᵀ)·½‖r‖²) and β_k from Lanczos, per step."""
     gen = torch.Generator().manual_seed(seed)
     n, d = cfg["n"], cfg["d"]
-    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    X = nc.sphere_inputs(n, d, gen)
     y = torch.randn(n, generator=gen, dtype=torch.float64)
     net = nc.TwoLayerNet(d, cfg["width"], cfg["activation"], trainable=("W",))
 

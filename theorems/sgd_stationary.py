@@ -88,8 +88,7 @@ def two_layer(cfg: dict[str, Any], seed: int) -> FiniteSum:
     """f = (1/n)Σ ½(u_i − y_i)² for a tanh TwoLayerNet (W trained): f* ≥ 0; ‖∇f_i‖² =
     r_i²‖∇u_i‖² = r_i² G_ii, read off the closed-form Gram's diagonal."""
     gen = torch.Generator().manual_seed(seed)
-    X = torch.randn(cfg["n"], cfg["d"], generator=gen, dtype=torch.float64)
-    X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    X = nc.sphere_inputs(cfg["n"], cfg["d"], gen)
     y = torch.randn(cfg["n"], generator=gen, dtype=torch.float64)
     net = nc.TwoLayerNet(cfg["d"], cfg["width"], cfg["activation"])
 
