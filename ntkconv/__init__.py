@@ -10,12 +10,11 @@ from .data import digits_two_class, sphere_inputs
 from .kernels import (
     arccos_kernel,
     empirical_ntk,
-    gram_change,
     random_feature_gram,
     relu_ntk_infinite,
 )
 from .models import ThreeLayerNet, TwoLayerNet
-from .plotting import panel_grid, plot_decay, save_figure
+from .plotting import panel_grid, plot_decay, plot_scaling, save_figure
 from .protocol import (
     FLOAT_RTOL,
     CheckResult,
@@ -67,7 +66,6 @@ __all__ = [
     "fit_power_law",
     "get_activation",
     "gradient_descent",
-    "gram_change",
     "hessian_eigenvalue",
     "hvp",
     "jacobian",
@@ -81,6 +79,7 @@ __all__ = [
     "numerical_rank",
     "panel_grid",
     "plot_decay",
+    "plot_scaling",
     "random_feature_gram",
     "rank_cutoff",
     "ravel",

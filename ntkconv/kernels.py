@@ -7,13 +7,13 @@ for the loss ½‖u − y‖², gradient flow gives du/dt = −G (u − y) (Du e
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import torch
 
-from ._validation import Params, as_matrix, check_choice, check_params, check_wrt
+from ._validation import Params, as_matrix, check_choice, check_wrt
 from .activations import Activation
-from .autodiff import Model, bind, flat_jacobian, ntvp_rows, prepare, resolve_wrt, split
+from .autodiff import Model, bind, flat_jacobian, ntvp_rows, prepare, split
 from .models import TwoLayerNet
 
 METHODS = ("auto", "structured", "jacobian", "ntvp")
@@ -67,39 +67,6 @@ def empirical_ntk(
     sub, fixed = split(params, names)
     eye = torch.eye(right.shape[0], dtype=X.dtype, device=X.device)
     return ntvp_rows(bind(fn, fixed), sub, X, right, eye, chunk_size).T
-
-
-def gram_change(
-    fn: Model, params0: Params, X: object, wrt: Iterable[str] | str | None = None
-) -> Callable[[Params], torch.Tensor]:
-    """The map p ↦ Θ(p) − Θ(p0) on X, in float64: how far the Gram has moved from p0 (Du et al.
-    2019 track ‖H(k) − H(0)‖₂ along GD; Lemma 3.2).
-
-    For a ``TwoLayerNet`` with a piecewise-linear activation (relu, leaky relu) trained in W
-    and/or b only, Θ depends on p only through the activation pattern, so only the units whose
-    pattern differs from p0's contribute: each call costs O(n·m·d + n²·#changed) — lazy training
-    changes few units — instead of O(n²·m). Otherwise Θ(p) is recomputed and Θ(p0) subtracted.
-    """
-    params0 = check_params(params0)
-    X = as_matrix(X, "X", like=next(iter(params0.values())))
-    names = resolve_wrt(fn, params0, wrt)
-    activation = getattr(fn, "activation", None)
-    if (
-        isinstance(fn, TwoLayerNet)
-        and activation is not None
-        and activation.piecewise_linear
-        and "a" not in names
-    ):
-        pattern0, a0 = fn.activation_pattern(params0, X), params0["a"]
-
-        def change(p: Params) -> torch.Tensor:
-            units = (fn.activation_pattern(p, X) != pattern0).any(dim=0) | (p["a"] != a0)
-            now = fn.structured_ntk(p, X, wrt=names, units=units)
-            return (now - fn.structured_ntk(params0, X, wrt=names, units=units)).double()
-
-        return change
-    gram0 = empirical_ntk(fn, params0, X, wrt=names).double()
-    return lambda p: empirical_ntk(fn, p, X, wrt=names).double() - gram0
 
 
 def _choose(

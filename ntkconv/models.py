@@ -129,23 +129,17 @@ class TwoLayerNet(ShallowNet):
         X: torch.Tensor,
         X2: torch.Tensor | None = None,
         wrt: Iterable[str] | None = None,
-        units: torch.Tensor | None = None,
     ) -> torch.Tensor:
         r"""Closed-form Gram J(X) J(X2)ᵀ, never forming J; O(n·n2·(d + m)) work.
 
         W block: (X X2ᵀ) ∘ (S diag(a²) S2ᵀ)/m, with S = σ'(Z); the b block drops the X X2ᵀ
-        factor; the a block is σ(Z) σ(Z2)ᵀ/m (the random-feature Gram). The Gram is a sum over
-        hidden units; ``units`` (indices or a boolean mask over the m units) keeps only their
-        terms — still divided by the full width m.
+        factor; the a block is σ(Z) σ(Z2)ᵀ/m (the random-feature Gram).
         """
         names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
         m = self.width
         self._check_call(params, X)
         if X2 is not None:
             self._check_call(params, X2)
-        if units is not None:
-            # The Gram is additive over units: the chosen rows give their share (still over m).
-            params = {k: v[units] for k, v in params.items()}
         Z = self._preactivations(params, X)
         Z2 = Z if X2 is None else self._preactivations(params, X2)
         X2_ = X if X2 is None else X2

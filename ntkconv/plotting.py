@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -57,6 +57,36 @@ def plot_decay(
         ax.set_ylim(bottom=max(values.min(), values.max() * 1e-18) / 2)
     ax.set_xlabel("step k")
     ax.legend(fontsize=7)
+
+
+def plot_scaling(
+    ax: Axes,
+    x: Sequence[float] | np.ndarray,
+    samples: np.ndarray,
+    label: str,
+    *,
+    fit: Mapping[str, float] | None = None,
+    guide: float | None = None,
+    marker: str = "o",
+    xlabel: str = "width m",
+) -> None:
+    """A sweep on log-log axes: the replicate mean per x (``samples`` has shape (len(x), seeds)),
+    the fitted power law ``fit`` (a mapping with ``exponent`` and ``prefactor``, as the checks
+    store :func:`ntkconv.fit_power_law`'s result; skipped when its exponent is NaN) in the same
+    colour, and a dotted reference
+    slope x^``guide`` through the first point, so a measured exponent reads against theory's."""
+    x = np.asarray(x, dtype=float)
+    mean = np.asarray(samples, dtype=float).reshape(len(x), -1).mean(axis=1)
+    fitted = fit is not None and math.isfinite(fit["exponent"])
+    if fitted:
+        label = f"{label}: α = {fit['exponent']:.2f}"
+    line = ax.loglog(x, mean, marker, label=label)[0]
+    if fitted:
+        ax.loglog(x, fit["prefactor"] * x ** fit["exponent"], "-", lw=0.8, color=line.get_color())
+    if guide is not None and mean[0] > 0:
+        ax.loglog(x, mean[0] * (x / x[0]) ** guide, ":", color="gray", label=f"slope {guide:g}")
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=6)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:

@@ -8,8 +8,10 @@ H^∞ its m → ∞ limit, λ_0 = λ_min(H^∞).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -110,6 +112,16 @@ def linear_residuals(
     linearized model (Du et al. eq. (10) with H(k) frozen). Shape (steps + 1, n)."""
     k = torch.arange(steps + 1, dtype=torch.float64)[:, None]
     return ((1 - lr * evals)[None, :] ** k * (evecs.T @ r0)[None, :]) @ evecs.T
+
+
+def power_law_record(widths: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    """Exponent of values ∝ m^α over a sweep (flattened width/value pairs) as a JSON-able record;
+    zeros (nothing moved) are left out, and fewer than two widths left give NaNs."""
+    keep = values > 0
+    if np.unique(widths[keep]).size < 2:
+        return {"exponent": math.nan, "ci": (math.nan, math.nan), "prefactor": math.nan}
+    fit = nc.fit_power_law(widths[keep], values[keep])
+    return {"exponent": fit.exponent, "ci": fit.ci, "prefactor": fit.prefactor}
 
 
 def smallest_width(widths: Sequence[int], ok: np.ndarray) -> int | None:

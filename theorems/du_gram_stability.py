@@ -115,15 +115,6 @@ def _one(
     return row, ok, margin
 
 
-def _fit(widths: np.ndarray, values: np.ndarray) -> dict[str, Any]:
-    """Exponent of values ∝ m^α over the grid (zeros — nothing moved — are left out)."""
-    keep = values > 0
-    if np.unique(widths[keep]).size < 2:
-        return {"exponent": math.nan, "ci": (math.nan, math.nan)}
-    fit = nc.fit_power_law(widths[keep], values[keep])
-    return {"exponent": fit.exponent, "ci": fit.ci, "prefactor": fit.prefactor}
-
-
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, widths, seeds = cfg["n"], list(cfg["widths"]), cfg["seeds"]
     X = nc.sphere_inputs(n, cfg["d"], seed)
@@ -180,10 +171,10 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         "lemma_3_1": float(width_lemma31(n, lam_0, cfg["delta"])),
     }
     fits = {
-        "drift": _fit(grid, table["drift_max"].ravel()),
-        "H0_gap": _fit(grid, table["H0_gap"].ravel()),
-        "flips": _fit(grid, table["flips_max"].ravel()),
-        "w_dist": _fit(grid, table["w_dist_max"].ravel()),
+        "drift": _lazy.power_law_record(grid, table["drift_max"].ravel()),
+        "H0_gap": _lazy.power_law_record(grid, table["H0_gap"].ravel()),
+        "flips": _lazy.power_law_record(grid, table["flips_max"].ravel()),
+        "w_dist": _lazy.power_law_record(grid, table["w_dist_max"].ravel()),
     }
     ratio = suff["order"] / m_all if m_all else math.nan
     return nc.Outcome(
@@ -248,23 +239,18 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         d = r.details
         widths = np.asarray(d["widths"], float)
         lam_0 = d["lambda_0"]
-        drift = np.asarray(d["table"]["drift_max"])
-        ax_drift.loglog(widths, drift.mean(axis=1), "o-", label="max_k ‖H(k) − H(0)‖₂")
-        ax_drift.loglog(
-            widths, np.asarray(d["table"]["H0_gap"]).mean(axis=1), "s-", ms=3, label="‖H(0) − H^∞‖₂"
+        nc.plot_scaling(
+            ax_drift,
+            widths,
+            d["table"]["drift_max"],
+            "max_k ‖H(k) − H(0)‖₂",
+            fit=d["fits"]["drift"],
+            guide=-0.5,
         )
-        if drift.mean(axis=1)[0] > 0:
-            ax_drift.loglog(
-                widths,
-                drift.mean(axis=1)[0] * (widths / widths[0]) ** -0.5,
-                ":",
-                color="gray",
-                label="m^-1/2",
-            )
+        nc.plot_scaling(ax_drift, widths, d["table"]["H0_gap"], "‖H(0) − H^∞‖₂", marker="s")
         if lam_0 > 0:
             ax_drift.axhline(lam_0 / 4, color="k", ls="--", lw=1, label="λ_0/4")
-        ax_drift.set_xlabel("width m")
-        ax_drift.legend(fontsize=6)
+            ax_drift.legend(fontsize=6)
         for key, trace in d["traces"].items():
             if key not in (str(int(widths[0])), str(int(widths[-1]))):
                 continue
