@@ -6,6 +6,13 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
+from .constructions import (
+    projection,
+    yun_capacity,
+    yun_memorizer,
+    zhang_memorizer,
+    zhang_system,
+)
 from .data import digits_two_class, sphere_inputs
 from .kernels import (
     arccos_kernel,
@@ -80,6 +87,7 @@ __all__ = [
     "panel_grid",
     "plot_decay",
     "plot_scaling",
+    "projection",
     "random_feature_gram",
     "rank_cutoff",
     "ravel",
@@ -92,4 +100,8 @@ __all__ = [
     "train",
     "unravel",
     "vjp",
+    "yun_capacity",
+    "yun_memorizer",
+    "zhang_memorizer",
+    "zhang_system",
 ]

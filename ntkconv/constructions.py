@@ -1,0 +1,317 @@
+"""Explicit memorizing networks: weights written down, not trained.
+
+Both constructions reduce the data to one dimension: a direction u with distinct projections
+z_i = uᵀx_i, sorted once (O(N log N)); everything after the sort is O(N).
+
+* :func:`zhang_memorizer` — Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017, Theorem 1: a
+  two-layer ReLU net c(x) = Σ_j w_j relu(uᵀx − b_j) with interleaved biases
+  b_1 < z_1 < b_2 < z_2 < … < b_n < z_n (2n + d free weights). A_ij = relu(z_i − b_j) is lower
+  triangular with positive diagonal, so Aw = y is solved by running sums.
+* :func:`yun_memorizer` — a three-layer ReLU net meeting the width condition of Yun, Sra,
+  Jadbabaie, NeurIPS 2019, Theorem 3.1 (4⌊d1/4⌋⌊d2/4⌋ ≥ N, scalar labels). The paper's proof
+  text was not available to us; this is our construction for the same condition, step by step:
+
+  1. sort the projections and cut them into at most G = 2⌊d1/4⌋ contiguous groups of at most
+     S = 2⌊d2/4⌋ points, choosing the cuts at the largest gaps the sizes allow;
+  2. layer 1 spends two ReLUs per group, relu(z − α_a) and relu(z − β_a), with α_a, β_a just
+     outside the group's first and last point. Any layer-2 pre-activation is then a continuous
+     piecewise-linear function of z with a free slope inside every group and a free slope in
+     every gap between groups — so on each group it can be *any* affine function, chosen
+     independently of the other groups (the gap slopes reconnect the pieces);
+  3. on group a the labels are interpolated piecewise-linearly:
+     y(z) = A_a(z) + Σ_k δ_k relu(z − z_k) over the group's interior points, A_a affine. Each
+     layer-2 unit contributes relu(its affine piece) on the group, with output weight +1 on the
+     first 2⌊d2/4⌋ units and −1 on the rest: a kink δ_k > 0 takes a '+' unit with piece
+     δ_k(z − z_k), δ_k < 0 a '−' unit with piece |δ_k|(z − z_k); A_a = relu(A_a + K) − relu(K)
+     takes one unit of each sign (K ≥ −min A_a on the group); unused units get a negative
+     constant. A group of S points needs at most S − 1 units of one sign: it fits;
+  4. the layer-2 weights follow from the pieces left to right in O(G·d2) = O(N).
+
+  Weights grow like 1/(smallest gap between consecutive projections), so everything is
+  float64; rounding then limits the accuracy to about ε·span(z)·max|Δy|/min gap.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ._validation import Params, as_matrix, as_vector, check_positive_int
+from .models import ThreeLayerNet, TwoLayerNet
+
+#: Random directions tried besides the coordinate axes when choosing the projection.
+N_RANDOM_DIRECTIONS = 8
+
+
+# --- data and projection -----------------------------------------------------------------------
+def _data(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    # float64 throughout: the weights grow like 1/(smallest gap between projections)
+    X = as_matrix(X, "X").double()
+    y = as_vector(y, "y", n=X.shape[0]).to(X)
+    order = np.lexsort(X.cpu().numpy().T[::-1])
+    Xs = X.cpu().numpy()[order]
+    same = np.flatnonzero((Xs[1:] == Xs[:-1]).all(axis=1))
+    yv = y.cpu().numpy()[order]
+    clash = [(int(order[i]), int(order[i + 1])) for i in same if yv[i] != yv[i + 1]]
+    if clash:
+        shown = ", ".join(f"({i}, {j})" for i, j in clash[:5])
+        raise ValueError(
+            f"X has identical rows with different labels, so no function can memorize them: "
+            f"rows {shown}{' …' if len(clash) > 5 else ''} ({len(clash)} pairs)"
+        )
+    if same.size:  # identical rows with equal labels: one copy is memorized for all
+        keep = np.ones(X.shape[0], dtype=bool)
+        keep[order[same + 1]] = False
+        X, y = X[torch.as_tensor(keep)], y[torch.as_tensor(keep)]
+    return X, y
+
+
+def projection(X: object, seed: int = 0) -> torch.Tensor:
+    """A unit direction u whose projections uᵀx_i are distinct, with the largest smallest gap
+    relative to their span among the coordinate axes and a few seeded random directions.
+
+    Coordinate axes come first because the network computes eᵀ_k x exactly (no rounding), so
+    nothing but the gap limits the accuracy; a random direction is used when it separates the
+    points at least 4× better (or no axis separates them at all). Raises ``ValueError`` when no
+    candidate gives distinct projections (the rows of X are then not distinct)."""
+    X = as_matrix(X, "X").double()
+    n, d = X.shape
+    gen = torch.Generator().manual_seed(int(seed))
+    rand = torch.randn(d, N_RANDOM_DIRECTIONS, generator=gen, dtype=torch.float64)
+    candidates = torch.cat([torch.eye(d, dtype=torch.float64), rand / rand.norm(dim=0)], dim=1)
+    Z = torch.sort(X.cpu() @ candidates, dim=0).values
+    span = (Z[-1] - Z[0]).clamp_min(torch.finfo(torch.float64).tiny)
+    score = ((Z[1:] - Z[:-1]).min(dim=0).values / span) if n > 1 else torch.ones(d)
+    score = score * torch.cat([torch.full((d,), 4.0), torch.ones(N_RANDOM_DIRECTIONS)])
+    best = int(torch.argmax(score))
+    if n > 1 and score[best] <= 0:
+        raise ValueError("no direction separates the rows of X: some rows are identical")
+    return candidates[:, best].to(X.device)
+
+
+def _sorted_projection(X: torch.Tensor, seed: int) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    u = projection(X, seed)
+    z = (X @ u).cpu().numpy()
+    order = np.argsort(z, kind="stable")
+    return u, z[order], order
+
+
+# --- one-dimensional interpolation -------------------------------------------------------------
+#: Kinks sit this fraction of a gap to the right of each point: far enough that rounding in z
+#: never moves a point across a kink, and below 1/2 so the slope recurrence damps errors
+#: (factor KINK/(1 − KINK) = 1/7 per point instead of 1 at the midpoint).
+KINK = 0.125
+
+
+def _kink_slopes(z: np.ndarray, y: np.ndarray, first_slope: float) -> np.ndarray:
+    """Slopes s_0..s_{n−1} of the piecewise-linear f with f(z_k) = y_k, slope s_0 through z_0 and
+    kinks t_k = z_k + KINK·g_k (g_k = z_{k+1} − z_k): s_{k+1} = r_{k+1} − ρ·s_k with
+    r_{k+1} = (y_{k+1} − y_k)/((1 − KINK)·g_k), ρ = KINK/(1 − KINK). Unrolled,
+    s_k = Σ_j (−ρ)^j r_{k−j}; ρ^40 < 1e-33, so 40 terms of a convolution are exact in float64."""
+    rho = KINK / (1 - KINK)
+    r = np.concatenate([[first_slope], np.diff(y) / ((1 - KINK) * np.diff(z))])
+    return np.convolve(r, (-rho) ** np.arange(40))[: r.size]
+
+
+def _check_accuracy(
+    net: TwoLayerNet | ThreeLayerNet, params: Params, X: torch.Tensor, y: torch.Tensor, rtol: float
+) -> None:
+    """Refuse a network whose float64 outputs miss the labels by more than rtol·max|y|: the
+    constructions are exact in real arithmetic, but their weights grow like 1/(smallest gap) and
+    rounding then costs about ε·span·max|Δy|/(smallest gap)."""
+    if rtol is None:
+        return
+    err = 0.0
+    for i in range(0, X.shape[0], 8192):
+        f = net(params, X[i : i + 8192])
+        err = max(err, float((f - y[i : i + 8192]).abs().max()))
+    scale = float(y.abs().max()) or 1.0
+    if not err <= rtol * scale:
+        u = next(iter(params.values()))[0]
+        z = torch.sort(X @ u).values
+        raise ValueError(
+            f"float64 cannot hold this memorizer to rtol={rtol:g}: max|f(x_i) − y_i| = {err:.2e} "
+            f"> rtol·max|y| = {rtol * scale:.2e}. The smallest gap between sorted projections "
+            f"is {float((z[1:] - z[:-1]).min()):.2e} on a span of {float(z[-1] - z[0]):.2e}, so "
+            f"weights reach {max(float(v.abs().max()) for v in params.values()):.1e}; the "
+            f"construction is exact in real arithmetic only. Pass a larger rtol to accept it "
+            f"(e.g. rtol=0.5 for ±1 class labels, where the sign is what counts)."
+        )
+
+
+# --- Zhang et al. --------------------------------------------------------------------------------
+def zhang_memorizer(
+    X: object, y: object, *, seed: int = 0, rtol: float | None = 1e-8
+) -> tuple[TwoLayerNet, Params]:
+    """Zhang et al. (ICLR 2017), Theorem 1: a width-n two-layer ReLU net (bias on) whose hidden
+    units share one direction u, c(x) = Σ_j w_j relu(uᵀx − b_j), with c(x_i) = y_i.
+
+    With z sorted, b_1 = z_1 − (median gap) and b_{j+1} = z_j + KINK·(z_{j+1} − z_j), so
+    b_1 < z_1 < b_2 < … < b_n < z_n and A_ij = relu(z_i − b_j) is lower triangular with diagonal
+    z_i − b_i > 0. Solving Aw = y by forward substitution is the recurrence for the slopes
+    s_i = Σ_{j≤i} w_j of :func:`_kink_slopes`, then w = diff(s): O(n) after the sort. Returned
+    as ``TwoLayerNet(d, n, bias=True)`` params (a scaled by √n for the net's 1/√m).
+
+    ``rtol``: the net is evaluated on X and refused (``ValueError``) if float64 rounding leaves
+    max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips the check (an O(n²d) forward pass).
+    """
+    X, y = _data(X, y)
+    n, d = X.shape
+    u, z, order = _sorted_projection(X, seed)
+    ys = y.cpu().numpy()[order]
+    lead = float(np.median(np.diff(z))) if n > 1 else 1.0
+    b = np.concatenate([[z[0] - lead], z[:-1] + KINK * np.diff(z)])
+    slopes = _kink_slopes(z, ys, ys[0] / lead)
+    w = np.diff(slopes, prepend=0.0)
+    net = TwoLayerNet(d, n, "relu", trainable=("W", "b", "a"), bias=True)
+    params = {
+        "W": u.expand(n, d).clone(),
+        "b": torch.as_tensor(-b, dtype=torch.float64, device=X.device),
+        "a": torch.as_tensor(w * math.sqrt(n), dtype=torch.float64, device=X.device),
+    }
+    _check_accuracy(net, params, X, y, rtol)
+    return net, params
+
+
+def zhang_system(X: object, params: Params) -> torch.Tensor:
+    """The n × n matrix A_ij = relu(uᵀx_i − b_j) of a :func:`zhang_memorizer` net (rows in the
+    order of X): its condition number measures how many digits the solve can lose."""
+    X = as_matrix(X, "X").double()
+    return torch.relu(X @ params["W"].T + params["b"])
+
+
+# --- Yun, Sra, Jadbabaie -----------------------------------------------------------------------
+def yun_capacity(width1: int, width2: int, out_dim: int = 1) -> int:
+    """4⌊d1/4⌋⌊d2/(4d_y)⌋: the number of points Theorem 3.1 guarantees a 3-layer ReLU net with
+    hidden widths d1, d2 and d_y outputs can memorize."""
+    check_positive_int(width1, "width1")
+    check_positive_int(width2, "width2")
+    check_positive_int(out_dim, "out_dim")
+    return 4 * (width1 // 4) * (width2 // (4 * out_dim))
+
+
+def _partition(gaps: np.ndarray, max_groups: int, max_size: int) -> np.ndarray:
+    """Start indices of at most ``max_groups`` contiguous groups of at most ``max_size`` sorted
+    points, maximizing the smallest gap at a cut: bisection over the gap values, each tried by a
+    greedy pass that cuts as late as the size allows (optimal for a fixed set of allowed cuts)."""
+    n = gaps.size + 1
+
+    def starts_for(threshold: float) -> np.ndarray | None:
+        allowed = np.flatnonzero(gaps >= threshold) + 1  # a cut before point i
+        starts = [0]
+        while n - starts[-1] > max_size:
+            k = np.searchsorted(allowed, starts[-1] + max_size, side="right") - 1
+            if k < 0 or allowed[k] <= starts[-1] or len(starts) == max_groups:
+                return None
+            starts.append(int(allowed[k]))
+        return np.asarray(starts)
+
+    values = np.unique(gaps)
+    lo, hi = 0, values.size - 1  # starts_for(values[0]) always succeeds when N fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts_for(values[mid]) is None:
+            hi = mid - 1
+        else:
+            lo = mid
+    found = starts_for(values[lo]) if values.size else np.zeros(1, dtype=int)
+    assert found is not None
+    return found
+
+
+def yun_memorizer(
+    X: object,
+    y: object,
+    width1: int,
+    width2: int | None = None,
+    *,
+    seed: int = 0,
+    rtol: float | None = 1e-8,
+) -> tuple[ThreeLayerNet, Params]:
+    """A ``ThreeLayerNet(d, width1, width2, bias=True)`` with f(x_i) = y_i, for any N distinct
+    points and real labels when 4⌊width1/4⌋⌊width2/4⌋ ≥ N (Yun, Sra, Jadbabaie, NeurIPS 2019,
+    Theorem 3.1, scalar output). The construction is described in the module docstring.
+
+    Raises ``ValueError`` when the widths are below the condition (naming both sides of it),
+    when identical inputs carry different labels (naming the rows), or when float64 rounding
+    leaves max|f(x_i) − y_i| > rtol·max|y| (``rtol=None`` skips that O(N·d1·d2) check).
+    """
+    X, y = _data(X, y)
+    n, d = X.shape
+    width2 = width1 if width2 is None else width2
+    capacity = yun_capacity(width1, width2)
+    if capacity < n:
+        raise ValueError(
+            f"width1={width1}, width2={width2} give 4⌊width1/4⌋⌊width2/4⌋ = {capacity} < N = {n}: "
+            f"Theorem 3.1's condition fails, so the construction is not guaranteed and is refused"
+        )
+    u, z, order = _sorted_projection(X, seed)
+    ys = y.cpu().numpy()[order]
+    half = 2 * (width2 // 4)  # units per output sign; also the largest group size
+    starts = _partition(np.diff(z), 2 * (width1 // 4), half)
+    ends = np.append(starts[1:], n)
+    n_groups = starts.size
+
+    # layer 1: relu(z − α_a), relu(z − β_a), α_a and β_a a quarter of the adjacent gap outside
+    spacing = float(np.median(np.diff(z))) if n > 1 else 1.0
+    left_gap = np.where(starts > 0, z[starts] - z[np.maximum(starts - 1, 0)], spacing)
+    right_gap = np.where(ends < n, z[np.minimum(ends, n - 1)] - z[ends - 1], spacing)
+    alpha = z[starts] - left_gap / 4
+    beta = z[ends - 1] + right_gap / 4
+
+    # layer 2, group by group: each unit's affine piece on the group, as (slope, value at α_a)
+    units = 2 * half
+    slope = np.zeros((n_groups, units))
+    start = np.full((n_groups, units), -1.0)  # unused units: a negative constant
+    for a, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        zg, yg = z[lo:hi], ys[lo:hi]
+        base = 0 if yg[0] >= 0 else half  # f = y_first before the first kink (slope 0)
+        start[a, base] = abs(yg[0])
+        if hi - lo > 1:
+            s = _kink_slopes(zg, yg, 0.0)
+            delta = np.diff(s)
+            t = zg[:-1] + KINK * np.diff(zg)
+            pos, neg = delta > 0, delta < 0
+            plus = np.flatnonzero(pos)
+            minus = np.flatnonzero(neg)
+            cols = np.concatenate(
+                [
+                    (0 if base == 0 else -1) + 1 + np.arange(plus.size),
+                    half + (1 if base == half else 0) + np.arange(minus.size),
+                ]
+            )
+            kinks = np.concatenate([plus, minus])
+            slope[a, cols] = np.abs(delta[kinks])
+            start[a, cols] = -np.abs(delta[kinks]) * (t[kinks] - alpha[a])
+    # left to right: inside group a the slope is P_a (+ earlier P + Q); across the gap after it
+    # γ_a, which carries the piece's end value to the next group's start value
+    end = start + slope * (beta - alpha)[:, None]
+    gap_slope = np.zeros((n_groups, units))
+    gap_slope[:-1] = (start[1:] - end[:-1]) / (alpha[1:] - beta[:-1])[:, None]
+    previous = np.vstack([np.zeros((1, units)), gap_slope[:-1]])
+    P = slope - previous
+    Q = np.where(np.arange(n_groups)[:, None] < n_groups - 1, gap_slope - slope, 0.0)
+
+    net = ThreeLayerNet(d, width1, width2, "relu", bias=True)
+    W1 = torch.zeros(width1, d, dtype=torch.float64)
+    b1 = torch.zeros(width1, dtype=torch.float64)
+    W2 = np.zeros((width2, width1))
+    W1[: 2 * n_groups] = u.cpu()
+    b1[0 : 2 * n_groups : 2] = torch.as_tensor(-alpha)
+    b1[1 : 2 * n_groups : 2] = torch.as_tensor(-beta)
+    W2[:units, 0 : 2 * n_groups : 2] = P.T
+    W2[:units, 1 : 2 * n_groups : 2] = Q.T
+    a_out = np.zeros(width2)
+    a_out[:half], a_out[half:units] = 1.0, -1.0
+    dev = X.device
+    params = {
+        "W1": W1.to(dev),
+        "b1": b1.to(dev),
+        "W2": torch.as_tensor(W2 * math.sqrt(width1), device=dev),  # the net divides by √m1
+        "b2": torch.as_tensor(np.pad(start[0], (0, width2 - units)), device=dev),
+        "a": torch.as_tensor(a_out * math.sqrt(width2), device=dev),
+    }
+    _check_accuracy(net, params, X, y, rtol)
+    return net, params

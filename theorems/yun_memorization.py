@@ -1,0 +1,313 @@
+"""Small ReLU nets memorize: Yun, Sra, Jadbabaie, "Small ReLU networks are powerful memorizers: a
+tight analysis of memorization capacity", NeurIPS 2019 (arXiv:1810.07770), Theorem 3.1 and its
+matching lower bound; lecture 10, "A curious observation on fitting the data".
+
+Statement (Theorem 3.1, as stated in the issue we encode; scalar labels, d_y = 1). For any N
+points with distinct x_i and labels y_i ∈ [−1, 1], a 3-layer fully connected ReLU network with
+hidden widths d1, d2 memorizes them (f(x_i) = y_i) when 4⌊d1/4⌋⌊d2/4⌋ ≥ N: Θ(√N) hidden units,
+Θ(N) parameters. Conversely a 2-hidden-layer scalar-output net with 2·d1·d2 + d2 + 2 < N
+cannot memorize some dataset, so the count is tight up to a constant.
+
+What is checked. ``ntkconv.yun_memorizer`` writes the weights down (our construction for the
+same width condition, described step by step in ``ntkconv.constructions``: the paper's proof
+text was not available to us) at the smallest square widths meeting the condition, and the
+forward pass in float64 must reproduce the labels to max_i |f(x_i) − y_i| ≤ 1e-8·max|y|. The
+classification variant (labels ±1) needs only the sign: every |f(x_i) − y_i| < 1/2. Recorded
+per instance: N, d1, d2, the parameter count next to the condition and the lower bound, the error,
+the error of the same weights in float32, max |weight|, and the construction time.
+Hypotheses: distinct inputs, labels in [−1, 1], the width condition, and that the weights are the
+construction's (the GD control replaces them by gradient descent on the same architecture).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+import ntkconv as nc
+
+# --- statement -------------------------------------------------------------------------------
+N_, d1_, d2_ = sp.symbols("N d_1 d_2", positive=True, integer=True)
+CAPACITY = 4 * sp.floor(d1_ / 4) * sp.floor(d2_ / 4)
+LOWER = 2 * d1_ * d2_ + d2_ + 2
+x_i, y_i = sp.symbols("x_i y_i")
+# for some θ and every i = 1..N
+MEMORIZES = sp.Eq(sp.Function("f_theta")(x_i), y_i)
+STATEMENT = sp.Implies(sp.Ge(CAPACITY, N_), MEMORIZES)
+SYMBOLS = {
+    "N": "number of points (distinct x_i, labels in [−1, 1])",
+    "d_1": "first hidden width",
+    "d_2": "second hidden width",
+}
+capacity = sp.lambdify((d1_, d2_), CAPACITY, "math")
+lower_bound_params = sp.lambdify((d1_, d2_), LOWER, "math")
+Weights = dict[str, torch.Tensor]
+TOL = 1e-8  # max|f(x_i) − y_i| / max|y| for regression labels
+
+
+def minimal_width(n: int) -> int:
+    """The smallest d1 = d2 with 4⌊d1/4⌋² ≥ N (a multiple of 4)."""
+    return 4 * math.ceil(math.sqrt(n) / 2)
+
+
+# --- data ------------------------------------------------------------------------------------
+def make_data(kind: str, n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs of the named kind with labels U[−1, 1] (±1 for ``classes``)."""
+    gen = torch.Generator().manual_seed(seed)
+    labels = 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
+    if kind in ("gaussian", "classes"):
+        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    elif kind == "manifold":  # a closed curve through R^d: 1-D data in d dimensions
+        theta = 2 * math.pi * torch.rand(n, generator=gen, dtype=torch.float64)
+        feats = torch.stack([f(k * theta) for k in (1, 2, 3) for f in (torch.cos, torch.sin)], 1)
+        X = feats @ torch.randn(6, d, generator=gen, dtype=torch.float64)
+    elif kind == "near-duplicates":  # pairs 1e-6 apart, independent labels
+        centres = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
+        step = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
+        twins = centres + 1e-6 * step / step.norm(dim=1, keepdim=True)
+        X = torch.cat([centres, twins])[:n]
+    elif kind == "duplicate-conflict":  # x_1 = x_0 with a different label
+        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+        X[1] = X[0]
+        labels[1] = -labels[0] if labels[0] != 0 else 1.0
+    else:
+        raise ValueError(f"unknown data kind {kind!r}")
+    if kind == "classes":
+        labels = torch.where(labels >= 0, 1.0, -1.0).to(torch.float64)
+    return X, labels
+
+
+def _errors(net: nc.ThreeLayerNet, params: Weights, X: torch.Tensor, y: torch.Tensor) -> dict:
+    """Largest |f(x_i) − y_i| / max|y| in float64 and with the same weights in float32."""
+    out = {}
+    for dtype in (torch.float64, torch.float32):
+        p = {k: v.to(dtype) for k, v in params.items()}
+        err = 0.0
+        for i in range(0, X.shape[0], 8192):
+            f = net(p, X[i : i + 8192].to(dtype)).double()
+            err = max(err, float((f - y[i : i + 8192]).abs().max()))
+        out[str(dtype).removeprefix("torch.")] = err / float(y.abs().max())
+    return out
+
+
+def _gd_weights(
+    net: nc.ThreeLayerNet, X: torch.Tensor, y: torch.Tensor, cfg: dict[str, Any], seed: int
+) -> Weights:
+    """The same architecture trained by full-batch GD on all weights from a scaled init."""
+    trained = nc.ThreeLayerNet(
+        net.d, net.width1, net.width2, "relu", trainable=("W1", "b1", "W2", "b2", "a"), bias=True
+    )
+    params = trained.init(seed, scale=1.0 / math.sqrt(X.shape[1]))
+    traj = nc.train(
+        trained,
+        params,
+        X,
+        y,
+        lr=cfg["gd_lr"],
+        steps=cfg["gd_steps"],
+        reduction="half_mean",
+        progress=False,
+    )
+    return traj.params
+
+
+# --- measurement -----------------------------------------------------------------------------
+def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    X, y = make_data(cfg["data"], cfg["n"], cfg["d"], seed)
+    n = X.shape[0]
+    width = minimal_width(n) if cfg["width"] == "minimal" else int(cfg["width"])
+    net = nc.ThreeLayerNet(X.shape[1], width, width, "relu", bias=True)
+    classes = cfg["data"] == "classes"
+    distinct = int(torch.unique(X, dim=0).shape[0])
+    refused, seconds, params = None, math.nan, None
+    if cfg["weights"] == "construction":
+        start = time.perf_counter()
+        try:
+            net, params = nc.yun_memorizer(X, y, width, width, seed=seed, rtol=None)
+        except ValueError as err:
+            refused = str(err)
+        seconds = time.perf_counter() - start
+    else:
+        params = _gd_weights(net, X, y, cfg, seed)
+    errors = _errors(net, params, X, y) if params is not None else {}
+    err64 = errors.get("float64", math.inf)
+    tol = 0.5 if classes else TOL
+    # the construction's projection (a GD net has none: use the one it would have chosen)
+    u = None
+    if params is not None:
+        u = params["W1"][0] if cfg["weights"] == "construction" else nc.projection(X, seed)
+    n_params = net.n_params(("W1", "b1", "W2", "b2", "a"))
+    # Steps of up to max|Δy| across the smallest gap g make slopes max|Δy|/g, and rounding in
+    # the layers is relative to |z| ~ span: no 1-D construction beats ε·max|Δy|·span/g.
+    zr = torch.sort(X @ (u if u is not None else torch.eye(X.shape[1])[0].double())).values
+    gap = float((zr[1:] - zr[:-1]).min())
+    span = float(zr[-1] - zr[0])
+    floor = (
+        torch.finfo(torch.float64).eps * float(y.max() - y.min()) * span / gap
+        if gap > 0
+        else math.inf
+    )
+    cap = capacity(width, width)
+    return nc.Outcome(
+        hypotheses=[
+            nc.Hypothesis("distinct inputs", distinct == n, distinct, f"{n} distinct rows of X"),
+            nc.Hypothesis(
+                "labels in [-1, 1]", float(y.abs().max()) <= 1, float(y.abs().max()), "max|y| ≤ 1"
+            ),
+            nc.Hypothesis("width condition 4⌊d1/4⌋⌊d2/4⌋ ≥ N", cap >= n, cap, f"≥ N = {n}"),
+            nc.Hypothesis(
+                "float64 resolves the projections",
+                bool(floor <= tol),
+                floor,
+                f"ε·max|Δy|·span(z)/min gap ≤ {tol:g} (the rounding floor of 1-D constructions)",
+            ),
+            nc.Hypothesis(
+                "weights written down by the construction",
+                cfg["weights"] == "construction",
+                cfg["weights"],
+                "ntkconv.yun_memorizer",
+            ),
+        ],
+        conclusion_holds=bool(refused is None and err64 <= tol),
+        predicted={"relative_error": f"≤ {tol:g}" + (" (sign only)" if classes else "")},
+        measured={
+            "N": n,
+            "d1": width,
+            "d2": width,
+            "n_params": n_params,
+            "capacity_4_floor_d1_4_floor_d2_4": cap,
+            "lower_bound_2_d1_d2_plus_d2_plus_2": lower_bound_params(width, width),
+            "params_per_point": n_params / n,
+            "relative_error_float64": err64,
+            "relative_error_float32": errors.get("float32", math.inf),
+            "max_abs_weight": max(float(v.abs().max()) for v in params.values())
+            if params is not None
+            else math.nan,
+            "construction_seconds": seconds,
+            "smallest_gap_over_span": gap / span if span > 0 else math.nan,
+            "float64_floor_estimate": floor,
+            "refused": refused,
+        },
+        # decades between the error and the tolerance
+        slack=float(math.log10(tol / err64)) if 0 < err64 < math.inf else -math.inf,
+        details={
+            "residual": (net(params, X) - y).abs().numpy()
+            if params is not None and n <= 5000
+            else None,
+            "order": torch.argsort(X @ u).numpy() if u is not None and n <= 5000 else None,
+            "tol": tol,
+        },
+    )
+
+
+# --- figure ----------------------------------------------------------------------------------
+def gadget_demo(seed: int = 0) -> dict[str, np.ndarray]:
+    """A 12-point example in 2-D for the figure: the constructed f along the projection."""
+    X, y = make_data("gaussian", 12, 2, seed)
+    net, params = nc.yun_memorizer(X, y, 8, 12, seed=seed)
+    u = params["W1"][0]
+    z = X @ u
+    grid = torch.linspace(float(z.min()) - 0.3, float(z.max()) + 0.3, 800, dtype=torch.float64)
+    G = grid[:, None] * u[None, :]  # points along u: the net sees only uᵀx
+    _, Z2 = net.preactivations(params, G)
+    return {
+        "grid": grid.numpy(),
+        "f": net(params, G).numpy(),
+        "z": z.numpy(),
+        "y": y.numpy(),
+        "layer1_kinks": -params["b1"][params["W1"].abs().sum(1) > 0].numpy(),
+        "units": (torch.relu(Z2) * params["a"] / math.sqrt(net.width2)).numpy(),
+    }
+
+
+def figure(results: Sequence[nc.CheckResult]) -> Any:
+    shown = [r for r in results if r.details.get("residual") is not None]
+    fig, axes = nc.panel_grid(
+        ["12 points in 2-D: f along the projection"]
+        + [f"{r.instance}: {r.verdict.value}" for r in shown],
+        ncols=3,
+    )
+    demo = gadget_demo()
+    ax = axes[0]
+    for col in demo["units"].T:
+        if np.abs(col).max() > 0:
+            ax.plot(demo["grid"], col, lw=0.6, alpha=0.5)
+    ax.plot(demo["grid"], demo["f"], "k", lw=1.5, label="f(z)")
+    ax.plot(demo["z"], demo["y"], "o", color="C3", label="(z_i, y_i)")
+    for k in demo["layer1_kinks"]:
+        ax.axvline(k, color="gray", lw=0.5, ls=":")
+    ax.set_ylim(-3, 3)
+    ax.set_xlabel("z = uᵀx (dotted: α_a, β_a; thin: units)", fontsize=8)
+    ax.legend(fontsize=6)
+    for ax, r in zip(axes[1:], shown, strict=True):
+        d = r.details
+        res = np.asarray(d["residual"])[np.asarray(d["order"])]
+        ax.semilogy(np.arange(res.size), np.maximum(res, 1e-18), ".", ms=2)
+        ax.axhline(d["tol"], color="k", ls="--", lw=1, label="tolerance")
+        ax.set_xlabel("points sorted by projection")
+        ax.set_ylabel("|f(x_i) − y_i|", fontsize=7)
+        ax.legend(fontsize=6)
+    fig.suptitle("yun-memorization: explicit 3-layer memorizers at the width condition")
+    return fig
+
+
+BASE = {"data": "gaussian", "n": 500, "d": 10, "width": "minimal", "weights": "construction"}
+INSTANCES = (
+    nc.Instance("gaussian", BASE, "N = 500 Gaussian points in R^10, labels U[−1, 1]"),
+    nc.Instance(
+        "manifold",
+        {**BASE, "data": "manifold"},
+        "N = 500 points on a closed curve in R^10 (1-D data, 10-D inputs)",
+    ),
+    nc.Instance(
+        "random-classes-1e5",
+        {**BASE, "data": "classes", "n": 100_000},
+        "classification variant at scale: N = 10^5 Gaussian points in R^10, random ±1 labels",
+        quick={"n": 20_000},
+    ),
+    nc.Instance(
+        "below-width-condition",
+        {**BASE, "width": 40},
+        "d1 = d2 = 40: 4·10·10 = 400 < N = 500, the constructor refuses",
+        breaks="width condition 4⌊d1/4⌋⌊d2/4⌋ ≥ N",
+    ),
+    nc.Instance(
+        "gradient-descent",
+        {**BASE, "weights": "gd", "gd_lr": 1.0, "gd_steps": 3000},
+        "the same 48 × 48 architecture trained by GD (all weights) instead of constructed",
+        breaks="weights written down by the construction",
+        quick={"gd_steps": 1500},
+    ),
+    nc.Instance(
+        "near-duplicates",
+        {**BASE, "data": "near-duplicates", "n": 400},
+        "200 pairs 1e-6 apart with independent labels: exact in real arithmetic, but the steps "
+        "across those gaps amplify float64 rounding past 1e-8",
+        breaks="float64 resolves the projections",
+    ),
+    nc.Instance(
+        "duplicate-conflict",
+        {**BASE, "data": "duplicate-conflict"},
+        "x_1 = x_0 with y_1 ≠ y_0: no function memorizes it; the constructor names the rows",
+        breaks="distinct inputs",
+    ),
+)
+
+THEOREM = nc.Theorem(
+    id="yun-memorization",
+    title="3-layer ReLU nets with Θ(√N) hidden units memorize N points",
+    citation="Yun, Sra, Jadbabaie, NeurIPS 2019 (arXiv:1810.07770), Thm 3.1 and lower bound; "
+    "lecture 10, 'A curious observation on fitting the data'",
+    statement=STATEMENT,
+    symbols=SYMBOLS,
+    instances=INSTANCES,
+    evaluate=evaluate,
+    figure=figure,
+)
+check = THEOREM.check
