@@ -7,6 +7,8 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
 from .constructions import (
+    abs_residuals,
+    interleaved_biases,
     projection,
     yun_capacity,
     yun_memorizer,
@@ -64,6 +66,7 @@ __all__ = [
     "Trajectory",
     "TwoLayerNet",
     "Verdict",
+    "abs_residuals",
     "arccos_kernel",
     "condition_number",
     "decide",
@@ -75,6 +78,7 @@ __all__ = [
     "gradient_descent",
     "hessian_eigenvalue",
     "hvp",
+    "interleaved_biases",
     "jacobian",
     "jvp",
     "khatri_rao",

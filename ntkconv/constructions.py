@@ -18,13 +18,14 @@ z_i = uᵀx_i, sorted once (O(N log N)); everything after the sort is O(N).
      piecewise-linear function of z with a free slope inside every group and a free slope in
      every gap between groups — so on each group it can be *any* affine function, chosen
      independently of the other groups (the gap slopes reconnect the pieces);
-  3. on group a the labels are interpolated piecewise-linearly:
-     y(z) = A_a(z) + Σ_k δ_k relu(z − z_k) over the group's interior points, A_a affine. Each
-     layer-2 unit contributes relu(its affine piece) on the group, with output weight +1 on the
-     first 2⌊d2/4⌋ units and −1 on the rest: a kink δ_k > 0 takes a '+' unit with piece
-     δ_k(z − z_k), δ_k < 0 a '−' unit with piece |δ_k|(z − z_k); A_a = relu(A_a + K) − relu(K)
-     takes one unit of each sign (K ≥ −min A_a on the group); unused units get a negative
-     constant. A group of S points needs at most S − 1 units of one sign: it fits;
+  3. on group a the labels are joined by a piecewise-linear f that is constant (= the first
+     label) up to the group's first kink and has one kink t_k = z_k + KINK·(z_{k+1} − z_k) just
+     right of every point but the last (not at the point, so rounding in z never moves a point
+     across a kink). Each layer-2 unit contributes relu(its affine piece) on the group, with
+     output weight +1 on the first 2⌊d2/4⌋ units and −1 on the rest: the constant takes one unit
+     of its sign, a slope change δ_k > 0 a '+' unit with piece δ_k(z − t_k), δ_k < 0 a '−' unit
+     with piece |δ_k|(z − t_k); unused units get a negative constant. A group of S points
+     needs at most (S − 1) + 1 = S units of one sign: it fits;
   4. the layer-2 weights follow from the pieces left to right in O(G·d2) = O(N).
 
   Weights grow like 1/(smallest gap between consecutive projections), so everything is
@@ -115,26 +116,51 @@ def _kink_slopes(z: np.ndarray, y: np.ndarray, first_slope: float) -> np.ndarray
     return np.convolve(r, (-rho) ** np.arange(40))[: r.size]
 
 
+def interleaved_biases(z: object, fraction: float = KINK) -> np.ndarray:
+    """Biases b_1 < z_1 < b_2 < … < b_n < z_n for sorted distinct z: b_1 one median gap below
+    z_1, b_{j+1} = z_j + fraction·(z_{j+1} − z_j). ``zhang_memorizer`` uses ``KINK``; other
+    fractions are there to compare conditioning (the solve multiplies errors by
+    fraction/(1 − fraction) per point)."""
+    z = np.asarray(z, dtype=float)
+    lead = float(np.median(np.diff(z))) if z.size > 1 else 1.0
+    return np.concatenate([[z[0] - lead], z[:-1] + fraction * np.diff(z)])
+
+
+def abs_residuals(
+    net: TwoLayerNet | ThreeLayerNet,
+    params: Params,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    chunk: int = 8192,
+) -> torch.Tensor:
+    """|f(x_i) − y_i| for every row, evaluated ``chunk`` rows at a time (N = 10^5 points through
+    a 636 × 636 net would otherwise hold a 10^5 × 636 activation per layer at once)."""
+    return torch.cat(
+        [(net(params, X[i : i + chunk]) - y[i : i + chunk]).abs() for i in range(0, len(X), chunk)]
+    )
+
+
 def _check_accuracy(
-    net: TwoLayerNet | ThreeLayerNet, params: Params, X: torch.Tensor, y: torch.Tensor, rtol: float
+    net: TwoLayerNet | ThreeLayerNet,
+    params: Params,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    z: np.ndarray,
+    rtol: float | None,
 ) -> None:
-    """Refuse a network whose float64 outputs miss the labels by more than rtol·max|y|: the
-    constructions are exact in real arithmetic, but their weights grow like 1/(smallest gap) and
-    rounding then costs about ε·span·max|Δy|/(smallest gap)."""
+    """Refuse a network whose float64 outputs miss the labels by more than rtol·max|y| (``z``:
+    the sorted projections, for the message): the constructions are exact in real arithmetic,
+    but their weights grow like 1/(smallest gap) and rounding then costs about
+    ε·span·max|Δy|/(smallest gap)."""
     if rtol is None:
         return
-    err = 0.0
-    for i in range(0, X.shape[0], 8192):
-        f = net(params, X[i : i + 8192])
-        err = max(err, float((f - y[i : i + 8192]).abs().max()))
+    err = float(abs_residuals(net, params, X, y).max())
     scale = float(y.abs().max()) or 1.0
     if not err <= rtol * scale:
-        u = next(iter(params.values()))[0]
-        z = torch.sort(X @ u).values
         raise ValueError(
             f"float64 cannot hold this memorizer to rtol={rtol:g}: max|f(x_i) − y_i| = {err:.2e} "
             f"> rtol·max|y| = {rtol * scale:.2e}. The smallest gap between sorted projections "
-            f"is {float((z[1:] - z[:-1]).min()):.2e} on a span of {float(z[-1] - z[0]):.2e}, so "
+            f"is {float(np.diff(z).min()):.2e} on a span of {float(z[-1] - z[0]):.2e}, so "
             f"weights reach {max(float(v.abs().max()) for v in params.values()):.1e}; the "
             f"construction is exact in real arithmetic only. Pass a larger rtol to accept it "
             f"(e.g. rtol=0.5 for ±1 class labels, where the sign is what counts)."
@@ -148,11 +174,11 @@ def zhang_memorizer(
     """Zhang et al. (ICLR 2017), Theorem 1: a width-n two-layer ReLU net (bias on) whose hidden
     units share one direction u, c(x) = Σ_j w_j relu(uᵀx − b_j), with c(x_i) = y_i.
 
-    With z sorted, b_1 = z_1 − (median gap) and b_{j+1} = z_j + KINK·(z_{j+1} − z_j), so
-    b_1 < z_1 < b_2 < … < b_n < z_n and A_ij = relu(z_i − b_j) is lower triangular with diagonal
-    z_i − b_i > 0. Solving Aw = y by forward substitution is the recurrence for the slopes
-    s_i = Σ_{j≤i} w_j of :func:`_kink_slopes`, then w = diff(s): O(n) after the sort. Returned
-    as ``TwoLayerNet(d, n, bias=True)`` params (a scaled by √n for the net's 1/√m).
+    With z sorted and :func:`interleaved_biases` b_1 < z_1 < b_2 < … < b_n < z_n,
+    A_ij = relu(z_i − b_j) is lower triangular with diagonal z_i − b_i > 0. Solving Aw = y by
+    forward substitution is the recurrence for the slopes s_i = Σ_{j≤i} w_j of
+    :func:`_kink_slopes`, then w = diff(s): O(n) after the sort. Returned as
+    ``TwoLayerNet(d, n, bias=True)`` params (a scaled by √n for the net's 1/√m).
 
     ``rtol``: the net is evaluated on X and refused (``ValueError``) if float64 rounding leaves
     max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips the check (an O(n²d) forward pass).
@@ -161,9 +187,8 @@ def zhang_memorizer(
     n, d = X.shape
     u, z, order = _sorted_projection(X, seed)
     ys = y.cpu().numpy()[order]
-    lead = float(np.median(np.diff(z))) if n > 1 else 1.0
-    b = np.concatenate([[z[0] - lead], z[:-1] + KINK * np.diff(z)])
-    slopes = _kink_slopes(z, ys, ys[0] / lead)
+    b = interleaved_biases(z)
+    slopes = _kink_slopes(z, ys, ys[0] / (z[0] - b[0]))
     w = np.diff(slopes, prepend=0.0)
     net = TwoLayerNet(d, n, "relu", trainable=("W", "b", "a"), bias=True)
     params = {
@@ -171,7 +196,7 @@ def zhang_memorizer(
         "b": torch.as_tensor(-b, dtype=torch.float64, device=X.device),
         "a": torch.as_tensor(w * math.sqrt(n), dtype=torch.float64, device=X.device),
     }
-    _check_accuracy(net, params, X, y, rtol)
+    _check_accuracy(net, params, X, y, z, rtol)
     return net, params
 
 
@@ -273,14 +298,10 @@ def yun_memorizer(
             s = _kink_slopes(zg, yg, 0.0)
             delta = np.diff(s)
             t = zg[:-1] + KINK * np.diff(zg)
-            pos, neg = delta > 0, delta < 0
-            plus = np.flatnonzero(pos)
-            minus = np.flatnonzero(neg)
+            plus, minus = np.flatnonzero(delta > 0), np.flatnonzero(delta < 0)
+            # '+' units are 0..half−1, '−' units half..2·half−1; the base took the first of its sign
             cols = np.concatenate(
-                [
-                    (0 if base == 0 else -1) + 1 + np.arange(plus.size),
-                    half + (1 if base == half else 0) + np.arange(minus.size),
-                ]
+                [(base == 0) + np.arange(plus.size), half + (base == half) + np.arange(minus.size)]
             )
             kinks = np.concatenate([plus, minus])
             slope[a, cols] = np.abs(delta[kinks])
@@ -313,5 +334,5 @@ def yun_memorizer(
         "b2": torch.as_tensor(np.pad(start[0], (0, width2 - units)), device=dev),
         "a": torch.as_tensor(a_out * math.sqrt(width2), device=dev),
     }
-    _check_accuracy(net, params, X, y, rtol)
+    _check_accuracy(net, params, X, y, z, rtol)
     return net, params

@@ -83,17 +83,14 @@ def make_data(kind: str, n: int, d: int, seed: int) -> tuple[torch.Tensor, torch
     return X, labels
 
 
-def _errors(net: nc.ThreeLayerNet, params: Weights, X: torch.Tensor, y: torch.Tensor) -> dict:
-    """Largest |f(x_i) − y_i| / max|y| in float64 and with the same weights in float32."""
-    out = {}
-    for dtype in (torch.float64, torch.float32):
-        p = {k: v.to(dtype) for k, v in params.items()}
-        err = 0.0
-        for i in range(0, X.shape[0], 8192):
-            f = net(p, X[i : i + 8192].to(dtype)).double()
-            err = max(err, float((f - y[i : i + 8192]).abs().max()))
-        out[str(dtype).removeprefix("torch.")] = err / float(y.abs().max())
-    return out
+def _residuals(net: nc.ThreeLayerNet, params: Weights, X: torch.Tensor, y: torch.Tensor) -> dict:
+    """|f(x_i) − y_i| (float64 labels) for the weights and inputs in float64 and in float32."""
+    return {
+        str(dtype).removeprefix("torch."): nc.abs_residuals(
+            net, {k: v.to(dtype) for k, v in params.items()}, X.to(dtype), y
+        )
+        for dtype in (torch.float64, torch.float32)
+    }
 
 
 def _gd_weights(
@@ -135,17 +132,22 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         seconds = time.perf_counter() - start
     else:
         params = _gd_weights(net, X, y, cfg, seed)
-    errors = _errors(net, params, X, y) if params is not None else {}
+    residuals = _residuals(net, params, X, y) if params is not None else {}
+    errors = {k: float(r.max() / y.abs().max()) for k, r in residuals.items()}
     err64 = errors.get("float64", math.inf)
     tol = 0.5 if classes else TOL
-    # the construction's projection (a GD net has none: use the one it would have chosen)
-    u = None
-    if params is not None:
-        u = params["W1"][0] if cfg["weights"] == "construction" else nc.projection(X, seed)
     n_params = net.n_params(("W1", "b1", "W2", "b2", "a"))
+    # the construction's projection (a GD net has none: the one it would have chosen; a refused
+    # one the first axis)
+    if params is None:
+        u = torch.eye(X.shape[1], dtype=torch.float64)[0]
+    else:
+        u = params["W1"][0] if cfg["weights"] == "construction" else nc.projection(X, seed)
+    proj = X @ u
+    order = torch.argsort(proj)
+    zr = proj[order]
     # Steps of up to max|Δy| across the smallest gap g make slopes max|Δy|/g, and rounding in
     # the layers is relative to |z| ~ span: no 1-D construction beats ε·max|Δy|·span/g.
-    zr = torch.sort(X @ (u if u is not None else torch.eye(X.shape[1])[0].double())).values
     gap = float((zr[1:] - zr[:-1]).min())
     span = float(zr[-1] - zr[0])
     floor = (
@@ -197,10 +199,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         # decades between the error and the tolerance
         slack=float(math.log10(tol / err64)) if 0 < err64 < math.inf else -math.inf,
         details={
-            "residual": (net(params, X) - y).abs().numpy()
-            if params is not None and n <= 5000
-            else None,
-            "order": torch.argsort(X @ u).numpy() if u is not None and n <= 5000 else None,
+            "residual": residuals["float64"].numpy() if residuals and n <= 5000 else None,
+            "order": order.numpy() if n <= 5000 else None,
             "tol": tol,
         },
     )

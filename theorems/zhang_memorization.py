@@ -43,14 +43,12 @@ SYMBOLS = {
 }
 TOL = 1e-8
 #: Bias placements compared: b_{j+1} = z_j + frac·(z_{j+1} − z_j).
-PLACEMENTS = (0.125, 0.5, 0.875)
+PLACEMENTS = (nc.constructions.KINK, 0.5, 0.875)  # the first is the constructor's
 
 
 def _system(z: np.ndarray, frac: float) -> torch.Tensor:
-    """A_ij = relu(z_i − b_j) for sorted z and biases at ``frac`` of each gap (b_1 a median gap
-    below z_1, as in the constructor)."""
-    lead = float(np.median(np.diff(z)))
-    b = np.concatenate([[z[0] - lead], z[:-1] + frac * np.diff(z)])
+    """A_ij = relu(z_i − b_j) for sorted z and biases at ``frac`` of each gap."""
+    b = nc.interleaved_biases(z, frac)
     return torch.relu(torch.as_tensor(z[:, None] - b[None, :]))
 
 
@@ -72,7 +70,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             err = float((net(params, X) - y).abs().max() / y.abs().max())
             max_w = max(float(v.abs().max()) for v in params.values())
         else:  # n − 1 units: the best the first n − 1 columns of A can do
-            A = _system(z, 0.125)[:, :units]
+            A = _system(z, PLACEMENTS[0])[:, :units]
             w = torch.linalg.lstsq(A, ys[:, None], driver="gelsd").solution
             err = float((A @ w - ys[:, None]).abs().max() / y.abs().max())
         for frac in PLACEMENTS:
