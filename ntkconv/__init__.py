@@ -4,6 +4,7 @@ The engine: models as pure functions of a params dict, Jacobians and NTKs (finit
 width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It knows no theorem.
 """
 
+from ._validation import Params
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
 from .constructions import (
@@ -16,6 +17,7 @@ from .constructions import (
     zhang_system,
 )
 from .data import digits_two_class, sphere_inputs
+from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
     arccos_kernel,
     empirical_ntk,
@@ -48,6 +50,16 @@ from .spectra import (
     smoothness,
 )
 from .stats import PowerLaw, fit_power_law
+from .sweep import (
+    Cell,
+    Sweep,
+    SweepRun,
+    derive_seed,
+    expand_grid,
+    load_cells,
+    run_sweep,
+    sweep_registry,
+)
 from .training import REDUCTIONS, Trajectory, gradient_descent, squared_loss, train
 
 __version__ = "0.1.0"
@@ -56,11 +68,16 @@ __all__ = [
     "FLOAT_RTOL",
     "REDUCTIONS",
     "Activation",
+    "Cell",
     "CheckResult",
+    "EnsembleTrajectory",
     "Hypothesis",
     "Instance",
     "Outcome",
+    "Params",
     "PowerLaw",
+    "Sweep",
+    "SweepRun",
     "Theorem",
     "ThreeLayerNet",
     "Trajectory",
@@ -70,9 +87,11 @@ __all__ = [
     "arccos_kernel",
     "condition_number",
     "decide",
+    "derive_seed",
     "digits_two_class",
     "eigvalsh",
     "empirical_ntk",
+    "expand_grid",
     "fit_power_law",
     "get_activation",
     "gradient_descent",
@@ -86,6 +105,7 @@ __all__ = [
     "lambda_min",
     "leaky_relu",
     "leq",
+    "load_cells",
     "ntk_vector_product",
     "numerical_rank",
     "panel_grid",
@@ -97,12 +117,17 @@ __all__ = [
     "ravel",
     "registry",
     "relu_ntk_infinite",
+    "run_sweep",
     "save_figure",
     "smoothness",
     "sphere_inputs",
     "squared_loss",
+    "stack_params",
+    "sweep_registry",
     "train",
+    "train_ensemble",
     "unravel",
+    "unstack_params",
     "vjp",
     "yun_capacity",
     "yun_memorizer",

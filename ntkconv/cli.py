@@ -1,4 +1,5 @@
-"""``ntkconv`` command line: ``list`` the theorems, ``check`` them.
+"""``ntkconv`` command line: ``list`` the theorems and sweeps, ``check`` theorems, run a
+``sweep``.
 
 ``ntkconv check`` exits 0 iff every regular instance holds and no control holds.
 """
@@ -16,6 +17,7 @@ from tqdm.auto import tqdm
 
 from .plotting import save_figure
 from .protocol import CheckResult, Theorem, registry
+from .sweep import run_sweep, sweep_registry
 
 
 def _fmt(value: Any) -> str:
@@ -86,6 +88,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{t.id:<20} {t.title}  [{len(t.instances) - controls} instances, "
             f"{controls} controls]\n{'':<20} {t.citation}"
         )
+    for name, factory in sweep_registry().items():
+        print(f"{name:<20} sweep: {factory().description}")
     return 0
 
 
@@ -115,6 +119,56 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _alpha_lines(summary: dict[str, Any]) -> list[str]:
+    """The fitted exponents a sweep's summary holds (any record with ``alpha``), one per line."""
+    lines = []
+    for group, records in summary.items():
+        if not isinstance(records, dict):
+            continue
+        for label, rec in {"": records, **records}.items():
+            if isinstance(rec, dict) and "alpha" in rec:
+                ci = rec.get("alpha_ci")
+                interval = f"  95% CI [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+                lines.append(f"{group} {label}".strip() + f": alpha = {rec['alpha']:.3f}{interval}")
+    return lines
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    known = sweep_registry()
+    if args.name not in known:
+        raise SystemExit(f"ntkconv: unknown sweep {args.name!r}; known: {sorted(known)}")
+    sweep = known[args.name](quick=args.quick, seed=args.seed)
+    out = Path(args.out or Path("results") / (sweep.name + ("-quick" if args.quick else "")))
+    run = run_sweep(
+        sweep,
+        out,
+        executor=args.executor,
+        workers=args.workers,
+        progress=False if args.no_progress else None,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "computed": run.computed,
+                    "reused": run.reused,
+                    "summary": run.summary,
+                },
+                indent=2,
+                default=float,
+            )
+        )
+        return 0
+    print(f"{sweep.name}: {len(run.frame)} cells ({run.computed} computed, {run.reused} reused)")
+    print(f"table: {out / 'results.csv'}")
+    for path in run.figures:
+        print(f"figure: {path}")
+    for line in _alpha_lines(run.summary):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ntkconv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
     p_check.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_check.set_defaults(func=cmd_check)
+    p_sweep = sub.add_parser(
+        "sweep", help="run a sweep (resumable: finished cells are kept and never recomputed)"
+    )
+    p_sweep.add_argument("name", help="sweep name (see ntkconv list)")
+    p_sweep.add_argument("--quick", action="store_true", help="the small grid")
+    p_sweep.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
+    p_sweep.add_argument(
+        "--executor",
+        default="local",
+        help="local (processes, default), serial (this process) or dask://HOST:PORT",
+    )
+    p_sweep.add_argument("--workers", type=int, help="local processes (default: one per core)")
+    p_sweep.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p_sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p_sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p_sweep.set_defaults(func=cmd_sweep)
     return parser
 
 

@@ -143,20 +143,21 @@ class TwoLayerNet(ShallowNet):
         Z = self._preactivations(params, X)
         Z2 = Z if X2 is None else self._preactivations(params, X2)
         X2_ = X if X2 is None else X2
-        gram = torch.zeros(Z.shape[0], Z2.shape[0], dtype=Z.dtype, device=Z.device)
+        # Blocks are summed out of place so the function also runs under vmap (ensembles).
+        blocks = []
         if "W" in names or "b" in names:
             S = self.activation.deriv(Z)
             S2 = S if X2 is None else self.activation.deriv(Z2)
             core = (S * (params["a"] ** 2 / m)) @ S2.T
             if "W" in names:
-                gram += (X @ X2_.T) * core
+                blocks.append((X @ X2_.T) * core)
             if "b" in names:
-                gram += core
+                blocks.append(core)
         if "a" in names:
             F = self.activation(Z)
             F2 = F if X2 is None else self.activation(Z2)
-            gram += F @ F2.T / m
-        return gram
+            blocks.append(F @ F2.T / m)
+        return torch.stack(blocks).sum(dim=0) if len(blocks) > 1 else blocks[0]
 
 
 class ThreeLayerNet(ShallowNet):

@@ -1,0 +1,250 @@
+"""The sweep engine and the vmapped ensemble: grids, seeds, persistence (SIGKILL and restart),
+executors (serial, local processes, Dask), and ensemble training equal to sequential training."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch.func import vmap
+
+import ntkconv as nc
+from experiments import width_vs_n
+from ntkconv.cli import main
+from ntkconv.sweep import make_cells
+
+# A width-vs-n small enough for tests: 2 n × 3 widths × 2 label kinds × 3 seeds + constructions.
+TINY = (
+    "dataclasses.replace(width_vs_n.sweep(quick=True), "
+    "grid=[{'method': ['gd'], 'n': [8, 16], 'labels': ['random', 'teacher'], "
+    "'width': [2, 8, 32], 'rep': [0, 1, 2]}, "
+    "{'method': ['yun', 'zhang'], 'n': [8, 16], 'labels': ['random'], 'rep': [0, 1, 2]}], "
+    "config={**width_vs_n.sweep(quick=True).config, 'steps': 150, 'checkpoints': 5})"
+)
+
+
+def tiny() -> nc.Sweep:
+    return eval(TINY, {"dataclasses": dataclasses, "width_vs_n": width_vs_n})
+
+
+# --- grids and seeds --------------------------------------------------------------------------
+
+
+def test_grid_is_product_or_union_in_a_fixed_order() -> None:
+    assert nc.expand_grid({"a": [1, 2], "b": ["x"]}) == [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]
+    union = nc.expand_grid([{"a": [1]}, {"a": [2], "c": [0, 1]}])
+    assert union == [{"a": 1}, {"a": 2, "c": 0}, {"a": 2, "c": 1}]
+
+
+@pytest.mark.parametrize(
+    ("grid", "match"),
+    [({}, "non-empty"), ({"a": []}, "no values"), ({"a": "xyz"}, "list of values"), ([], "empty")],
+)
+def test_bad_grids_are_refused(grid: object, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        nc.expand_grid(grid)
+
+
+def test_seeds_depend_only_on_coordinates() -> None:
+    assert nc.derive_seed(0, {"n": 8, "w": 2}) == nc.derive_seed(0, {"w": 2, "n": 8})
+    assert nc.derive_seed(0, {"n": 8}) != nc.derive_seed(1, {"n": 8})
+    assert 0 <= nc.derive_seed("x") < 2**63
+    sweep = tiny()
+    other = dataclasses.replace(sweep, grid=list(reversed(sweep.grid)))
+    seeds = {c.key: c.seed for c in make_cells(sweep)}
+    assert seeds == {c.key: c.seed for c in make_cells(other)}
+
+
+# --- ensembles --------------------------------------------------------------------------------
+
+
+def _members(seeds: int = 4, n: int = 12, d: int = 5, m: int = 16) -> tuple:
+    net = nc.TwoLayerNet(d, m)
+    X = torch.stack([nc.sphere_inputs(n, d, 100 + s) for s in range(seeds)])
+    y = torch.stack([torch.linspace(-1, 1, n) * (-1) ** s for s in range(seeds)]).double()
+    return net, [net.init(s) for s in range(seeds)], X, y
+
+
+def test_ensemble_matches_sequential_training_member_by_member() -> None:
+    net, members, X, y = _members()
+    grams = [net.structured_ntk(p, x) for p, x in zip(members, X, strict=True)]
+    top = [float(torch.linalg.eigvalsh(g)[-1]) for g in grams]
+    lr = [12 / top[0], 6 / top[1], 9 / top[2], 1e4]  # n/λ_max, smaller ones; the last blows up
+    together = nc.train_ensemble(
+        net,
+        nc.stack_params(members),
+        X,
+        y,
+        lr=lr,
+        steps=200,
+        reduction="half_mean",
+        target_loss=2e-3,
+    )
+    for s, p in enumerate(members):
+        alone = nc.train(
+            net,
+            p,
+            X[s],
+            y[s],
+            lr=lr[s],
+            steps=200,
+            reduction="half_mean",
+            target_loss=2e-3,
+            track_activations=False,
+            progress=False,
+        )
+        assert together.diverged[s] == alone.diverged
+        assert together.reached[s] == (not alone.diverged and alone.loss[-1] <= 2e-3)
+        stop = alone.diverged_at if alone.diverged else alone.step[-1]
+        assert together.stopped_at[s] == stop
+        torch.testing.assert_close(together.params["W"][s], alone.params["W"], rtol=1e-10, atol=0)
+        assert together.final_loss[s] == pytest.approx(alone.loss[-1], rel=1e-10)
+    assert together.diverged.tolist() == [False, False, False, True]
+    assert together.reached[:3].all()
+
+
+def test_ensemble_shares_X_and_y_and_checks_shapes() -> None:
+    net, members, X, y = _members(seeds=2)
+    shared = nc.train_ensemble(net, nc.stack_params(members), X[0], y[0], lr=1.0, steps=5)
+    per_member = nc.train_ensemble(
+        net, nc.stack_params(members), X[0].expand(2, -1, -1), y[0].expand(2, -1), lr=1.0, steps=5
+    )
+    np.testing.assert_array_equal(shared.loss, per_member.loss)
+    with pytest.raises(ValueError, match=r"X must have shape"):
+        nc.train_ensemble(net, nc.stack_params(members), X[:1], y, lr=1.0, steps=1)
+    with pytest.raises(ValueError, match="one entry per member"):
+        nc.train_ensemble(net, nc.stack_params(members), X, y, lr=[1.0, 2.0, 3.0], steps=1)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        nc.train_ensemble(net, nc.stack_params(members), X, y * np.nan, lr=1.0, steps=1)
+    with pytest.raises(ValueError, match="differs from members"):
+        nc.stack_params([members[0], nc.TwoLayerNet(5, 3).init(0)])
+    with pytest.raises(ValueError, match="empty"):
+        nc.stack_params([])
+    assert len(nc.unstack_params(nc.stack_params(members))) == 2
+
+
+def test_structured_ntk_runs_under_vmap() -> None:
+    net = nc.TwoLayerNet(4, 7, trainable=("W", "b", "a"), bias=True)
+    members = [net.init(s) for s in range(3)]
+    X = nc.sphere_inputs(6, 4, 0)
+    batched = vmap(net.structured_ntk, in_dims=(0, None))(nc.stack_params(members), X)
+    for s, p in enumerate(members):
+        torch.testing.assert_close(batched[s], net.structured_ntk(p, X))
+
+
+# --- persistence and executors ----------------------------------------------------------------
+
+
+def _run_script(out: Path, executor: str = "serial") -> subprocess.Popen:
+    code = textwrap.dedent(
+        f"""
+        import dataclasses, ntkconv as nc
+        from experiments import width_vs_n
+        nc.run_sweep({TINY}, {str(out)!r}, executor={executor!r}, progress=False)
+        """
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-c", code], env=env)
+
+
+def test_a_killed_sweep_restarts_without_losing_or_recomputing_cells(tmp_path: Path) -> None:
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert _run_script(whole).wait(timeout=300) == 0
+    proc = _run_script(cut)
+    cells = cut / "cells"
+    deadline = time.monotonic() + 120
+    while len(list(cells.glob("*.json"))) < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.name: p.read_text() for p in cells.glob("*.json")}
+    total = len(make_cells(tiny()))
+    assert 10 <= len(finished) < total, "the kill should land mid-sweep"
+    assert not (cut / "results.csv").exists()
+    assert _run_script(cut).wait(timeout=300) == 0
+    # Cells finished before the kill are untouched (not recomputed, not rewritten) ...
+    assert {p: (cells / p).read_text() for p in finished} == finished
+    # ... and the table equals the uninterrupted run's, bit for bit.
+    pd.testing.assert_frame_equal(
+        pd.read_csv(cut / "results.csv"), pd.read_csv(whole / "results.csv"), check_exact=True
+    )
+    rerun = nc.run_sweep(tiny(), cut, executor="serial", progress=False)
+    assert (rerun.computed, rerun.reused) == (0, total)
+
+
+def test_local_processes_and_serial_give_the_same_table(tmp_path: Path) -> None:
+    sweep = tiny()
+    sweep = dataclasses.replace(sweep, grid=[{**sweep.grid[0], "n": [8]}, sweep.grid[1]])
+    serial = nc.run_sweep(sweep, tmp_path / "serial", executor="serial", progress=False)
+    local = nc.run_sweep(sweep, tmp_path / "local", executor="local", workers=2, progress=False)
+    assert local.computed == serial.computed == len(serial.frame)
+    pd.testing.assert_frame_equal(local.frame, serial.frame, check_exact=False, rtol=1e-12)
+    assert {p.name for p in local.figures} == {"width-vs-n.png", "construction-vs-gd.png"}
+    summary = json.loads((tmp_path / "local" / "summary.json").read_text())
+    assert summary["yun"]["max_error"] < 1e-8 and summary["zhang"]["max_error"] < 1e-8
+
+
+def test_dask_local_cluster_gives_the_local_table(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    sweep = tiny()
+    sweep = dataclasses.replace(sweep, grid=[{**sweep.grid[0], "n": [8], "width": [2, 8]}])
+    local = nc.run_sweep(sweep, tmp_path / "local", executor="local", workers=2, progress=False)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address.replace("tcp://", "dask://")
+        remote = nc.run_sweep(sweep, tmp_path / "dask", executor=address, progress=False)
+    assert remote.computed == len(local.frame)
+    pd.testing.assert_frame_equal(remote.frame, local.frame, check_exact=False, rtol=1e-12)
+
+
+def test_a_changed_config_is_refused_and_failures_name_the_cell(tmp_path: Path) -> None:
+    sweep = tiny()
+    small = dataclasses.replace(sweep, grid=[{**sweep.grid[1], "n": [8], "rep": [0]}])
+    nc.run_sweep(small, tmp_path, executor="serial", progress=False)
+    changed = dataclasses.replace(small, config={**small.config, "steps": 301})
+    with pytest.raises(ValueError, match="holds a different sweep"):
+        nc.run_sweep(changed, tmp_path, executor="serial", progress=False)
+    broken = dataclasses.replace(small, grid=[{**small.grid[0], "method": ["nope"]}])
+    with pytest.raises(RuntimeError, match="'method': 'nope'"):
+        nc.run_sweep(broken, tmp_path / "b", executor="serial", progress=False)
+    with pytest.raises(ValueError, match="unknown executor"):
+        nc.run_sweep(small, tmp_path / "c", executor="threads", progress=False)
+
+
+def test_cli_sweep_names_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit, match="unknown sweep 'nope'"):
+        main(["sweep", "nope"])
+    assert main(["list"]) == 0
+    assert "width-vs-n" in capsys.readouterr().out
+
+
+# --- the width-vs-n summary -------------------------------------------------------------------
+
+
+def test_threshold_width_interpolates_on_log_width() -> None:
+    widths = np.array([1.0, 4.0, 16.0])
+    assert width_vs_n.threshold_width(widths, np.array([0.0, 0.6, 1.0]), 0.8) == pytest.approx(8)
+    assert width_vs_n.threshold_width(widths, np.array([0.9, 1.0, 1.0]), 0.8) == 1.0
+    assert np.isnan(width_vs_n.threshold_width(widths, np.array([0.0, 0.2, 0.4]), 0.8))
+
+
+def test_theory_widths_are_the_table_s_expressions() -> None:
+    fns = {
+        name: expr.subs({width_vs_n.n_: 100, width_vs_n.d_: 10})
+        for name, expr in width_vs_n.THEORY.items()
+    }
+    assert fns["Oymak & Soltanolkotabi 2020"] == 1000
+    assert fns["Kawaguchi & Huang 2019"] == 100
+    assert float(fns["Song et al. 2021 (smooth σ)"]) == pytest.approx(1000)
