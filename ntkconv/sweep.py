@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,22 +140,10 @@ def run_task(
     return [dict(r) for r in records]
 
 
-class _Serial(Executor):
-    """Runs each task at submission, in this process (debugging, tests, one-core machines)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future, as executors do
-            future.set_exception(exc)
-        return future
-
-
 def _executor(
     spec: Executor | str | None, workers: int | None
-) -> tuple[Executor, int | None, Callable[[], None]]:
-    """(executor, torch threads per task, how to release it when done)."""
+) -> tuple[Executor | None, int | None, Callable[[], None]]:
+    """(executor — None for serial —, torch threads per task, how to release it when done)."""
     if isinstance(spec, Executor):
         return spec, None, lambda: None  # the caller's: theirs to shut down
     if spec in (None, "local"):
@@ -168,7 +157,7 @@ def _executor(
         )
         return pool, threads, lambda: pool.shutdown(cancel_futures=True)
     if spec == "serial":
-        return _Serial(), None, lambda: None
+        return None, None, lambda: None
     if isinstance(spec, str) and spec.startswith(("dask://", "tcp://")):
         try:
             from distributed import Client
@@ -183,6 +172,20 @@ def _executor(
         f"unknown executor {spec!r}; expected 'local', 'serial', 'dask://HOST:PORT' "
         "or a concurrent.futures.Executor"
     )
+
+
+def _outcomes(
+    pool: Executor | None, sweep: Sweep, tasks: list[list[Cell]], threads: int | None
+) -> Iterator[tuple[list[Cell], Callable[[], list[Record]]]]:
+    """(task, how to get its records) in completion order. Serially, each task runs only when
+    the caller asks for it, so its cells are stored before the next task starts."""
+    if pool is None:
+        for task in tasks:
+            yield task, partial(run_task, sweep.cell, task, sweep.config, threads)
+        return
+    futures = {pool.submit(run_task, sweep.cell, t, sweep.config, threads): t for t in tasks}
+    for future in as_completed(futures):
+        yield futures[future], future.result
 
 
 @dataclass
@@ -246,13 +249,9 @@ def run_sweep(
     if tasks:
         pool, threads, release = _executor(executor, workers)
         try:
-            futures = {
-                pool.submit(run_task, sweep.cell, t, sweep.config, threads): t for t in tasks
-            }
-            for future in as_completed(futures):
-                task = futures[future]
+            for task, get in _outcomes(pool, sweep, tasks, threads):
                 try:
-                    records = future.result()
+                    records = get()
                 except Exception as exc:
                     coords = [c.coords for c in task]
                     raise RuntimeError(f"sweep {sweep.name!r}: cells {coords} failed") from exc

@@ -146,12 +146,19 @@ def test_structured_ntk_runs_under_vmap() -> None:
 # --- persistence and executors ----------------------------------------------------------------
 
 
-def _run_script(out: Path, executor: str = "serial") -> subprocess.Popen:
+def _run_script(out: Path, pause: float = 0.0) -> subprocess.Popen:
+    """The tiny sweep in a subprocess, serially; ``pause`` seconds before each task keep the
+    run long enough for the kill to land mid-sweep on a fast machine too."""
     code = textwrap.dedent(
         f"""
-        import dataclasses, ntkconv as nc
+        import dataclasses, time, ntkconv as nc
         from experiments import width_vs_n
-        nc.run_sweep({TINY}, {str(out)!r}, executor={executor!r}, progress=False)
+        sweep = {TINY}
+        def paused(cells, config):
+            time.sleep({pause})
+            return width_vs_n.run_cells(cells, config)
+        sweep = dataclasses.replace(sweep, cell=paused)
+        nc.run_sweep(sweep, {str(out)!r}, executor="serial", progress=False)
         """
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -161,7 +168,7 @@ def _run_script(out: Path, executor: str = "serial") -> subprocess.Popen:
 def test_a_killed_sweep_restarts_without_losing_or_recomputing_cells(tmp_path: Path) -> None:
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert _run_script(whole).wait(timeout=300) == 0
-    proc = _run_script(cut)
+    proc = _run_script(cut, pause=0.3)
     cells = cut / "cells"
     deadline = time.monotonic() + 120
     while len(list(cells.glob("*.json"))) < 10 and time.monotonic() < deadline:
