@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -140,6 +142,18 @@ def run_task(
     return [dict(r) for r in records]
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker once the sweep process is gone (e.g. killed with
+    SIGKILL, which runs no cleanup), instead of leaving it computing for nobody."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _executor(
     spec: Executor | str | None, workers: int | None
 ) -> tuple[Executor | None, int | None, Callable[[], None]]:
@@ -153,7 +167,10 @@ def _executor(
         threads = max(1, (os.cpu_count() or 1) // workers)
         # spawn, not fork: forking a process that has started torch's thread pools can hang.
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
         )
         return pool, threads, lambda: pool.shutdown(cancel_futures=True)
     if spec == "serial":
