@@ -18,24 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
 from torch.func import vmap
 
 import ntkconv as nc
-
-
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+from experiments._timing import best_of
 
 
 def workload(seeds: int, n: int, d: int, m: int) -> tuple:

@@ -15,22 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections.abc import Callable
 
 import torch
 from torch.func import jacrev, vmap
 
 import ntkconv as nc
-
-
-def best_of(fn: Callable[[], torch.Tensor], repeats: int) -> tuple[float, torch.Tensor]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+from experiments._timing import best_of
 
 
 def tutorial_recipe(net: nc.TwoLayerNet, params: dict, X: torch.Tensor) -> torch.Tensor:
