@@ -123,6 +123,8 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
 
     def track(k: int, p: nc.Params) -> None:
         nonlocal drift
+        if k == 0:  # G(0) is gram0, already computed
+            return
         change = torch.linalg.eigvalsh(gram(p, X) - gram0).abs().amax(dim=1)
         drift = torch.maximum(drift, change)
 
@@ -243,8 +245,8 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 2000) -
             # that starts to bind at large n).
             kept_n, kept_m = np.array(ns)[ok], m_star[ok]
             record["local_alpha"] = (np.diff(np.log(kept_m)) / np.diff(np.log(kept_n))).tolist()
-            slopes = [_slope(np.array(ns)[ok], b[ok]) for b in draws if np.isfinite(b[ok]).all()]
-            record["alpha"] = _slope(np.array(ns)[ok], m_star[ok])
+            slopes = [_slope(kept_n, b[ok]) for b in draws if np.isfinite(b[ok]).all()]
+            record["alpha"] = _slope(kept_n, kept_m)
             record["alpha_ci"] = np.percentile(slopes, [2.5, 97.5]).tolist()
         out[labels] = record
     return out

@@ -14,7 +14,7 @@ import torch
 Params = dict[str, torch.Tensor]
 
 
-def _float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tensor:
+def float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tensor:
     """``x`` as a floating tensor (NumPy arrays converted without changing dtype), matching
     ``like``'s dtype and device when given, so mixed inputs fail loudly instead of casting."""
     if isinstance(x, np.ndarray):
@@ -31,7 +31,7 @@ def _float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tens
     return x
 
 
-def _finite(x: torch.Tensor, name: str) -> torch.Tensor:
+def finite(x: torch.Tensor, name: str) -> torch.Tensor:
     if not torch.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or inf")
     return x
@@ -45,22 +45,22 @@ def as_matrix(
     like: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Return ``X`` as a finite, non-empty 2-D floating tensor of shape ``(n, d)``."""
-    X = _float_tensor(X, name, like)
+    X = float_tensor(X, name, like)
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D with shape (n, d); got shape {tuple(X.shape)}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {tuple(X.shape)}; need n >= 1 and d >= 1")
     if d is not None and X.shape[1] != d:
         raise ValueError(f"{name} must have d = {d} columns; got shape {tuple(X.shape)}")
-    return _finite(X, name)
+    return finite(X, name)
 
 
 def as_vector(y: object, name: str, *, n: int, like: torch.Tensor | None = None) -> torch.Tensor:
     """Return ``y`` as a finite 1-D floating tensor of length ``n``."""
-    y = _float_tensor(y, name, like)
+    y = float_tensor(y, name, like)
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},); got {tuple(y.shape)}")
-    return _finite(y, name)
+    return finite(y, name)
 
 
 def check_params(params: object, name: str = "params") -> Params:
@@ -75,7 +75,7 @@ def check_params(params: object, name: str = "params") -> Params:
             ref = value
         elif value.dtype != ref.dtype or value.device != ref.device:
             raise TypeError(f"{name} mixes dtypes/devices: {key!r} is {value.dtype}/{value.device}")
-        _finite(value, f"{name}[{key!r}]")
+        finite(value, f"{name}[{key!r}]")
     return dict(params)
 
 

@@ -19,7 +19,14 @@ import torch
 from torch.func import grad_and_value, vmap
 from tqdm.auto import tqdm
 
-from ._validation import Params, check_choice, check_params, check_positive_int
+from ._validation import (
+    Params,
+    check_choice,
+    check_params,
+    check_positive_int,
+    finite,
+    float_tensor,
+)
 from .autodiff import Model, resolve_wrt, split
 from .training import REDUCTIONS, squared_loss
 
@@ -80,8 +87,8 @@ def _members(value: float | Sequence[float] | torch.Tensor, size: int, name: str
 def train_ensemble(
     model: Model,
     params: Params,
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: object,
+    y: object,
     *,
     lr: float | Sequence[float] | torch.Tensor,
     steps: int,
@@ -108,17 +115,13 @@ def train_ensemble(
     size = ref.shape[0]
     if any(v.ndim == 0 or v.shape[0] != size for v in params.values()):
         raise ValueError("stacked params disagree on the ensemble size (leading axis)")
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("X and y must be torch tensors")
-    if X.dtype != ref.dtype or y.dtype != ref.dtype or X.device != ref.device:
-        raise TypeError(f"X and y must match the params' dtype/device ({ref.dtype}, {ref.device})")
+    X = finite(float_tensor(X, "X", ref), "X")
+    y = finite(float_tensor(y, "y", ref), "y")
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != size):
         raise ValueError(f"X must have shape (n, d) or ({size}, n, d); got {tuple(X.shape)}")
     n = X.shape[-2]
     if y.shape not in ((n,), (size, n)):
         raise ValueError(f"y must have shape ({n},) or ({size}, {n}); got {tuple(y.shape)}")
-    if not (torch.isfinite(X).all() and torch.isfinite(y).all()):
-        raise ValueError("X or y contains NaN or inf")
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"steps must be >= 0; got {steps}")
@@ -158,7 +161,7 @@ def train_ensemble(
     for k in range(steps + 1):
         g, value = value_and_grad(sub, fixed, X, y)
         value = value.detach().double().cpu()
-        loss0 = value.clone() if loss0 is None else loss0
+        loss0 = value if loss0 is None else loss0
         bad_loss = ~torch.isfinite(value) | (value > blowup * loss0.clamp_min(1e-300))
         bad_grad = torch.zeros(size, dtype=torch.bool)
         for v in g.values():
@@ -179,7 +182,7 @@ def train_ensemble(
         done = k == steps or not active.any()
         if k % record_every == 0 or done:
             recorded.append(k)
-            rows.append(last.clone())
+            rows.append(last)  # torch.where made a fresh tensor; nothing writes into it
             if observe is not None:
                 observe(k, {**fixed, **sub})
         if done:
