@@ -11,12 +11,13 @@ from .constructions import (
     abs_residuals,
     interleaved_biases,
     projection,
+    rectangle_net,
     yun_capacity,
     yun_memorizer,
     zhang_memorizer,
     zhang_system,
 )
-from .data import digits_two_class, sphere_inputs
+from .data import corrupt_labels, digits, digits_two_class, sphere_inputs
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
     arccos_kernel,
@@ -24,7 +25,8 @@ from .kernels import (
     random_feature_gram,
     relu_ntk_infinite,
 )
-from .models import ThreeLayerNet, TwoLayerNet
+from .models import LinearModel, ThreeLayerNet, TwoLayerClassifier, TwoLayerNet
+from .piecewise import PiecewiseLinear
 from .plotting import panel_grid, plot_decay, plot_scaling, save_figure
 from .protocol import (
     FLOAT_RTOL,
@@ -45,6 +47,7 @@ from .spectra import (
     khatri_rao,
     lambda_max,
     lambda_min,
+    min_norm_lstsq,
     numerical_rank,
     rank_cutoff,
     smoothness,
@@ -60,12 +63,25 @@ from .sweep import (
     run_sweep,
     sweep_registry,
 )
-from .training import REDUCTIONS, Trajectory, gradient_descent, squared_loss, train
+from .training import (
+    LOSSES,
+    REDUCTIONS,
+    Trajectory,
+    accuracy,
+    gradient_descent,
+    per_example_grads,
+    pointwise_loss,
+    risk,
+    squared_loss,
+    train,
+    winsorize,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FLOAT_RTOL",
+    "LOSSES",
     "REDUCTIONS",
     "Activation",
     "Cell",
@@ -73,21 +89,27 @@ __all__ = [
     "EnsembleTrajectory",
     "Hypothesis",
     "Instance",
+    "LinearModel",
     "Outcome",
     "Params",
+    "PiecewiseLinear",
     "PowerLaw",
     "Sweep",
     "SweepRun",
     "Theorem",
     "ThreeLayerNet",
     "Trajectory",
+    "TwoLayerClassifier",
     "TwoLayerNet",
     "Verdict",
     "abs_residuals",
+    "accuracy",
     "arccos_kernel",
     "condition_number",
+    "corrupt_labels",
     "decide",
     "derive_seed",
+    "digits",
     "digits_two_class",
     "eigvalsh",
     "empirical_ntk",
@@ -106,17 +128,22 @@ __all__ = [
     "leaky_relu",
     "leq",
     "load_cells",
+    "min_norm_lstsq",
     "ntk_vector_product",
     "numerical_rank",
     "panel_grid",
+    "per_example_grads",
     "plot_decay",
     "plot_scaling",
+    "pointwise_loss",
     "projection",
     "random_feature_gram",
     "rank_cutoff",
     "ravel",
+    "rectangle_net",
     "registry",
     "relu_ntk_infinite",
+    "risk",
     "run_sweep",
     "save_figure",
     "smoothness",
@@ -129,6 +156,7 @@ __all__ = [
     "unravel",
     "unstack_params",
     "vjp",
+    "winsorize",
     "yun_capacity",
     "yun_memorizer",
     "zhang_memorizer",

@@ -63,6 +63,24 @@ def as_vector(y: object, name: str, *, n: int, like: torch.Tensor | None = None)
     return finite(y, name)
 
 
+def as_labels(
+    y: object, name: str, *, n: int, classes: int, device: torch.device | None = None
+) -> torch.Tensor:
+    """Return ``y`` as a 1-D int64 tensor of length ``n`` with classes in ``0..classes-1``."""
+    if isinstance(y, np.ndarray):
+        y = torch.from_numpy(y)
+    if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.dtype == torch.bool:
+        kind = y.dtype if isinstance(y, torch.Tensor) else type(y).__name__
+        raise TypeError(f"{name} must be an integer tensor of class labels; got {kind}")
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},); got {tuple(y.shape)}")
+    if n and (int(y.min()) < 0 or int(y.max()) >= classes):
+        raise ValueError(
+            f"{name} must hold classes in 0..{classes - 1}; got {int(y.min())}..{int(y.max())}"
+        )
+    return y.to(device=device, dtype=torch.int64)
+
+
 def check_params(params: object, name: str = "params") -> Params:
     """A params dict: non-empty mapping from names to finite floating tensors on one device."""
     if not isinstance(params, Mapping) or not params:

@@ -336,3 +336,34 @@ def yun_memorizer(
     }
     _check_accuracy(net, params, X, y, z, rtol)
     return net, params
+
+
+# --- universal approximation in one dimension ---------------------------------------------------
+def rectangle_net(edges: object, heights: object, eps: float) -> tuple[TwoLayerNet, Params]:
+    """Σ_i h_i·rect(x; e_i, e_{i+1}) with four ReLUs per rectangle (the lecture's ``rect``):
+    rect(x; a, b) = [relu(x − a) − relu(x − a − ε) − relu(x − b) + relu(x − b − ε)]/ε is 0
+    left of a, ramps to 1 on [a, a + ε], stays 1 on [a + ε, b] and ramps back to 0 on
+    [b, b + ε]. Neighbouring rectangles share an edge, so on each ramp the sum is a convex
+    combination of the two heights. Returned as ``TwoLayerNet(1, 4K, bias=True)`` params
+    (output weights scaled by √(4K) for the net's 1/√m); ``edges`` has K + 1 increasing
+    entries, ``heights`` K, and ε must be below the narrowest rectangle."""
+    e = as_vector(torch.as_tensor(edges, dtype=torch.float64), "edges", n=len(edges))
+    h = as_vector(torch.as_tensor(heights, dtype=torch.float64), "heights", n=e.shape[0] - 1)
+    widths = e[1:] - e[:-1]
+    if not bool((widths > 0).all()):
+        raise ValueError("edges must be strictly increasing")
+    if not 0 < eps < float(widths.min()):
+        raise ValueError(
+            f"eps must lie in (0, narrowest rectangle = {float(widths.min()):.3g}); got {eps!r}"
+        )
+    k = h.shape[0]
+    # per rectangle: kinks at a, a + ε, b, b + ε with signs +, −, −, +
+    shifts = torch.stack([e[:-1], e[:-1] + eps, e[1:], e[1:] + eps], dim=1).flatten()
+    signs = torch.tensor([1.0, -1.0, -1.0, 1.0], dtype=torch.float64).repeat(k)
+    net = TwoLayerNet(1, 4 * k, "relu", trainable=("W", "b", "a"), bias=True)
+    params = {
+        "W": torch.ones(4 * k, 1, dtype=torch.float64),
+        "b": -shifts,
+        "a": signs * h.repeat_interleave(4) / eps * math.sqrt(4 * k),
+    }
+    return net, params

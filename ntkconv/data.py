@@ -65,3 +65,53 @@ def digits_two_class(
         torch.from_numpy(X).to(device=device, dtype=dtype),
         torch.from_numpy(y).to(device=device, dtype=dtype),
     )
+
+
+def digits(
+    n_train: int,
+    seed: int = 0,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """All ten classes of scikit-learn's 1797 8×8 digits as (X_train, y_train, X_test, y_test):
+    a seeded class-stratified split with ``n_train`` training images, pixels centred on the
+    training mean and rows scaled to unit norm; labels are int64 digits 0..9."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    n_train = check_positive_int(n_train, "n_train")
+    if not 10 <= n_train <= data.target.size - 10:
+        raise ValueError(f"n_train must lie in 10..{data.target.size - 10}; got {n_train}")
+    Xtr, Xte, ytr, yte = train_test_split(
+        data.data.astype(np.float64),
+        data.target,
+        train_size=n_train,
+        stratify=data.target,
+        random_state=seed,
+    )
+    mean = Xtr.mean(axis=0)
+
+    def rows(A: np.ndarray) -> torch.Tensor:
+        A = A - mean
+        A = A / np.linalg.norm(A, axis=1, keepdims=True)
+        return torch.from_numpy(A).to(device=device, dtype=dtype)
+
+    def labels(t: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(t.astype(np.int64)).to(device=device)
+
+    return rows(Xtr), labels(ytr), rows(Xte), labels(yte)
+
+
+def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int = 0) -> torch.Tensor:
+    """Zhang et al. (ICLR 2017), §3: independently with probability ``ratio`` each label is
+    replaced by a class drawn uniformly from ``classes`` (which may equal the true one);
+    ``ratio = 1`` gives fully random labels."""
+    if not 0.0 <= float(ratio) <= 1.0:
+        raise ValueError(f"ratio must lie in [0, 1]; got {ratio!r}")
+    gen = torch.Generator().manual_seed(int(seed))
+    n = labels.shape[0]
+    hit = torch.rand(n, generator=gen, dtype=torch.float64) < float(ratio)
+    fresh = torch.randint(0, check_positive_int(classes, "classes"), (n,), generator=gen)
+    return torch.where(hit, fresh, labels.cpu()).to(labels.device)

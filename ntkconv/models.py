@@ -218,3 +218,69 @@ class ThreeLayerNet(ShallowNet):
         """Boolean (n, m1 + m2): active units of both hidden layers."""
         Z1, Z2 = self.preactivations(params, X)
         return torch.cat([Z1 > 0, Z2 > 0], dim=1)
+
+
+class TwoLayerClassifier(ShallowNet):
+    r"""Logits f(x) = A σ(W x + b) / √m, shape (n, k): the two-layer net of
+    :class:`TwoLayerNet` with k outputs, for cross-entropy training on k classes.
+
+    Params: ``W`` (m, d), ``b`` (m,), ``A`` (k, m), all N(0, scale²) at init (NTK scaling: the
+    1/√m keeps the logits O(1) at any width). Default trainable: all three.
+    """
+
+    def __init__(
+        self,
+        d: int,
+        width: int,
+        classes: int,
+        activation: str | Activation = "relu",
+        trainable: Iterable[str] = ("W", "b", "A"),
+    ) -> None:
+        self.d = check_positive_int(d, "d")
+        self.width = check_positive_int(width, "width")
+        self.classes = check_positive_int(classes, "classes")
+        self.activation = get_activation(activation)
+        self._set_trainable(trainable)
+
+    def __repr__(self) -> str:
+        return (
+            f"TwoLayerClassifier(d={self.d}, width={self.width}, classes={self.classes}, "
+            f"activation={self.activation.name!r}, trainable={self.trainable})"
+        )
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"W": (self.width, self.d), "b": (self.width,), "A": (self.classes, self.width)}
+
+    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        self._check_call(params, X)
+        hidden = self.activation(X @ params["W"].T + params["b"])
+        return hidden @ params["A"].T / math.sqrt(self.width)
+
+    def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """Boolean (n, m): which hidden units are active on each input."""
+        self._check_call(params, X)
+        return X @ params["W"].T + params["b"] > 0
+
+
+class LinearModel(ShallowNet):
+    """f(x) = wᵀx (+ b): the linear predictor of least squares and logistic regression.
+
+    Params: ``w`` (d,), and the scalar ``b`` (shape ()) when ``bias=True``; ``init(seed, scale)``
+    draws them N(0, scale²), so ``scale=0`` is the zero start. Default trainable: all.
+    """
+
+    def __init__(self, d: int, bias: bool = False) -> None:
+        self.d = check_positive_int(d, "d")
+        self.bias = bool(bias)
+        self._set_trainable(self.param_shapes())
+
+    def __repr__(self) -> str:
+        return f"LinearModel(d={self.d}, bias={self.bias})"
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"w": (self.d,), "b": ()} if self.bias else {"w": (self.d,)}
+
+    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        self._check_call(params, X)
+        u = X @ params["w"]
+        return u + params["b"] if self.bias else u

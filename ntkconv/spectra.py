@@ -78,6 +78,28 @@ def condition_number(G: object) -> float:
     return hi / lo
 
 
+def min_norm_lstsq(
+    A: object, y: object, ridge: float = 0.0, rtol: float | None = None
+) -> torch.Tensor:
+    """argmin_w ‖Aw − y‖² + ridge·‖w‖² in float64 via the SVD A = U diag(s) Vᵀ:
+    w = V diag(s/(s² + ridge)) Uᵀy. With ``ridge = 0`` this is the minimum-norm least-squares
+    solution A⁺y, singular values at or below :func:`rank_cutoff` dropped (for a full-row-rank
+    A, the min-norm interpolant Aᵀ(AAᵀ)⁻¹y)."""
+    A = _matrix64(A, "A")
+    y = _matrix64(torch.as_tensor(y).reshape(-1, 1), "y").flatten()
+    if y.shape[0] != A.shape[0]:
+        raise ValueError(f"y must have shape ({A.shape[0]},); got ({y.shape[0]},)")
+    if not ridge >= 0:
+        raise ValueError(f"ridge must be >= 0; got {ridge!r}")
+    U, s, Vh = torch.linalg.svd(A, full_matrices=False)
+    if ridge == 0:
+        keep = s > rank_cutoff(float(s[0]), tuple(A.shape), rtol)
+        inv = torch.where(keep, 1.0 / torch.where(keep, s, 1.0), 0.0)
+    else:
+        inv = s / (s**2 + ridge)
+    return Vh.T @ (inv * (U.T @ y))
+
+
 def khatri_rao(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     """Column-wise Kronecker product: column n of the result is A[:, n] ⊗ B[:, n], shape
     (p·q, N) for A (p, N) and B (q, N). For a one-hidden-layer net f = w₂ᵀ diag(a) W₁ x the

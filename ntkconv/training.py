@@ -1,8 +1,10 @@
 """Full-batch GD and minibatch SGD, recording what the theorems measure.
 
-Loss normalization is explicit everywhere (every constant in every theorem depends on it):
-  ``"half_sum"`` ½Σᵢ(uᵢ − yᵢ)²  (Du et al. 2019; the default) · ``"sum"`` Σᵢ(uᵢ − yᵢ)²
-  (the lecture's ‖h(X; w) − y‖²) · ``"half_mean"`` (1/2n)Σᵢ · ``"mean"`` (1/n)Σᵢ.
+Losses: ``"squared"`` ℓ(u, y) = (u − y)², ``"logistic"`` ℓ(u, y) = log(1 + e^{−yu}) with
+y ∈ {±1}, ``"cross_entropy"`` ℓ(u, y) = −log softmax(u)_y with u a row of logits and y an
+integer class. Their normalization is explicit everywhere (every constant in every theorem
+depends on it): ``"half_sum"`` ½Σᵢℓᵢ (Du et al. 2019; the default) · ``"sum"`` Σᵢℓᵢ (the
+lecture's ‖h(X; w) − y‖²) · ``"half_mean"`` (1/2n)Σᵢℓᵢ · ``"mean"`` (1/n)Σᵢℓᵢ.
 Minibatch gradients are scaled to be unbiased for the full loss's gradient (n/B for the sum
 forms). Divergence — a non-finite loss or gradient, or a loss above ``blowup`` × the initial
 loss — stops the run and is reported on the trajectory, never raised.
@@ -17,11 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import torch
-from torch.func import grad, grad_and_value
+import torch.nn.functional as F
+from torch.func import grad, grad_and_value, vmap
 from tqdm.auto import tqdm
 
 from ._validation import (
     Params,
+    as_labels,
     as_matrix,
     as_vector,
     check_choice,
@@ -33,14 +37,103 @@ from .kernels import empirical_ntk
 from .spectra import eigvalsh, lambda_min
 
 REDUCTIONS = ("half_sum", "sum", "half_mean", "mean")
+LOSSES = ("squared", "logistic", "cross_entropy")
 StepSize = float | Callable[[int, Params, Params], float]
+
+
+def pointwise_loss(u: torch.Tensor, y: torch.Tensor, loss: str = "squared") -> torch.Tensor:
+    """Per-example losses ℓ(uᵢ, yᵢ), shape (n,) (see the module docstring)."""
+    if loss == "squared":
+        return (u - y) ** 2
+    if loss == "logistic":
+        return F.softplus(-y * u)  # log(1 + e^{−yu}) without overflow
+    return F.cross_entropy(u, y, reduction="none")
+
+
+def risk(
+    u: torch.Tensor, y: torch.Tensor, loss: str = "squared", reduction: str = "half_sum"
+) -> torch.Tensor:
+    """Σᵢℓ(uᵢ, yᵢ) with an explicit normalization (see the module docstring)."""
+    s = pointwise_loss(u, y, loss).sum()
+    n = u.shape[0]
+    return {"half_sum": s / 2, "sum": s, "half_mean": s / (2 * n), "mean": s / n}[reduction]
 
 
 def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") -> torch.Tensor:
     """Squared loss with an explicit normalization (see the module docstring)."""
-    s = ((u - y) ** 2).sum()
-    n = u.shape[0]
-    return {"half_sum": s / 2, "sum": s, "half_mean": s / (2 * n), "mean": s / n}[reduction]
+    return risk(u, y, "squared", reduction)
+
+
+def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction classified correctly: argmax of (n, k) logits against integer labels, or the
+    sign of (n,) scores against ±1 labels (a score of exactly 0 counts as wrong)."""
+    pred = u.argmax(dim=1) if u.ndim == 2 else torch.sign(u)
+    return float((pred == y).double().mean())
+
+
+def per_example_grads(
+    model: Model,
+    params: Params,
+    X: object,
+    y: object,
+    *,
+    loss: str = "squared",
+    wrt: Collection[str] | str | None = None,
+) -> Params:
+    """∇_θ ℓ(f(θ; xᵢ), yᵢ) for every example at once (``vmap`` of ``grad``): a dict of
+    (n, *shape) tensors over the ``wrt`` params (default ``model.trainable``)."""
+    params = check_params(params)
+    loss = check_choice(loss, "loss", LOSSES)
+    X = as_matrix(X, "X", like=next(iter(params.values())))
+    y = _targets(model, params, X, y, loss)
+    sub, fixed = split(params, resolve_wrt(model, params, wrt))
+
+    def one(s: Params, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return pointwise_loss(model({**fixed, **s}, x[None]), t[None], loss).sum()
+
+    return vmap(grad(one), in_dims=(None, 0, 0))(sub, X, y)
+
+
+def winsorize(grads: Params, c: float) -> Params:
+    """Clip every coordinate of per-example gradients (leading axis: examples) to its c-th and
+    (100 − c)-th percentiles across the examples (linear interpolation, as ``numpy.percentile``)
+    — Chatterjee, ICLR 2020, §4 "winsorized gradient descent"."""
+    if not 0.0 <= float(c) < 50.0:
+        raise ValueError(f"c must be a percentile in [0, 50); got {c!r}")
+    out = {}
+    for name, g in grads.items():
+        n = g.shape[0]
+        # sort each coordinate's n values along a contiguous last axis: 3× faster on CPU than
+        # sorting along the leading axis, and torch.quantile refuses inputs over 16M entries
+        s = torch.sort(g.reshape(n, -1).T.contiguous(), dim=1).values
+        lo = _percentile(s, float(c)).reshape(g.shape[1:])
+        hi = _percentile(s, 100.0 - float(c)).reshape(g.shape[1:])
+        out[name] = g.clamp(lo, hi)
+    return out
+
+
+def _percentile(sorted_rows: torch.Tensor, q: float) -> torch.Tensor:
+    """The q-th percentile of each row of a row-sorted matrix (linear interpolation)."""
+    last = sorted_rows.shape[1] - 1
+    pos = q / 100.0 * last
+    lo = math.floor(pos)
+    hi = min(lo + 1, last)
+    return sorted_rows[:, lo] + (pos - lo) * (sorted_rows[:, hi] - sorted_rows[:, lo])
+
+
+def _targets(model: Model, params: Params, X: torch.Tensor, y: object, loss: str) -> torch.Tensor:
+    """Validate y for ``loss``: floats (±1 for logistic) or integer classes below the number of
+    logits the model outputs."""
+    n = X.shape[0]
+    if loss == "cross_entropy":
+        logits = model(params, X[:1])
+        if logits.ndim != 2:
+            raise ValueError("loss='cross_entropy' needs a model with (n, k) logits")
+        return as_labels(y, "y", n=n, classes=logits.shape[1], device=X.device)
+    y = as_vector(y, "y", n=n, like=X)
+    if loss == "logistic" and not bool(((y == 1) | (y == -1)).all()):
+        raise ValueError("y must hold labels ±1 for loss='logistic'")
+    return y
 
 
 @dataclass
@@ -88,6 +181,7 @@ def gradient_descent(
     callbacks: Mapping[str, Callable[[Params], float]] | None = None,
     observe: Callable[[int, Params], None] | None = None,
     target_loss: float | None = None,
+    until: Callable[[Params], bool] | None = None,
     blowup: float = 1e8,
     progress: bool | None = None,
     desc: str = "GD",
@@ -97,7 +191,8 @@ def gradient_descent(
     ``g_k`` is the exact gradient, or ``grad_fn(k, params)`` (e.g. a minibatch estimate).
     ``lr`` is a float or ``lr(k, params, full_grad) -> η_k``. Records loss, ‖∇L‖², ‖w_k − w_0‖
     and each ``callbacks[name](params)`` at k = 0, ``record_every``, ..., and at the last step;
-    ``observe(k, params)`` is called at every step. Stops early once loss ≤ ``target_loss``.
+    ``observe(k, params)`` is called at every step. Stops early once loss ≤ ``target_loss`` or,
+    at a step it records, once ``until(params)`` is true.
     For SGD, ``lr`` receives the last full gradient computed (at the latest recorded step).
     """
     params = check_params(params)
@@ -133,7 +228,9 @@ def gradient_descent(
                 break
             good = sub
             done = k == steps or (target_loss is not None and loss <= target_loss)
-            if k % record_every == 0 or done:
+            recorded = k % record_every == 0 or done
+            done = done or (recorded and until is not None and bool(until(full)))
+            if recorded or done:
                 rows["step"].append(k)
                 rows["loss"].append(loss)
                 rows["grad_norm_sq"].append(gnorm)
@@ -179,6 +276,7 @@ def train(
     *,
     lr: StepSize,
     steps: int,
+    loss: str = "squared",
     reduction: str = "half_sum",
     batch_size: int | None = None,
     seed: int = 0,
@@ -189,11 +287,12 @@ def train(
     record_every: int = 1,
     callbacks: Mapping[str, Callable[[Params], float]] | None = None,
     target_loss: float | None = None,
+    until: Callable[[Params], bool] | None = None,
     blowup: float = 1e8,
     observe: Callable[[int, Params], None] | None = None,
     progress: bool | None = None,
 ) -> Trajectory:
-    """GD (``batch_size=None``) or SGD on the squared loss of ``model`` over (X, y).
+    """GD (``batch_size=None``) or SGD on ``risk(model(params, X), y, loss, reduction)``.
 
     Trains ``wrt`` (default ``model.trainable``). Extra records: ``activation_flips`` — the
     fraction of the n·m first-layer activation signs that differ from initialization (models with
@@ -204,14 +303,14 @@ def train(
     ``torch.Generator(seed)``.
     """
     params = check_params(params)
-    ref = next(iter(params.values()))
-    X = as_matrix(X, "X", like=ref)
-    y = as_vector(y, "y", n=X.shape[0], like=X)
+    X = as_matrix(X, "X", like=next(iter(params.values())))
+    loss = check_choice(loss, "loss", LOSSES)
+    y = _targets(model, params, X, y, loss)
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
     names = resolve_wrt(model, params, wrt)
 
     def loss_fn(p: Params) -> torch.Tensor:
-        return squared_loss(model(p, X), y, reduction)
+        return risk(model(p, X), y, loss, reduction)
 
     grad_fn = None
     n = X.shape[0]
@@ -226,7 +325,7 @@ def train(
             idx = torch.randperm(n, generator=gen)[:batch].to(X.device)
             sub, fixed = split(p, names)
             return grad(
-                lambda s: scale * squared_loss(model({**fixed, **s}, X[idx]), y[idx], reduction)
+                lambda s: scale * risk(model({**fixed, **s}, X[idx]), y[idx], loss, reduction)
             )(sub)
 
     cbs = dict(callbacks or {})
@@ -258,6 +357,7 @@ def train(
         callbacks=cbs,
         observe=observe_all if wanted or observe is not None else None,
         target_loss=target_loss,
+        until=until,
         blowup=blowup,
         progress=progress,
         desc="SGD" if batch_size else "GD",

@@ -1,0 +1,52 @@
+"""The generalization checks' records carry the numbers issue 7 names (quick mode, computed once
+per session with the verdict tests)."""
+
+from __future__ import annotations
+
+import pytest
+from _quick import quick_results
+
+REQUIRED = {
+    ("random-labels", "digits-wide"): {"steps_to_fit", "spearman_steps_vs_p", "test_accuracy"},
+    ("min-norm-interpolation", "gd-from-zero"): {
+        "dist_at_T",
+        "max_null_component",
+        "kernel_trick_max_gap",
+    },
+    ("double-descent", "relu-features"): {"peak_N_over_n", "risk_at_peak", "risk_at_max_N"},
+    ("distance-from-init", "random-labels"): {"dist_exponent", "dist_exponent_ci", "norm_exponent"},
+    ("depth-separation", "sawtooth"): {"pieces_t^k", "deep_net_float64_error"},
+    ("relu-approximation", "abs"): {"K=4", "omega_bound_holds"},
+    ("uniform-stability", "logistic-regression"): {"worst_per_run_ratio", "gap_vs_2L2etaT/n"},
+    ("coherent-gradients", "winsorized"): {"steps", "ratio_true", "ratio_random"},
+    ("rademacher", "wide-net"): {"rademacher_estimate", "min_over_draws"},
+}
+
+
+@pytest.mark.parametrize(("theorem_id", "instance"), list(REQUIRED), ids=lambda v: str(v))
+def test_records_carry_the_named_measurements(theorem_id: str, instance: str) -> None:
+    measured = quick_results(theorem_id)[instance].measured
+    assert REQUIRED[theorem_id, instance] <= set(measured), sorted(measured)
+
+
+def test_random_labels_are_fitted_and_test_accuracy_falls_to_chance() -> None:
+    m = quick_results("random-labels")["digits-wide"].measured
+    assert all(v is not None for v in m["steps_to_fit"].values())
+    assert m["test_accuracy"]["1"] < 0.2 < 0.8 < m["test_accuracy"]["0"]
+    assert quick_results("random-labels")["too-narrow"].measured["min_train_accuracy"] < 1
+
+
+def test_min_norm_control_converges_to_the_projection_solution() -> None:
+    m = quick_results("min-norm-interpolation")["gd-from-random"].measured
+    assert m["dist_to_projection_solution"] < 1e-6 < m["dist_at_T"]
+
+
+def test_sawtooth_pieces_are_exact_and_ridge_flattens_the_peak() -> None:
+    m = quick_results("depth-separation")["sawtooth"].measured
+    assert m["pieces_t^k"] == 16 and m["deep_net_float64_error"] == 0.0
+    dd = quick_results("double-descent")
+    assert (
+        dd["ridge"].measured["peak_over_final"]
+        < 10
+        < dd["relu-features"].measured["peak_over_final"]
+    )
