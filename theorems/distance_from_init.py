@@ -32,8 +32,8 @@ import ntkconv as nc
 
 # --- statement -------------------------------------------------------------------------------
 m_, y_ = sp.symbols("m y", positive=True)
-dist = sp.Function(r"\|W_T - W_0\|_F")
-norm = sp.Function(r"\|W_T\|_F")
+dist = sp.Function(r"\|W_{T} - W_{0}\|_{F}")
+norm = sp.Function(r"\|W_{T}\|_{F}")
 H = sp.Symbol(r"H^{\infty}")
 STATEMENT = sp.And(
     sp.Lt(sp.Derivative(dist(m_), m_), 0),
@@ -42,8 +42,8 @@ STATEMENT = sp.And(
 )
 SYMBOLS = {
     "m": "hidden width",
-    r"\|W_T - W_0\|_F": "first-layer distance from initialization once the target loss is reached",
-    r"\|W_T\|_F": "first-layer Frobenius norm at the same point",
+    r"\|W_{T} - W_{0}\|_{F}": "first-layer distance from init once the target loss is reached",
+    r"\|W_{T}\|_{F}": "first-layer Frobenius norm at the same point",
     r"y^{T} (H^{\infty})^{-1} y": "Arora et al.'s (2019) limit of the squared distance",
 }
 

@@ -38,11 +38,13 @@ import ntkconv as nc
 n_, d_, B_, P_ = sp.symbols("n d B P", positive=True)
 R = sp.Function(r"\hat{\mathfrak{R}}_S")
 H_lin, H_sign, H_net = sp.symbols(r"H_{B} H_{sign} H_{P}")
-sum_sq = sp.Symbol(r"\textstyle\sum_i \|x_i\|^2", positive=True)
+i_ = sp.Symbol("i", integer=True, positive=True)
+sum_sq = sp.Symbol("S", positive=True)  # Σ‖x_i‖², substituted for lambdify
+LINEAR_SUM = sp.Sum(sp.Symbol(r"\|x_{i}\|") ** 2, (i_, 1, n_))
 LINEAR = B_ * sp.sqrt(sum_sq) / n_
 MASSART = sp.sqrt(2 * d_ * sp.log(sp.E * n_ / d_) / n_)
 STATEMENT = sp.And(
-    sp.Le(R(H_lin), LINEAR),
+    sp.Le(R(H_lin), LINEAR.subs(sum_sq, LINEAR_SUM)),
     sp.Le(R(H_sign), MASSART),
     sp.Implies(sp.Ge(P_, n_), sp.Eq(R(H_net), 1)),
 )
