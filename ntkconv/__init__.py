@@ -27,7 +27,7 @@ from .kernels import (
 )
 from .models import LinearModel, ThreeLayerNet, TwoLayerClassifier, TwoLayerNet
 from .piecewise import PiecewiseLinear
-from .plotting import panel_grid, plot_decay, plot_scaling, save_figure
+from .plotting import figure_bytes, panel_grid, plot_decay, plot_scaling, save_figure
 from .protocol import (
     FLOAT_RTOL,
     CheckResult,
@@ -40,6 +40,7 @@ from .protocol import (
     leq,
     registry,
 )
+from .report import CheckRun, environment, run_checks, statement_mathml, write_report
 from .spectra import (
     condition_number,
     eigvalsh,
@@ -86,6 +87,7 @@ __all__ = [
     "Activation",
     "Cell",
     "CheckResult",
+    "CheckRun",
     "EnsembleTrajectory",
     "Hypothesis",
     "Instance",
@@ -113,7 +115,9 @@ __all__ = [
     "digits_two_class",
     "eigvalsh",
     "empirical_ntk",
+    "environment",
     "expand_grid",
+    "figure_bytes",
     "fit_power_law",
     "get_activation",
     "gradient_descent",
@@ -144,12 +148,14 @@ __all__ = [
     "registry",
     "relu_ntk_infinite",
     "risk",
+    "run_checks",
     "run_sweep",
     "save_figure",
     "smoothness",
     "sphere_inputs",
     "squared_loss",
     "stack_params",
+    "statement_mathml",
     "sweep_registry",
     "train",
     "train_ensemble",
@@ -157,6 +163,7 @@ __all__ = [
     "unstack_params",
     "vjp",
     "winsorize",
+    "write_report",
     "yun_capacity",
     "yun_memorizer",
     "zhang_memorizer",

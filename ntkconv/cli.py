@@ -1,31 +1,24 @@
-"""``ntkconv`` command line: ``list`` the theorems and sweeps, ``check`` theorems, run a
-``sweep``.
+"""``ntkconv`` command line: ``list`` the theorems and sweeps, ``check`` theorems, write an
+HTML ``report``, run a ``sweep``.
 
-``ntkconv check`` exits 0 iff every regular instance holds and no control holds.
+``ntkconv check`` and ``ntkconv report`` exit 0 iff every regular instance holds and no control
+holds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from .plotting import save_figure
 from .protocol import CheckResult, Theorem, registry
+from .report import format_value, run_checks, write_report
 from .sweep import run_sweep, sweep_registry
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
-    return str(value)
 
 
 def _table(results: Sequence[CheckResult]) -> str:
@@ -36,9 +29,9 @@ def _table(results: Sequence[CheckResult]) -> str:
             r.instance,
             f"breaks: {r.breaks}" if r.control else "",
             r.verdict.value,
-            _fmt(r.predicted),
-            _fmt(r.measured),
-            _fmt(r.slack),
+            format_value(r.predicted),
+            format_value(r.measured),
+            format_value(r.slack),
             "yes" if r.passed else "NO",
         )
         for r in results
@@ -93,30 +86,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if args.no_progress else None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     theorems = _select(args.ids)
-    jobs = [(t, inst) for t in theorems for inst in t.instances]
-    results: list[CheckResult] = []
-    with tqdm(jobs, desc="checking", disable=args.no_progress or None, file=sys.stderr) as bar:
-        for theorem, inst in bar:
-            bar.set_postfix_str(f"{theorem.id}/{inst.name}")
-            results.append(theorem.check(inst.name, quick=args.quick, seed=args.seed))
+    run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
     if args.figures:
         for theorem in theorems:
             if theorem.figure is not None:
-                mine = [r for r in results if r.id == theorem.id]
-                path = save_figure(theorem.figure(mine), Path(args.figures) / f"{theorem.id}.png")
+                figure = theorem.figure(run.of(theorem.id))
+                path = save_figure(figure, Path(args.figures) / f"{theorem.id}.png")
                 print(f"figure: {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2))
+        print(json.dumps([r.to_dict() for r in run.results], indent=2))
     else:
-        print(_table(results))
-        failed = [r for r in results if not r.passed]
-        summary = f"\n{len(results) - len(failed)} of {len(results)} as expected"
-        if failed:
-            summary += f"; NOT as expected: {[f'{r.id}/{r.instance}' for r in failed]}"
-        print(summary)
-    return 0 if all(r.passed for r in results) else 1
+        print(_table(run.results))
+        print(f"\n{run.summary()}")
+    return 0 if run.passed else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    theorems = _select(args.ids)
+    run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
+    page = write_report(run, args.out, command=shlex.join(["ntkconv", *args.argv]))
+    print(f"{run.summary()} in {run.wall_time_s:.0f} s\nreport: {page}")
+    return 0 if run.passed else 1
 
 
 def _alpha_lines(summary: dict[str, Any]) -> list[str]:
@@ -183,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
     p_check.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_check.set_defaults(func=cmd_check)
+    p_report = sub.add_parser(
+        "report", help="check theorems and write a self-contained HTML report"
+    )
+    p_report.add_argument("ids", nargs="*", help="theorem ids (default: all)")
+    p_report.add_argument("--out", metavar="DIR", required=True, help="directory for the report")
+    p_report.add_argument("--quick", action="store_true", help="small, fast configurations")
+    p_report.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p_report.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p_report.set_defaults(func=cmd_report)
     p_sweep = sub.add_parser(
         "sweep", help="run a sweep (resumable: finished cells are kept and never recomputed)"
     )
@@ -203,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the report records the command that produced it
     return args.func(args)
 
 

@@ -34,7 +34,7 @@ def empirical_ntk(
 ) -> torch.Tensor:
     """Θ(X, X2) = J(X) J(X2)ᵀ, shape (n, n2), in the dtype and on the device of ``params``.
 
-    Methods:
+    ``method`` chooses how:
       * ``"structured"`` — the model's closed form (``TwoLayerNet``: any activation, W/b/a
         blocks), O(n·n2·(d + m)) work, J never formed;
       * ``"jacobian"`` — per-sample ``vmap(jacrev)`` then one matrix product, O(n·n2·p);

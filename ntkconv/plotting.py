@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -99,3 +100,13 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
     finally:
         plt.close(fig)
     return Path(path)
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 110) -> bytes:
+    """``fig`` encoded in memory (for embedding in a report or a generated page), then closed."""
+    try:
+        with io.BytesIO() as buf:
+            fig.savefig(buf, format=fmt, dpi=dpi)
+            return buf.getvalue()
+    finally:
+        plt.close(fig)

@@ -1,0 +1,117 @@
+"""``ntkconv report``: a self-contained HTML file that renders in headless Chromium with every
+verdict and figure, and the run record behind it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from _quick import quick_results
+
+import ntkconv as nc
+from ntkconv.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# CI installs Chromium and sets this, so the browser test cannot be skipped there.
+REQUIRE = os.environ.get("NTKCONV_REQUIRE_CHROMIUM") == "1"
+
+
+def _dump_dom(page: Path, profile: Path) -> str:
+    if CHROMIUM is None:
+        if REQUIRE:
+            pytest.fail("NTKCONV_REQUIRE_CHROMIUM=1 but no chromium on PATH")
+        pytest.skip("chromium not installed (Debian: apt-get install chromium)")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+    ]
+    proc = subprocess.run(
+        [CHROMIUM, *flags, page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_full_quick_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    """Every theorem's quick records (shared with test_verdicts): all verdict rows and all
+    figures are in the rendered page."""
+    theorems = list(nc.registry().values())
+    results = [r for t in theorems for r in quick_results(t.id).values()]
+    run = nc.CheckRun(theorems, results, quick=True, seed=0, started="test", wall_time_s=0.0)
+    page = nc.write_report(run, tmp_path / "r", command="ntkconv report --quick --out r/")
+    dom = _dump_dom(page, tmp_path / "profile")
+
+    with_figure = sum(t.figure is not None for t in theorems)
+    assert with_figure == len(theorems)
+    assert f'data-figures-rendered="{with_figure}/{with_figure}"' in dom
+    # the summary table, then each theorem's own table: every record twice
+    rows = re.findall(r'<tr data-verdict="([a-z-]+)">', dom)
+    assert rows == [r.verdict.value for r in results] * 2
+    for theorem in theorems:
+        assert f'<section id="{theorem.id}">' in dom
+    assert dom.count("<math") >= len(theorems)
+    assert f"{len(results)} of {len(results)} as expected" in dom
+    records = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert [(r["id"], r["instance"]) for r in records] == [(r.id, r.instance) for r in results]
+
+
+def test_report_command_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    code = main(["report", "pl-gd-rate", "--quick", "--out", str(out), "--no-progress"])
+    assert code == 0
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "ntkconv report pl-gd-rate --quick --out" in html
+    assert f"torch</td><td>{torch_version()}" in html
+    assert "data:image/png;base64," in html and "<math" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing to fetch
+    records = json.loads((out / "results.json").read_text())
+    assert len(records) == len(nc.registry()["pl-gd-rate"].instances)
+
+
+def torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
+
+def _always_holds(config: dict, seed: int) -> nc.Outcome:
+    return nc.Outcome([nc.Hypothesis("h", True, 1.0, "> 0")], True, 1.0, 0.5, 0.5)
+
+
+def test_a_control_that_holds_is_reported_as_a_failure(tmp_path: Path) -> None:
+    """A check that cannot fail: its control comes out holds, and the report says NOT."""
+    broken = nc.Theorem(
+        id="cannot-fail",
+        title="a check that cannot fail",
+        citation="none",
+        statement=sp.Le(sp.Symbol("x"), 1),
+        symbols={},
+        instances=(nc.Instance("regular", {}), nc.Instance("control", {}, breaks="h")),
+        evaluate=_always_holds,
+    )
+    run = nc.run_checks([broken], quick=True, progress=False)
+    assert not run.passed
+    assert run.summary() == "1 of 2 as expected; NOT as expected: ['cannot-fail/control']"
+    html = nc.write_report(run, tmp_path).read_text(encoding="utf-8")
+    assert '<p class="fail">1 of 2 as expected' in html
+    assert "<strong>NO</strong>" in html
+
+
+def test_run_checks_needs_theorems() -> None:
+    with pytest.raises(ValueError, match="theorems: expected at least one"):
+        nc.run_checks([])
