@@ -1,0 +1,197 @@
+"""MkDocs hooks: statements, commands, figures and measured numbers come from the code at build
+time; nothing a check produces is typed into a page or committed.
+
+A page asks for generated content with a directive, an HTML comment on a line of its own:
+
+* ``<!-- ntkconv: statement -->`` — the statement as MathML converted from the theorem's sympy
+  source (``Theorem.latex()``);
+* ``<!-- ntkconv: command -->`` — the exact command that checks the theorem and draws its figure;
+* ``<!-- ntkconv: figure -->`` — the figure that command draws, rendered by this build;
+* ``<!-- ntkconv: measured -->`` — this build's records: verdicts, predicted vs measured, slack,
+  hypotheses with their measured values;
+* ``<!-- ntkconv: checks ID ... -->`` — on a topic page, each named theorem's statement, source
+  and verdicts, linked to its page;
+* ``<!-- ntkconv: sweep-figure STEM -->`` — a figure of the quick width-vs-n sweep.
+
+Theorem pages (``theorems/<id>.md``) take the id from their file name. Every registered theorem
+must have a page with a statement directive, or the build fails.
+
+``NTKCONV_DOCS_RUN`` says what the build runs: ``quick`` (default: every theorem's quick
+configurations and the quick width-vs-n sweep, about five minutes on two cores), ``full`` (the
+full configurations), or ``none`` (statements and commands only, no figures or numbers; for
+checking the site's structure in seconds).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+import ntkconv as nc
+from ntkconv.report import CheckRun, figure_png, hypotheses_html, results_table_html
+
+MODES = ("quick", "full", "none")
+SWEEP = "width-vs-n"
+DIRECTIVE = re.compile(r"^<!-- ntkconv: ([a-z-]+)((?: [\w.-]+)*) -->$", re.MULTILINE)
+FENCE = re.compile(r"^```.*?^```$", re.MULTILINE | re.DOTALL)  # directives there are examples
+
+# One run per process and mode, so `mkdocs serve` does not rerun the checks on every reload.
+_RUNS: dict[str, tuple[CheckRun | None, dict[str, bytes]]] = {}
+
+
+def _mode() -> str:
+    mode = os.environ.get("NTKCONV_DOCS_RUN", "quick")
+    if mode not in MODES:
+        raise PluginError(f"NTKCONV_DOCS_RUN: expected one of {MODES}, got {mode!r}")
+    return mode
+
+
+def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
+    """The checks and the sweep for ``mode``, and every figure they draw (name → PNG)."""
+    if mode not in _RUNS:
+        if mode == "none":
+            _RUNS[mode] = (None, {})
+        else:
+            run = nc.run_checks(list(nc.registry().values()), quick=mode == "quick", seed=0)
+            figures = {}
+            for theorem in run.theorems:
+                png = figure_png(theorem, run.of(theorem.id))
+                if png is not None:
+                    figures[theorem.id] = png
+            with tempfile.TemporaryDirectory() as tmp:
+                sweep = nc.sweep_registry()[SWEEP](quick=mode == "quick", seed=0)
+                for path in nc.run_sweep(sweep, tmp, progress=False).figures:
+                    figures[path.stem] = path.read_bytes()
+            _RUNS[mode] = (run, figures)
+    return _RUNS[mode]
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Fail on a theorem without a page; add this build's figures under ``figures/``."""
+    missing = [i for i in nc.registry() if files.get_file_from_path(f"theorems/{i}.md") is None]
+    if missing:
+        raise PluginError(f"theorems without a page docs/theorems/<id>.md: {missing}")
+    for name, png in _run(_mode())[1].items():
+        files.append(File.generated(config, f"figures/{name}.png", content=png))
+    return files
+
+
+def _up(page: Page) -> str:
+    """The relative path from ``page`` to the docs root."""
+    return "../" * page.file.src_uri.count("/")
+
+
+def _command(theorem_id: str, mode: str) -> str:
+    """The command behind this page's figure and table, and the one for the other size."""
+    this, other = ("", " --quick") if mode == "full" else (" --quick", "")
+    size = "quick" if other else "full"
+    return (
+        "```bash\n"
+        f"ntkconv check {theorem_id}{this} --figures figures/  # this page's figure and table\n"
+        f"ntkconv check {theorem_id}{other} --json  # the {size} configurations, as JSON\n"
+        "```"
+    )
+
+
+def _not_run(what: str) -> str:
+    return (
+        f'!!! note "{what} not generated in this build"\n'
+        "    This build ran with `NTKCONV_DOCS_RUN=none`; the published site runs the checks."
+    )
+
+
+def _measured(run: CheckRun, theorem_id: str) -> str:
+    records = run.of(theorem_id)
+    kind = "quick" if run.quick else "full"
+    seconds = sum(r.wall_time_s for r in records)
+    expected = sum(r.passed for r in records)
+    return (
+        f"Measured by this build ({kind} configurations, seed {run.seed}, {run.started}, "
+        f"{seconds:.1f} s): {expected} of {len(records)} records as expected.\n\n"
+        f"{results_table_html(records, with_id=False)}\n\n"
+        f"<details><summary>Hypotheses checked, with measured values</summary>"
+        f"{hypotheses_html(records)}</details>"
+    )
+
+
+def _checks(ids: list[str], run: CheckRun | None, page: Page) -> str:
+    """A topic page's summary of the named theorems."""
+    known = nc.registry()
+    blocks = []
+    for theorem_id in ids:
+        if theorem_id not in known:
+            raise PluginError(f"{page.file.src_uri}: unknown theorem {theorem_id!r}")
+        theorem = known[theorem_id]
+        verdicts = ""
+        if run is not None:
+            counts: dict[str, int] = {}
+            for r in run.of(theorem_id):
+                key = f"{r.verdict.value} ({'control' if r.control else 'instance'})"
+                counts[key] = counts.get(key, 0) + 1
+            verdicts = "This build: " + ", ".join(f"{v} × {k}" for k, v in counts.items()) + "."
+        blocks.append(
+            f"### [{theorem_id} — {html.escape(theorem.title)}]"
+            f"({_up(page)}theorems/{theorem_id}.md)\n\n"
+            f"*{html.escape(theorem.citation)}*\n\n"
+            f'<div class="ntkconv-statement">{nc.statement_mathml(theorem)}</div>\n\n{verdicts}'
+        )
+    return "\n\n".join(blocks)
+
+
+def _expand(name: str, args: list[str], page: Page, theorem_id: str | None) -> str:
+    mode = _mode()
+    run, figures = _run(mode)
+    if name == "checks":
+        return _checks(args, run, page)
+    if name == "sweep-figure":
+        (stem,) = args
+        if mode == "none":
+            return _not_run(f"Figure {stem}")
+        if stem not in figures:
+            raise PluginError(f"{page.file.src_uri}: the {SWEEP} sweep draws no {stem!r}")
+        return f"![{stem}]({_up(page)}figures/{stem}.png)"
+    if theorem_id is None:
+        raise PluginError(f"{page.file.src_uri}: directive {name!r} belongs on a theorem page")
+    theorem = nc.registry()[theorem_id]
+    if name == "statement":
+        return f'<div class="ntkconv-statement">{nc.statement_mathml(theorem)}</div>'
+    if name == "command":
+        return _command(theorem_id, mode)
+    if name == "figure":
+        if run is None:
+            return _not_run("Figure")
+        return f"![{theorem_id}: drawn by this build]({_up(page)}figures/{theorem_id}.png)"
+    if name == "measured":
+        return _not_run("Measured numbers") if run is None else _measured(run, theorem_id)
+    raise PluginError(f"{page.file.src_uri}: unknown directive {name!r}")
+
+
+def on_page_markdown(markdown: str, page: Page, **_: Any) -> str:
+    """Expand the directives; a theorem page must carry its statement."""
+    stem = Path(page.file.src_uri).stem
+    theorem_id = stem if page.file.src_uri.startswith("theorems/") else None
+    if theorem_id is not None:
+        if theorem_id not in nc.registry():
+            raise PluginError(f"{page.file.src_uri}: no registered theorem {theorem_id!r}")
+        if "<!-- ntkconv: statement -->" not in markdown:
+            raise PluginError(f"{page.file.src_uri}: no <!-- ntkconv: statement --> directive")
+
+    def expand(text: str) -> str:
+        return DIRECTIVE.sub(
+            lambda m: _expand(m.group(1), m.group(2).split(), page, theorem_id), text
+        )
+
+    out, last = [], 0
+    for fence in FENCE.finditer(markdown):
+        out += [expand(markdown[last : fence.start()]), fence.group(0)]
+        last = fence.end()
+    return "".join([*out, expand(markdown[last:])])
