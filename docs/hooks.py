@@ -25,6 +25,7 @@ checking the site's structure in seconds).
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 import tempfile
@@ -37,7 +38,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 import ntkconv as nc
-from ntkconv.report import CheckRun, figure_png, hypotheses_html, results_table_html
+from ntkconv.report import CheckRun, hypotheses_html, results_table_html, run_figures
+
+log = logging.getLogger("mkdocs.hooks.ntkconv")
 
 MODES = ("quick", "full", "none")
 SWEEP = "width-vs-n"
@@ -62,11 +65,9 @@ def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
             _RUNS[mode] = (None, {})
         else:
             run = nc.run_checks(list(nc.registry().values()), quick=mode == "quick", seed=0)
-            figures = {}
-            for theorem in run.theorems:
-                png = figure_png(theorem, run.of(theorem.id))
-                if png is not None:
-                    figures[theorem.id] = png
+            if not run.passed:  # a warning, so that a strict build does not publish it quietly
+                log.warning("ntkconv checks: %s", run.summary())
+            figures = run_figures(run)
             with tempfile.TemporaryDirectory() as tmp:
                 sweep = nc.sweep_registry()[SWEEP](quick=mode == "quick", seed=0)
                 for path in nc.run_sweep(sweep, tmp, progress=False).figures:

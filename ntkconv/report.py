@@ -88,6 +88,16 @@ def figure_png(theorem: Theorem, results: Sequence[CheckResult]) -> bytes | None
     return None if theorem.figure is None else figure_bytes(theorem.figure(results))
 
 
+def run_figures(run: CheckRun) -> dict[str, bytes]:
+    """Each checked theorem's figure of its records, as PNG bytes, by theorem id."""
+    figures = {}
+    for theorem in run.theorems:
+        png = figure_png(theorem, run.of(theorem.id))
+        if png is not None:
+            figures[theorem.id] = png
+    return figures
+
+
 def environment() -> dict[str, str]:
     """What produced the numbers: Python, platform, package versions, torch threads, CUDA."""
     env = {"python": platform.python_version(), "platform": platform.platform()}
@@ -245,12 +255,7 @@ def write_report(run: CheckRun, out: str | Path, command: str = "") -> Path:
     """Write ``out/index.html`` (self-contained) and ``out/results.json`` (the records, as
     ``ntkconv check --json`` prints them); returns the HTML's path."""
     out = Path(out)
-    figures = {}
-    for theorem in run.theorems:
-        png = figure_png(theorem, run.of(theorem.id))
-        if png is not None:
-            figures[theorem.id] = png
     write_atomic(out / "results.json", json.dumps([r.to_dict() for r in run.results], indent=2))
     page = out / "index.html"
-    write_atomic(page, report_html(run, figures, command))
+    write_atomic(page, report_html(run, run_figures(run), command))
     return page

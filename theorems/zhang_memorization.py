@@ -113,8 +113,18 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         cond = r.details["conditioning"]
         names = list(cond)
         x = np.arange(len(names))
-        ax.bar(x - 0.2, [cond[k]["condition_number"] for k in names], 0.4, label="κ(A)")
-        ax.bar(x + 0.2, [cond[k]["solve_relative_error"] for k in names], 0.4, label="solve error")
+        kappa = np.array([cond[k]["condition_number"] for k in names], dtype=float)
+        error = np.array([cond[k]["solve_relative_error"] for k in names], dtype=float)
+        # an overflowed solve (error = inf) cannot be drawn on a log axis: a hatched bar to
+        # 100x the largest finite value, labelled, stands for it
+        top = 100 * np.max(np.concatenate([kappa, error])[np.isfinite(np.r_[kappa, error])])
+        for offset, values, label in ((-0.2, kappa, "κ(A)"), (0.2, error, "solve error")):
+            finite = np.isfinite(values)
+            bars = ax.bar(x + offset, np.where(finite, values, top), 0.4, label=label)
+            for bar, ok in zip(bars, finite, strict=True):
+                if not ok:
+                    bar.set_hatch("//")
+                    ax.annotate("inf", (bar.get_x() + 0.2, top), ha="center", fontsize=7)
         ax.set_yscale("log")
         ax.set_xticks(x, [k.removeprefix("b at ") for k in names], fontsize=7)
         ax.axhline(TOL, color="k", ls="--", lw=1, label="tolerance 1e-8")
