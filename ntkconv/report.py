@@ -112,11 +112,14 @@ def environment() -> dict[str, str]:
 
 
 def format_value(value: Any) -> str:
-    """A predicted/measured value as text: floats to 4 significant digits, dicts as k=v."""
+    """A predicted/measured value as text: floats to 4 significant digits, dicts as k=v,
+    sequences as (a, b, ...)."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(format_value(v) for v in value) + ")"
     return str(value)
 
 
@@ -134,27 +137,30 @@ def _cell(value: Any) -> str:
     return html.escape(format_value(value))
 
 
-def results_table_html(results: Sequence[CheckResult], *, with_id: bool = True) -> str:
-    """The verdict table: one row per record, predicted next to measured, and whether the
-    record came out as expected (a control must not hold)."""
-    head = (["theorem"] if with_id else []) + [
+def results_table_html(
+    results: Sequence[CheckResult], *, with_id: bool = True, numbers: bool = True
+) -> str:
+    """The verdict table: one row per record with its verdict, slack, time and whether it came
+    out as expected (a control must not hold); ``numbers`` adds predicted next to measured.
+    With ``with_id`` the theorem column links to ``#<id>``."""
+    head = [
+        *(["theorem"] if with_id else []),
         "instance",
         "control",
         "verdict",
-        "predicted",
-        "measured",
+        *(["predicted", "measured"] if numbers else []),
         "slack",
         "time (s)",
         "as expected",
     ]
     rows = []
     for r in results:
-        cells = ([html.escape(r.id)] if with_id else []) + [
+        cells = [
+            *([f'<a href="#{html.escape(r.id)}">{html.escape(r.id)}</a>'] if with_id else []),
             html.escape(r.instance),
             html.escape(f"breaks: {r.breaks}") if r.control else "",
             f'<span class="verdict {r.verdict.value}">{r.verdict.value}</span>',
-            _cell(r.predicted),
-            _cell(r.measured),
+            *([_cell(r.predicted), _cell(r.measured)] if numbers else []),
             _cell(r.slack),
             f"{r.wall_time_s:.1f}",
             "yes" if r.passed else "<strong>NO</strong>",
@@ -212,17 +218,23 @@ window.addEventListener("load", () => {
 
 def report_html(run: CheckRun, figures: Mapping[str, bytes], command: str = "") -> str:
     """The report page for ``run``; ``figures`` maps theorem id to PNG bytes."""
-    meta = {
-        "command": command,
-        "configurations": "quick" if run.quick else "full",
-        "seed": str(run.seed),
-        "started (UTC)": run.started,
-        "wall time": f"{run.wall_time_s:.1f} s",
-        "outcome": run.summary(),
-        **environment(),
-    }
-    meta_rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in meta.items() if v
+    run_line = " · ".join(
+        html.escape(part)
+        for part in (
+            f"command: {command}" if command else "",
+            f"{'quick' if run.quick else 'full'} configurations",
+            f"seed {run.seed}",
+            f"started {run.started} UTC",
+            f"wall time {run.wall_time_s:.1f} s",
+        )
+        if part
+    )
+    env_rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+        for k, v in environment().items()
+    )
+    contents = " · ".join(
+        f'<a href="#{html.escape(t.id)}">{html.escape(t.id)}</a>' for t in run.theorems
     )
     sections = []
     for theorem in run.theorems:
@@ -246,8 +258,10 @@ def report_html(run: CheckRun, figures: Mapping[str, bytes], command: str = "") 
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>ntkconv report</title><style>{_STYLE}</style><script>{_SCRIPT}</script>"
         f"</head><body><h1>ntkconv report</h1><p{status}>{html.escape(run.summary())}</p>"
-        f'<table class="meta">{meta_rows}</table><h2>Verdicts</h2>'
-        f"{results_table_html(run.results)}{''.join(sections)}</body></html>"
+        f'<p>{run_line}</p><p>{contents} · <a href="#environment">environment</a></p>'
+        f"<h2>Verdicts</h2>{results_table_html(run.results, numbers=False)}{''.join(sections)}"
+        f'<section id="environment"><h2>Environment</h2><table class="meta">{env_rows}</table>'
+        "</section></body></html>"
     )
 
 
