@@ -196,7 +196,7 @@ body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top;text-align:left}
 th{background:#f3f3f3}
-.verdict{font-weight:600;padding:0 4px;border-radius:3px}
+.verdict{font-weight:600;padding:0 4px;border-radius:3px;white-space:nowrap}
 .holds{background:#d9f2d9}.violated{background:#f8d0d0}
 .hypotheses-not-met{background:#fbe9c4}.diverged{background:#e2d5f3}
 .fail{color:#b00;font-weight:700}
