@@ -171,22 +171,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="list registered theorems")
     p_list.add_argument("--json", action="store_true", help="print JSON")
     p_list.set_defaults(func=cmd_list)
-    p_check = sub.add_parser("check", help="check theorems and print a verdict table")
-    p_check.add_argument("ids", nargs="*", help="theorem ids (default: all)")
-    p_check.add_argument("--quick", action="store_true", help="small, fast configurations")
-    p_check.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    # what `check` and `report` share: which theorems, which size, which seed
+    checks = argparse.ArgumentParser(add_help=False)
+    checks.add_argument("ids", nargs="*", help="theorem ids (default: all)")
+    checks.add_argument("--quick", action="store_true", help="small, fast configurations")
+    checks.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    checks.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p_check = sub.add_parser(
+        "check", parents=[checks], help="check theorems and print a verdict table"
+    )
     p_check.add_argument("--json", action="store_true", help="print a JSON list of records")
     p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
-    p_check.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_check.set_defaults(func=cmd_check)
     p_report = sub.add_parser(
-        "report", help="check theorems and write a self-contained HTML report"
+        "report", parents=[checks], help="check theorems and write a self-contained HTML report"
     )
-    p_report.add_argument("ids", nargs="*", help="theorem ids (default: all)")
     p_report.add_argument("--out", metavar="DIR", required=True, help="directory for the report")
-    p_report.add_argument("--quick", action="store_true", help="small, fast configurations")
-    p_report.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    p_report.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_report.set_defaults(func=cmd_report)
     p_sweep = sub.add_parser(
         "sweep", help="run a sweep (resumable: finished cells are kept and never recomputed)"
