@@ -29,6 +29,13 @@ def sphere_inputs(
     return X.to(device=device, dtype=dtype)
 
 
+def _on_sphere(A: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Rows of ``A`` centred on ``mean`` and scaled to unit norm (inputs on the sphere, as the
+    NTK theorems assume)."""
+    A = A - mean
+    return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+
 def digits_two_class(
     classes: tuple[int, int] = (0, 1),
     n: int | None = None,
@@ -58,8 +65,7 @@ def digits_two_class(
             per_class.append(rng.choice(pool, size=size, replace=False))
         keep = np.sort(np.concatenate(per_class))
     X = data.data[keep].astype(np.float64)
-    X = X - X.mean(axis=0)
-    X = X / np.linalg.norm(X, axis=1, keepdims=True)
+    X = _on_sphere(X, X.mean(axis=0))
     y = np.where(data.target[keep] == a, 1.0, -1.0)
     return (
         torch.from_numpy(X).to(device=device, dtype=dtype),
@@ -94,9 +100,7 @@ def digits(
     mean = Xtr.mean(axis=0)
 
     def rows(A: np.ndarray) -> torch.Tensor:
-        A = A - mean
-        A = A / np.linalg.norm(A, axis=1, keepdims=True)
-        return torch.from_numpy(A).to(device=device, dtype=dtype)
+        return torch.from_numpy(_on_sphere(A, mean)).to(device=device, dtype=dtype)
 
     def labels(t: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(t.astype(np.int64)).to(device=device)

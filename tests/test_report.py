@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+import torch
 from _quick import quick_results
 
 import ntkconv as nc
@@ -76,17 +77,11 @@ def test_report_command_end_to_end(tmp_path: Path) -> None:
     assert code == 0
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "ntkconv report pl-gd-rate --quick --out" in html
-    assert f"torch</td><td>{torch_version()}" in html
+    assert f"torch</td><td>{torch.__version__}" in html
     assert "data:image/png;base64," in html and "<math" in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing to fetch
     records = json.loads((out / "results.json").read_text())
     assert len(records) == len(nc.registry()["pl-gd-rate"].instances)
-
-
-def torch_version() -> str:
-    import torch
-
-    return torch.__version__
 
 
 def _always_holds(config: dict, seed: int) -> nc.Outcome:
