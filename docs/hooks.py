@@ -7,7 +7,7 @@ A page asks for generated content with a directive, an HTML comment on a line of
   source (``Theorem.latex()``);
 * ``<!-- ntkconv: command -->`` — the exact command that checks the theorem and draws its figure;
 * ``<!-- ntkconv: figure -->`` — the figure that command draws, rendered by this build;
-* ``<!-- ntkconv: measured -->`` — this build's records: verdicts, predicted vs measured, slack,
+* ``<!-- ntkconv: measured -->`` — this build's records: verdicts, predicted vs measured, tightness,
   hypotheses with their measured values;
 * ``<!-- ntkconv: checks ID ... -->`` — on a topic page, each named theorem's statement, source
   and verdicts, linked to its page;
@@ -20,6 +20,11 @@ must have a page with a statement directive, or the build fails.
 configurations and the quick width-vs-n sweep, about five minutes on two cores), ``full`` (the
 full configurations), or ``none`` (statements and commands only, no figures or numbers; for
 checking the site's structure in seconds).
+
+``NTKCONV_ARTIFACTS=DIR`` (CI sets it) reuses what the test suite computed instead of running it
+again: the quick run kept in ``DIR/quick-run`` by ``tests/conftest.py`` (only if the code has not
+changed since: ``ntkconv.load_run`` compares a fingerprint of the sources), and the quick sweep's
+cells in ``DIR/width-vs-n-quick`` (the sweep engine reuses every finished cell).
 """
 
 from __future__ import annotations
@@ -58,21 +63,39 @@ def _mode() -> str:
     return mode
 
 
+def _checks_run(quick: bool, artifacts: Path | None) -> tuple[CheckRun, dict[str, bytes]]:
+    """Every theorem's records and figures: kept by the test suite if they match this code,
+    else computed here."""
+    theorems = list(nc.registry().values())
+    if artifacts is not None and quick:
+        kept = nc.load_run(artifacts / "quick-run", theorems, quick=True, seed=0)
+        if kept is not None:
+            log.info("ntkconv: reusing the test suite's quick run from %s", artifacts)
+            return kept
+        log.info("ntkconv: no matching quick run in %s; running the checks", artifacts)
+    run = nc.run_checks(theorems, quick=quick, seed=0)
+    return run, run_figures(run)
+
+
+def _sweep_figures(quick: bool, artifacts: Path | None) -> dict[str, bytes]:
+    sweep = nc.sweep_registry()[SWEEP](quick=quick, seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = artifacts / f"{SWEEP}-quick" if artifacts is not None and quick else Path(tmp)
+        return {p.stem: p.read_bytes() for p in nc.run_sweep(sweep, out, progress=False).figures}
+
+
 def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
     """The checks and the sweep for ``mode``, and every figure they draw (name → PNG)."""
     if mode not in _RUNS:
         if mode == "none":
             _RUNS[mode] = (None, {})
         else:
-            run = nc.run_checks(list(nc.registry().values()), quick=mode == "quick", seed=0)
-            if not run.passed:  # a warning, so that a strict build does not publish it quietly
+            artifacts = os.environ.get("NTKCONV_ARTIFACTS")
+            folder = Path(artifacts) if artifacts else None
+            run, figures = _checks_run(mode == "quick", folder)
+            if not run.as_declared:  # a warning, so that a strict build does not publish it
                 log.warning("ntkconv checks: %s", run.summary())
-            figures = run_figures(run)
-            with tempfile.TemporaryDirectory() as tmp:
-                sweep = nc.sweep_registry()[SWEEP](quick=mode == "quick", seed=0)
-                for path in nc.run_sweep(sweep, tmp, progress=False).figures:
-                    figures[path.stem] = path.read_bytes()
-            _RUNS[mode] = (run, figures)
+            _RUNS[mode] = (run, {**figures, **_sweep_figures(mode == "quick", folder)})
     return _RUNS[mode]
 
 
@@ -114,10 +137,10 @@ def _measured(run: CheckRun, theorem_id: str) -> str:
     records = run.of(theorem_id)
     kind = "quick" if run.quick else "full"
     seconds = sum(r.wall_time_s for r in records)
-    expected = sum(r.passed for r in records)
+    expected = sum(r.as_declared for r in records)
     return (
         f"Measured by this build ({kind} configurations, seed {run.seed}, {run.started}, "
-        f"{seconds:.1f} s): {expected} of {len(records)} records as expected.\n\n"
+        f"{seconds:.1f} s): {expected} of {len(records)} records as declared.\n\n"
         f"{results_table_html(records, with_id=False)}\n\n"
         f"<details><summary>Hypotheses checked, with measured values</summary>"
         f"{hypotheses_html(records)}</details>"

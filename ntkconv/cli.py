@@ -1,8 +1,10 @@
 """``ntkconv`` command line: ``list`` the theorems and sweeps, ``check`` theorems, write an
 HTML ``report``, run a ``sweep``.
 
-``ntkconv check`` and ``ntkconv report`` exit 0 iff every regular instance holds and no control
-holds.
+``ntkconv check`` and ``ntkconv report`` exit 0 when every record comes out as its instance
+declares, 1 when some record does not, 2 on bad usage (an unknown id, a bad flag or value) and 3
+when an instance raised (3 wins over 1). ``ntkconv check --seeds A:B`` runs every instance over
+seeds A … B−1 and prints how often each verdict came out (a calibration).
 """
 
 from __future__ import annotations
@@ -16,28 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from .plotting import save_figure
-from .protocol import CheckResult, Theorem, registry
-from .report import format_value, run_checks, write_report
+from .protocol import CheckResult, Theorem, check_seed, jsonable, registry
+from .report import (
+    Calibration,
+    format_role,
+    format_value,
+    run_calibration,
+    run_checks,
+    write_report,
+)
 from .sweep import run_sweep, sweep_registry
 
 
-def _table(results: Sequence[CheckResult]) -> str:
-    header = ("theorem", "instance", "control", "verdict", "predicted", "measured", "slack", "ok")
-    rows = [
-        (
-            r.id,
-            r.instance,
-            f"breaks: {r.breaks}" if r.control else "",
-            r.verdict.value,
-            format_value(r.predicted),
-            format_value(r.measured),
-            format_value(r.slack),
-            "yes" if r.passed else "NO",
-        )
-        for r in results
-    ]
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
-    widths = [min(w, 60) for w in widths]
+class UsageError(Exception):
+    """Bad usage: an unknown id, a bad flag or value. Exit code 2."""
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], limit: int = 60) -> str:
+    widths = [min(max(len(str(c)) for c in col), limit) for col in zip(header, *rows, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
@@ -45,12 +43,76 @@ def _table(results: Sequence[CheckResult]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def _table(results: Sequence[CheckResult]) -> str:
+    header = (
+        "theorem",
+        "instance",
+        "role",
+        "declared",
+        "verdict",
+        "hyp/concl",
+        "tightness",
+        "predicted",
+        "measured",
+        "ok",
+    )
+    rows = [
+        (
+            r.id,
+            r.instance,
+            format_role(r),
+            r.declared.value,
+            r.verdict.value,
+            r.error or _halves(r),
+            format_value(r.tightness) if r.tightness else "",
+            format_value(r.predicted),
+            format_value(r.measured),
+            "yes" if r.as_declared else "NO",
+        )
+        for r in results
+    ]
+    return _text_table(header, rows)
+
+
+def _halves(r: CheckResult) -> str:
+    met = "met" if r.hypotheses_met else "NOT"
+    return f"{met}/{'holds' if r.conclusion_holds else 'FAILS'}"
+
+
+def _calibration_table(cal: Calibration) -> str:
+    header = ("theorem", "instance", "declared", "as declared", "verdicts", "tightness range")
+    rows = []
+    for row in cal.rows():
+        kind = row["tightness_kind"]
+        span = f"{kind} {row['tightness_min']:.3g} … {row['tightness_max']:.3g}" if kind else ""
+        counts = ", ".join(f"{v} ×{k}" for v, k in row["counts"].items())
+        bad = [x["seed"] for x in row["not_as_declared"]]
+        ok = f"{row['as_declared']}/{row['seeds']}" + (f"  NOT at seeds {bad}" if bad else "")
+        rows.append((row["id"], row["instance"], row["declared"], ok, counts, span))
+    return _text_table(header, rows, limit=70)
+
+
 def _select(ids: Sequence[str]) -> list[Theorem]:
     known = registry()
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise SystemExit(f"ntkconv: unknown theorem id(s) {unknown}; known: {sorted(known)}")
+        raise UsageError(f"unknown theorem id(s) {unknown}; known: {sorted(known)}")
     return [known[i] for i in ids] if ids else list(known.values())
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``A:B`` (A, A+1, …, B−1, as Python's range) or a comma list ``1,5,9``."""
+    try:
+        if ":" in text:
+            a, b = (int(v) for v in text.split(":"))
+            seeds = list(range(a, b))
+        else:
+            seeds = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"--seeds: expected A:B or a comma list of ints; got {text!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise UsageError(f"--seeds: expected at least one seed, all >= 0; got {text!r}")
+    return seeds
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -92,6 +154,18 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     theorems = _select(args.ids)
+    if args.seeds is not None:
+        if args.figures:
+            raise UsageError("--figures draws one run; it cannot be combined with --seeds")
+        cal = run_calibration(
+            theorems, parse_seeds(args.seeds), quick=args.quick, progress=_progress(args)
+        )
+        if args.json:
+            print(json.dumps(jsonable(cal.rows()), indent=2))
+        else:
+            print(_calibration_table(cal))
+            print(f"\nseeds {cal.seeds[0]}…{cal.seeds[-1]} ({len(cal.seeds)}): {cal.summary()}")
+        return cal.exit_code
     run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
     if args.figures:
         for theorem in theorems:
@@ -104,7 +178,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(_table(run.results))
         print(f"\n{run.summary()}")
-    return 0 if run.passed else 1
+    return run.exit_code
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -112,7 +186,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
     page = write_report(run, args.out, command=shlex.join(["ntkconv", *args.argv]))
     print(f"{run.summary()} in {run.wall_time_s:.0f} s\nreport: {page}")
-    return 0 if run.passed else 1
+    return run.exit_code
 
 
 def _alpha_lines(summary: dict[str, Any]) -> list[str]:
@@ -132,7 +206,7 @@ def _alpha_lines(summary: dict[str, Any]) -> list[str]:
 def cmd_sweep(args: argparse.Namespace) -> int:
     known = sweep_registry()
     if args.name not in known:
-        raise SystemExit(f"ntkconv: unknown sweep {args.name!r}; known: {sorted(known)}")
+        raise UsageError(f"unknown sweep {args.name!r}; known: {sorted(known)}")
     sweep = known[args.name](quick=args.quick, seed=args.seed)
     out = Path(args.out or Path("results") / (sweep.name + ("-quick" if args.quick else "")))
     run = run_sweep(
@@ -175,13 +249,19 @@ def build_parser() -> argparse.ArgumentParser:
     checks = argparse.ArgumentParser(add_help=False)
     checks.add_argument("ids", nargs="*", help="theorem ids (default: all)")
     checks.add_argument("--quick", action="store_true", help="small, fast configurations")
-    checks.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    checks.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
     checks.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_check = sub.add_parser(
         "check", parents=[checks], help="check theorems and print a verdict table"
     )
     p_check.add_argument("--json", action="store_true", help="print a JSON list of records")
     p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
+    p_check.add_argument(
+        "--seeds",
+        metavar="A:B",
+        help="calibrate: run every instance with seeds A … B−1 (or a list 1,5,9) and print how "
+        "often each verdict came out",
+    )
     p_check.set_defaults(func=cmd_check)
     p_report = sub.add_parser(
         "report", parents=[checks], help="check theorems and write a self-contained HTML report"
@@ -207,11 +287,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seed(text: str) -> int:
+    try:
+        return check_seed(int(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected an int in [0, 2^63); got {text!r}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (argparse exits 2 on a bad flag itself)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv  # the report records the command that produced it
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UsageError as err:
+        print(f"ntkconv: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

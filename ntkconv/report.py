@@ -9,8 +9,11 @@ MathML natively, so nothing is fetched), and the styles are inline.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import inspect
 import json
+import math
 import platform
 import sys
 import time
@@ -21,13 +24,25 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from latex2mathml.converter import convert as latex_to_mathml
 from tqdm.auto import tqdm
 
-from ._io import write_atomic
+from ._io import atomic_path, write_atomic
 from .plotting import figure_bytes
-from .protocol import CheckResult, Theorem
+from .protocol import (
+    Bound,
+    CheckResult,
+    EvaluationCache,
+    Hypothesis,
+    Instance,
+    Theorem,
+    Tightness,
+    Verdict,
+    check_seed,
+)
+from .stats import MeanInterval
 
 #: Packages whose versions a report records (those that can change a measured number).
 REPORTED_PACKAGES = ("ntkconv", "torch", "numpy", "scipy", "sympy", "matplotlib", "scikit-learn")
@@ -45,19 +60,58 @@ class CheckRun:
     wall_time_s: float
 
     @property
-    def passed(self) -> bool:
-        """Every regular instance holds and no control does."""
-        return all(r.passed for r in self.results)
+    def as_declared(self) -> bool:
+        """Every record came out as its instance declares."""
+        return all(r.as_declared for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 every record as declared, 1 some not, 3 an instance raised (3 wins over 1)."""
+        return exit_code(self.results)
 
     def of(self, theorem_id: str) -> list[CheckResult]:
         """The records of one theorem, in instance order."""
         return [r for r in self.results if r.id == theorem_id]
 
     def summary(self) -> str:
-        """``"k of n as expected"``, naming the records that were not."""
-        failed = [f"{r.id}/{r.instance}" for r in self.results if not r.passed]
-        text = f"{len(self.results) - len(failed)} of {len(self.results)} as expected"
-        return text + (f"; NOT as expected: {failed}" if failed else "")
+        """``"k of n as declared"``, naming the records that were not and those that raised."""
+        return summary(self.results)
+
+
+def exit_code(results: Sequence[CheckResult]) -> int:
+    """The exit code of ``ntkconv check``/``report`` for these records."""
+    if any(r.verdict is Verdict.ERROR for r in results):
+        return 3
+    return 0 if all(r.as_declared for r in results) else 1
+
+
+def summary(results: Sequence[CheckResult]) -> str:
+    failed = [f"{r.id}/{r.instance} (seed {r.seed})" for r in results if not r.as_declared]
+    raised = [f"{r.id}/{r.instance}: {r.error}" for r in results if r.error]
+    text = f"{len(results) - len(failed)} of {len(results)} as declared"
+    text += f"; NOT as declared: {failed}" if failed else ""
+    return text + (f"; raised: {raised}" if raised else "")
+
+
+def _jobs(theorems: Sequence[Theorem]) -> list[tuple[Theorem, Instance]]:
+    if not theorems:
+        raise ValueError("theorems: expected at least one Theorem, got none")
+    return [(t, inst) for t in theorems for inst in t.instances]
+
+
+def _check_all(
+    jobs: Sequence[tuple[Theorem, Instance]], quick: bool, seed: int, bar: Any
+) -> list[CheckResult]:
+    """Each job once; instances of one theorem with the same configuration share one
+    evaluation (a sharpened control re-decides its base instance's numbers)."""
+    caches: dict[str, EvaluationCache] = {}
+    results = []
+    for theorem, inst in jobs:
+        bar.set_postfix_str(f"{theorem.id}/{inst.name} seed {seed}")
+        cache = caches.setdefault(theorem.id, {})
+        results.append(theorem.check(inst.name, quick=quick, seed=seed, cache=cache))
+        bar.update()
+    return results
 
 
 def run_checks(
@@ -68,19 +122,92 @@ def run_checks(
     progress: bool | None = None,
 ) -> CheckRun:
     """Check every instance of ``theorems`` in order with base seed ``seed``. ``progress``
-    shows a tqdm bar on stderr (None: only when stderr is a terminal)."""
-    if not theorems:
-        raise ValueError("theorems: expected at least one Theorem, got none")
-    jobs = [(t, inst) for t in theorems for inst in t.instances]
+    shows a tqdm bar on stderr (None: only when stderr is a terminal). An instance that
+    raises gives an ``error`` record; the others still run."""
+    jobs = _jobs(theorems)
+    seed = check_seed(seed)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.perf_counter()
-    results = []
     disable = None if progress is None else not progress
-    with tqdm(jobs, desc="checking", disable=disable, file=sys.stderr) as bar:
-        for theorem, inst in bar:
-            bar.set_postfix_str(f"{theorem.id}/{inst.name}")
-            results.append(theorem.check(inst.name, quick=quick, seed=seed))
+    with tqdm(total=len(jobs), desc="checking", disable=disable, file=sys.stderr) as bar:
+        results = _check_all(jobs, quick, seed, bar)
     return CheckRun(list(theorems), results, quick, seed, started, time.perf_counter() - start)
+
+
+@dataclass
+class Calibration:
+    """Every instance of ``theorems`` checked with each seed: how often each verdict came out."""
+
+    theorems: list[Theorem]
+    seeds: list[int]
+    quick: bool
+    results: list[CheckResult]
+    wall_time_s: float
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.results)
+
+    def summary(self) -> str:
+        return summary(self.results)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per instance: declared verdict, counts of each verdict over the seeds, the
+        seeds not as declared, and the range of the tightness values."""
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.results:
+            row = rows.setdefault(
+                (r.id, r.instance),
+                {
+                    "id": r.id,
+                    "instance": r.instance,
+                    "declared": r.declared.value,
+                    "seeds": 0,
+                    "as_declared": 0,
+                    "counts": {},
+                    "not_as_declared": [],
+                    "tightness_kind": None,
+                    "tightness_min": math.nan,
+                    "tightness_max": math.nan,
+                },
+            )
+            row["seeds"] += 1
+            row["counts"][r.verdict.value] = row["counts"].get(r.verdict.value, 0) + 1
+            if r.as_declared:
+                row["as_declared"] += 1
+            else:
+                row["not_as_declared"].append({"seed": r.seed, "problems": r.problems})
+            t = r.tightness
+            if t is not None and t.kind is not None:
+                row["tightness_kind"] = t.kind
+                row["tightness_min"] = float(np.nanmin([row["tightness_min"], t.value]))
+                row["tightness_max"] = float(np.nanmax([row["tightness_max"], t.value]))
+        return list(rows.values())
+
+
+def run_calibration(
+    theorems: Sequence[Theorem],
+    seeds: Sequence[int],
+    *,
+    quick: bool = False,
+    progress: bool | None = None,
+) -> Calibration:
+    """Check every instance of ``theorems`` once per seed in ``seeds`` (what
+    ``ntkconv check --seeds A:B`` runs): a verdict that depends on the seed shows up as an
+    instance not as declared on some seeds."""
+    jobs = _jobs(theorems)
+    seeds = [check_seed(s, "seeds") for s in seeds]
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed")
+    start = time.perf_counter()
+    disable = None if progress is None else not progress
+    results: list[CheckResult] = []
+    with tqdm(
+        total=len(jobs) * len(seeds), desc="calibrating", disable=disable, file=sys.stderr
+    ) as bar:
+        for seed in seeds:
+            results += _check_all(jobs, quick, seed, bar)
+    return Calibration(list(theorems), seeds, quick, results, time.perf_counter() - start)
 
 
 def figure_png(theorem: Theorem, results: Sequence[CheckResult]) -> bytes | None:
@@ -112,15 +239,33 @@ def environment() -> dict[str, str]:
 
 
 def format_value(value: Any) -> str:
-    """A predicted/measured value as text: floats to 4 significant digits, dicts as k=v,
-    sequences as (a, b, ...)."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    """A predicted/measured value as text: floats to 4 significant digits, bounds as "≤ 0.07",
+    confidence intervals as "0.063 [0.061, 0.066]", dicts as k=v, sequences as (a, b, ...)."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, (Bound, Tightness)):
+        return str(value)
+    if isinstance(value, MeanInterval):
+        return f"{value.estimate:.4g} [{value.lower:.4g}, {value.upper:.4g}]"
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(format_value(v) for v in value) + ")"
     return str(value)
+
+
+def format_role(r: CheckResult) -> str:
+    """The record's role in a table: blank, "breaks: H", "sharpened ×f" or "false claim"."""
+    if r.breaks:
+        return f"breaks: {r.breaks}"
+    if r.sharpen is not None:
+        return f"sharpened ×{r.sharpen:g}"
+    return "false claim" if r.control else ""
+
+
+def format_requirement(h: Hypothesis) -> str:
+    """A hypothesis' requirement as text: the bound, then what it is."""
+    return " ".join(part for part in (format_value(h.required), h.note) if part)
 
 
 def statement_mathml(theorem: Theorem) -> str:
@@ -137,33 +282,52 @@ def _cell(value: Any) -> str:
     return html.escape(format_value(value))
 
 
+def _halves(r: CheckResult) -> str:
+    """The two halves of the verdict table, e.g. "met / holds"."""
+    if r.verdict is Verdict.ERROR:
+        return html.escape(r.error or "")
+    met = "met" if r.hypotheses_met else "<strong>not met</strong>"
+    holds = "holds" if r.conclusion_holds else "<strong>fails</strong>"
+    return f"{met} / {holds}"
+
+
 def results_table_html(
     results: Sequence[CheckResult], *, with_id: bool = True, numbers: bool = True
 ) -> str:
-    """The verdict table: one row per record with its verdict, slack, time and whether it came
-    out as expected (a control must not hold); ``numbers`` adds predicted next to measured.
-    With ``with_id`` the theorem column links to ``#<id>``."""
+    """The verdict table: one row per record with its role, declared and measured verdict,
+    hypotheses and conclusion, tightness, time and whether it came out as declared; ``numbers``
+    adds predicted next to measured. With ``with_id`` the theorem column links to ``#<id>``."""
     head = [
         *(["theorem"] if with_id else []),
         "instance",
-        "control",
+        "role",
+        "declared",
         "verdict",
+        "hypotheses / conclusion",
         *(["predicted", "measured"] if numbers else []),
-        "slack",
+        "tightness",
         "time (s)",
-        "as expected",
+        "as declared",
     ]
     rows = []
     for r in results:
+        t = r.tightness
+        tight = "" if t is None else html.escape(str(t))
+        if t is not None:
+            tight = f'<span title="{html.escape(t.about)}">{tight}</span>'
         cells = [
             *([f'<a href="#{html.escape(r.id)}">{html.escape(r.id)}</a>'] if with_id else []),
             html.escape(r.instance),
-            html.escape(f"breaks: {r.breaks}") if r.control else "",
+            html.escape(format_role(r)),
+            html.escape(r.declared.value),
             f'<span class="verdict {r.verdict.value}">{r.verdict.value}</span>',
+            _halves(r),
             *([_cell(r.predicted), _cell(r.measured)] if numbers else []),
-            _cell(r.slack),
+            tight,
             f"{r.wall_time_s:.1f}",
-            "yes" if r.passed else "<strong>NO</strong>",
+            "yes"
+            if r.as_declared
+            else "<strong>NO</strong>: " + html.escape("; ".join(r.problems)),
         ]
         rows.append(
             f'<tr data-verdict="{r.verdict.value}">' + "".join(f"<td>{c}</td>" for c in cells)
@@ -176,18 +340,27 @@ def results_table_html(
 
 
 def hypotheses_html(results: Sequence[CheckResult]) -> str:
-    """Each record's hypotheses: name, measured value, the requirement, and whether it held."""
+    """Each record's hypotheses: name, measured value, the requirement, and whether it held;
+    then what each record's tightness measures."""
     rows = [
         f"<tr><td>{html.escape(r.instance)}</td><td>{html.escape(h.name)}</td>"
-        f"<td>{_cell(h.measured)}</td><td>{html.escape(h.required)}</td>"
+        f"<td>{_cell(h.measured)}</td><td>{html.escape(format_requirement(h))}</td>"
         f"<td>{'yes' if h.holds else '<strong>no</strong>'}</td></tr>"
         for r in results
         for h in r.hypotheses
+    ]
+    tight = [
+        f"<tr><td>{html.escape(r.instance)}</td><td>{html.escape(str(r.tightness))}</td>"
+        f"<td>{html.escape(r.tightness.about)}</td></tr>"
+        for r in results
+        if r.tightness is not None
     ]
     return (
         '<table class="ntkconv-hypotheses"><thead><tr><th>instance</th><th>hypothesis</th>'
         "<th>measured</th><th>required</th><th>holds</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+        '<table class="ntkconv-tightness"><thead><tr><th>instance</th><th>tightness</th>'
+        f"<th>what it measures</th></tr></thead><tbody>{''.join(tight)}</tbody></table>"
     )
 
 
@@ -198,7 +371,8 @@ td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top;text-align:left}
 th{background:#f3f3f3}
 .verdict{font-weight:600;padding:0 4px;border-radius:3px;white-space:nowrap}
 .holds{background:#d9f2d9}.violated{background:#f8d0d0}
-.hypotheses-not-met{background:#fbe9c4}.diverged{background:#e2d5f3}
+.failed-without-hypothesis{background:#fbe9c4}.held-outside-hypotheses{background:#dde8f6}
+.diverged{background:#e2d5f3}.error{background:#444;color:#fff}
 .fail{color:#b00;font-weight:700}
 img{max-width:100%;border:1px solid #ddd}
 section{border-top:2px solid #ddd;margin-top:2em}
@@ -214,6 +388,19 @@ window.addEventListener("load", () => {
   document.body.dataset.figuresRendered = ok + "/" + imgs.length;
 });
 """
+
+
+_LEGEND = (
+    "<p>Each record says whether the theorem's hypotheses held on the instance and whether its "
+    "conclusion held: <b>holds</b> (both), <b>violated</b> (hypotheses met, conclusion failed: "
+    "a bug or a finding), <b>held-outside-hypotheses</b> (a hypothesis not met, the conclusion "
+    "held anyway: an empirical finding, not a verification), <b>failed-without-hypothesis</b> "
+    "(a hypothesis broken and the conclusion measured failing: what a strong control shows), "
+    "<b>diverged</b>, <b>error</b>. Every instance declares its verdict; a sharpened control "
+    "tightens the bound by a factor the theorem does not grant and must come out violated. "
+    "Tightness is how far the claim could be tightened before the measured values break it "
+    "(ratio, exponent or margin; hover for what it measures).</p>"
+)
 
 
 def report_html(run: CheckRun, figures: Mapping[str, bytes], command: str = "") -> str:
@@ -253,23 +440,96 @@ def report_html(run: CheckRun, figures: Mapping[str, bytes], command: str = "") 
             f"<details><summary>hypotheses checked</summary>{hypotheses_html(mine)}</details>"
             f"{img}</section>"
         )
-    status = "" if run.passed else ' class="fail"'
+    status = "" if run.as_declared else ' class="fail"'
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>ntkconv report</title><style>{_STYLE}</style><script>{_SCRIPT}</script>"
         f"</head><body><h1>ntkconv report</h1><p{status}>{html.escape(run.summary())}</p>"
         f'<p>{run_line}</p><p>{contents} · <a href="#environment">environment</a></p>'
-        f"<h2>Verdicts</h2>{results_table_html(run.results, numbers=False)}{''.join(sections)}"
+        f"<h2>Verdicts</h2>{_LEGEND}{results_table_html(run.results, numbers=False)}"
+        f"{''.join(sections)}"
         f'<section id="environment"><h2>Environment</h2><table class="meta">{env_rows}</table>'
         "</section></body></html>"
     )
 
 
-def write_report(run: CheckRun, out: str | Path, command: str = "") -> Path:
+def write_report(
+    run: CheckRun, out: str | Path, command: str = "", figures: Mapping[str, bytes] | None = None
+) -> Path:
     """Write ``out/index.html`` (self-contained) and ``out/results.json`` (the records, as
-    ``ntkconv check --json`` prints them); returns the HTML's path."""
+    ``ntkconv check --json`` prints them); returns the HTML's path. ``figures`` (theorem id →
+    PNG) are drawn from the run when not given."""
     out = Path(out)
     write_atomic(out / "results.json", json.dumps([r.to_dict() for r in run.results], indent=2))
     page = out / "index.html"
-    write_atomic(page, report_html(run, run_figures(run), command))
+    write_atomic(page, report_html(run, run_figures(run) if figures is None else figures, command))
     return page
+
+
+# --- a run kept for reuse (the documentation build reads what the test suite computed) --------
+def code_fingerprint(theorems: Sequence[Theorem]) -> str:
+    """SHA-256 of every Python source the records depend on: the engine's package and the
+    folders of the theorem modules, plus the torch version."""
+    folders = {Path(__file__).parent}
+    for theorem in theorems:
+        source = inspect.getsourcefile(theorem.evaluate)
+        if source:
+            folders.add(Path(source).parent)
+    digest = hashlib.sha256(torch.__version__.encode())
+    for folder in sorted(folders):
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def save_run(run: CheckRun, figures: Mapping[str, bytes], out: str | Path) -> Path:
+    """Keep ``run`` and its figures in ``out`` (records.json, run.json, figures/*.png) for
+    :func:`load_run`; returns ``out``."""
+    out = Path(out)
+    for name, png in figures.items():
+        with atomic_path(out / "figures" / f"{name}.png") as tmp:
+            tmp.write_bytes(png)
+    write_atomic(out / "records.json", json.dumps([r.to_dict() for r in run.results]))
+    meta = {
+        "ids": [t.id for t in run.theorems],
+        "quick": run.quick,
+        "seed": run.seed,
+        "started": run.started,
+        "wall_time_s": run.wall_time_s,
+        "fingerprint": code_fingerprint(run.theorems),
+        "figures": sorted(figures),
+    }
+    write_atomic(out / "run.json", json.dumps(meta, indent=2))  # last: marks the run complete
+    return out
+
+
+def load_run(
+    out: str | Path, theorems: Sequence[Theorem], *, quick: bool, seed: int
+) -> tuple[CheckRun, dict[str, bytes]] | None:
+    """The run :func:`save_run` kept in ``out``, if it checked exactly ``theorems`` with this
+    size and seed and the code has not changed since (same :func:`code_fingerprint`); else
+    None. Records come back as JSON values (lists, not tensors): enough for tables."""
+    out = Path(out)
+    try:
+        meta = json.loads((out / "run.json").read_text())
+        records = json.loads((out / "records.json").read_text())
+    except (OSError, ValueError):
+        return None
+    wanted = {
+        "ids": [t.id for t in theorems],
+        "quick": quick,
+        "seed": seed,
+        "fingerprint": code_fingerprint(theorems),
+    }
+    if any(meta.get(k) != v for k, v in wanted.items()):
+        return None
+    figures = {name: (out / "figures" / f"{name}.png").read_bytes() for name in meta["figures"]}
+    run = CheckRun(
+        list(theorems),
+        [CheckResult.from_dict(r) for r in records],
+        quick,
+        seed,
+        meta["started"],
+        meta["wall_time_s"],
+    )
+    return run, figures

@@ -1,4 +1,5 @@
-"""Scaling exponents with uncertainty: y ≈ c·x^α fitted on log–log axes.
+"""Statistics behind verdicts: scaling exponents with bootstrap intervals (y ≈ c·x^α on log–log
+axes), and one-sided confidence bounds on a mean (Hoeffding, sub-Gaussian, Student t).
 
 Sweeps over widths (or n) repeat each x over seeds, so the bootstrap resamples the replicates
 *within* each x (the design stays fixed and every resample keeps all x values); with a single
@@ -8,6 +9,7 @@ only one x.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,3 +78,92 @@ def fit_power_law(
     tail = 100 * (1 - level) / 2
     lo, hi = np.percentile(boot, [tail, 100 - tail])
     return PowerLaw(alpha, prefactor, (float(lo), float(hi)), float(level), method)
+
+
+# --- confidence bounds on a mean ---------------------------------------------------------------
+#: One-sided level of every statistical decision in ntkconv: a calibration run makes at most
+#: ~10⁴ of them (records × seeds), so fewer than 0.01 false alarms are expected in total.
+STAT_ALPHA = 1e-6
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """One-sided confidence bounds on the mean of i.i.d. samples: P(mean < lower) ≤ alpha and
+    P(mean > upper) ≤ alpha, by ``method``."""
+
+    estimate: float
+    lower: float
+    upper: float
+    alpha: float
+    samples: int
+    method: str
+
+    def exceeds(self, bound: float) -> bool:
+        """The data establish mean > bound (the lower confidence bound lies beyond it)."""
+        return self.lower > bound
+
+    def below(self, bound: float) -> bool:
+        """The data establish mean < bound (the upper confidence bound lies below it)."""
+        return self.upper < bound
+
+
+def _samples(x: object) -> np.ndarray:
+    a = np.asarray(x, dtype=float).ravel()
+    if a.size == 0:
+        raise ValueError("samples is empty")
+    if not np.isfinite(a).all():
+        raise ValueError("samples contain NaN or inf")
+    return a
+
+
+def _check_alpha(alpha: float) -> float:
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha must lie in (0, 0.5); got {alpha}")
+    return float(alpha)
+
+
+def hoeffding_interval(
+    samples: object, low: float, high: float, alpha: float = STAT_ALPHA
+) -> MeanInterval:
+    """Hoeffding's bound for samples in [low, high]: mean ± (high − low)·sqrt(log(1/α)/(2N)).
+
+    Example:
+        >>> iv = hoeffding_interval([0.4, 0.6] * 50, 0.0, 1.0, alpha=0.05)
+        >>> round(iv.lower, 3), round(iv.upper, 3)
+        (0.378, 0.622)
+    """
+    a, alpha = _samples(samples), _check_alpha(alpha)
+    if not low < high or a.min() < low or a.max() > high:
+        raise ValueError(f"samples must lie in [low, high] = [{low}, {high}]")
+    t = (high - low) * math.sqrt(math.log(1 / alpha) / (2 * a.size))
+    m = float(a.mean())
+    return MeanInterval(m, m - t, m + t, alpha, a.size, f"Hoeffding, range [{low:g}, {high:g}]")
+
+
+def subgaussian_interval(
+    samples: object, variance_proxy: float, alpha: float = STAT_ALPHA, *, method: str = ""
+) -> MeanInterval:
+    """Bounds for samples that are each sub-Gaussian with ``variance_proxy`` σ² around their
+    mean (e.g. by McDiarmid's bounded differences: σ² = Σ c_i²/4): mean ± sqrt(2σ² log(1/α)/N).
+    """
+    a, alpha = _samples(samples), _check_alpha(alpha)
+    if not variance_proxy > 0:
+        raise ValueError(f"variance_proxy must be > 0; got {variance_proxy}")
+    t = math.sqrt(2 * variance_proxy * math.log(1 / alpha) / a.size)
+    m = float(a.mean())
+    return MeanInterval(
+        m, m - t, m + t, alpha, a.size, method or f"sub-Gaussian, σ² = {variance_proxy:.3g}"
+    )
+
+
+def t_interval(samples: object, alpha: float = STAT_ALPHA) -> MeanInterval:
+    """Student-t bounds (scipy.stats.t) from the sample standard deviation: exact for normal
+    samples, asymptotic otherwise — for unbounded quantities such as SGD's ‖∇f‖² over seeds."""
+    from scipy.stats import t as student
+
+    a, alpha = _samples(samples), _check_alpha(alpha)
+    if a.size < 2:
+        raise ValueError("t_interval needs at least two samples")
+    m = float(a.mean())
+    half = float(student.ppf(1 - alpha, a.size - 1)) * float(a.std(ddof=1)) / math.sqrt(a.size)
+    return MeanInterval(m, m - half, m + half, alpha, a.size, f"Student t, {a.size - 1} d.o.f.")

@@ -26,8 +26,10 @@ def test_check_json_and_figures(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     records = json.loads(capsys.readouterr().out)
     assert code == 0
     for r in records:
-        assert {"id", "instance", "control", "verdict", "predicted", "measured"} <= set(r)
-        assert (r["verdict"] == "holds") != r["control"]
+        keys = {"id", "instance", "control", "declared", "verdict", "predicted", "measured"}
+        assert keys | {"hypotheses_met", "conclusion_holds", "tightness"} <= set(r)
+        assert r["as_declared"] and r["verdict"] == r["declared"]
+        assert r["tightness"]["about"]
     assert (tmp_path / "pl-gd-rate.png").stat().st_size > 10_000
 
 
@@ -39,7 +41,7 @@ def test_console_script_table_and_unknown_id() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    assert "6 of 6 as expected" in out.stdout and "lecture-convention" in out.stdout
+    assert "7 of 7 as declared" in out.stdout and "lecture-convention" in out.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "ntkconv.cli", "check", "no-such-theorem"],
         capture_output=True,

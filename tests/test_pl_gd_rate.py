@@ -28,6 +28,9 @@ def test_linear_lsq_rate_matches_quadratic_theory() -> None:
     )
     assert r.details["rate_exponent_ratio"] == pytest.approx(2.0, rel=0.01)
     assert r.details["beta_lanczos"] == pytest.approx(r.details["beta"], rel=1e-8)
+    # the same fact seen by the record: the theorem's rate is loose by 2 in the exponent
+    assert r.tightness.kind == "exponent"
+    assert r.tightness.value == pytest.approx(2.0, rel=0.01)
 
 
 def test_controls_fail_for_the_stated_reason() -> None:
@@ -35,7 +38,7 @@ def test_controls_fail_for_the_stated_reason() -> None:
     assert step.verdict is nc.Verdict.DIVERGED
     assert not next(h for h in step.hypotheses if h.name == "step <= 1/beta").holds
     quartic = RESULTS["non-pl-quartic"]
-    assert quartic.verdict is nc.Verdict.HYPOTHESES_NOT_MET
+    assert quartic.verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
     assert not quartic.details["cumulative_holds"]  # applying the theorem anyway fails
     lecture = RESULTS["lecture-convention"]
     assert lecture.verdict is nc.Verdict.VIOLATED

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import torch
-from _quick import quick_results
+from _quick import quick_figures, quick_run
 
 import ntkconv as nc
 from ntkconv.cli import main
@@ -52,9 +52,11 @@ def test_full_quick_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     """Every theorem's quick records (shared with test_verdicts): all verdict rows and all
     figures are in the rendered page."""
     theorems = list(nc.registry().values())
-    results = [r for t in theorems for r in quick_results(t.id).values()]
+    results = [r for t in theorems for r in quick_run(t.id).results]
     run = nc.CheckRun(theorems, results, quick=True, seed=0, started="test", wall_time_s=0.0)
-    page = nc.write_report(run, tmp_path / "r", command="ntkconv report --quick --out r/")
+    page = nc.write_report(
+        run, tmp_path / "r", command="ntkconv report --quick --out r/", figures=quick_figures(run)
+    )
     dom = _dump_dom(page, tmp_path / "profile")
 
     with_figure = sum(t.figure is not None for t in theorems)
@@ -66,7 +68,9 @@ def test_full_quick_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     for theorem in theorems:
         assert f'<section id="{theorem.id}">' in dom
     assert dom.count("<math") >= len(theorems)
-    assert f"{len(results)} of {len(results)} as expected" in dom
+    assert f"{len(results)} of {len(results)} as declared" in dom
+    for verdict in ("held-outside-hypotheses", "failed-without-hypothesis", "violated"):
+        assert f'<span class="verdict {verdict}">' in dom  # the report shows every kind
     records = json.loads((tmp_path / "r" / "results.json").read_text())
     assert [(r["id"], r["instance"]) for r in records] == [(r.id, r.instance) for r in results]
 
@@ -85,7 +89,9 @@ def test_report_command_end_to_end(tmp_path: Path) -> None:
 
 
 def _always_holds(config: dict, seed: int) -> nc.Outcome:
-    return nc.Outcome([nc.Hypothesis("h", True, 1.0, "> 0")], True, 1.0, 0.5, 0.5)
+    return nc.Outcome(
+        [nc.hypothesis("h", 1.0, ">", 0.0)], True, 1.0, 0.5, nc.Tightness.ratio(2.0, "1/0.5")
+    )
 
 
 def test_a_control_that_holds_is_reported_as_a_failure(tmp_path: Path) -> None:
@@ -100,11 +106,27 @@ def test_a_control_that_holds_is_reported_as_a_failure(tmp_path: Path) -> None:
         evaluate=_always_holds,
     )
     run = nc.run_checks([broken], quick=True, progress=False)
-    assert not run.passed
-    assert run.summary() == "1 of 2 as expected; NOT as expected: ['cannot-fail/control']"
+    assert not run.as_declared and run.exit_code == 1
+    assert run.summary() == "1 of 2 as declared; NOT as declared: ['cannot-fail/control (seed 0)']"
     html = nc.write_report(run, tmp_path).read_text(encoding="utf-8")
-    assert '<p class="fail">1 of 2 as expected' in html
-    assert "<strong>NO</strong>" in html
+    assert '<p class="fail">1 of 2 as declared' in html
+    assert "<strong>NO</strong>: verdict holds, declared failed-without-hypothesis" in html
+
+
+def test_a_kept_run_is_reused_only_by_the_same_code(tmp_path: Path, monkeypatch) -> None:
+    theorem = nc.registry()["pl-gd-rate"]
+    run = quick_run("pl-gd-rate")
+    figures = {"pl-gd-rate": b"\x89PNG fake"}
+    nc.save_run(run, figures, tmp_path)
+    loaded = nc.load_run(tmp_path, [theorem], quick=True, seed=0)
+    assert loaded is not None
+    back, figs = loaded
+    assert figs == figures
+    assert [r.to_dict() for r in back.results] == [r.to_dict() for r in run.results]
+    assert nc.load_run(tmp_path, [theorem], quick=True, seed=1) is None
+    assert nc.load_run(tmp_path, [theorem], quick=False, seed=0) is None
+    monkeypatch.setattr("ntkconv.report.code_fingerprint", lambda theorems: "changed")
+    assert nc.load_run(tmp_path, [theorem], quick=True, seed=0) is None
 
 
 def test_run_checks_needs_theorems() -> None:

@@ -28,7 +28,8 @@ def test_derivation_step_and_constants() -> None:
 
 def test_controls_fail_for_their_reason() -> None:
     big = RESULTS["step-30x"]
-    assert big.measured["avg_at_T_max"] > big.predicted["bound_at_T_max"]  # the bound breaks
+    # the bound breaks, established by the lower confidence bound over seeds
+    assert big.measured["avg_at_T_max"].lower > big.predicted["avg_at_T_max"].value
     under = RESULTS["L2-underestimated"]
     failed = [h.name for h in under.hypotheses if not h.holds]
     assert failed == ["E_i||grad f_i||^2 <= L^2 along the run"]

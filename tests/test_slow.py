@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +15,18 @@ import ntkconv as nc
 
 @pytest.mark.slow
 @pytest.mark.parametrize("theorem_id", list(nc.registry()))
-def test_full_configurations_come_out_as_expected(theorem_id: str) -> None:
+def test_full_configurations_come_out_as_declared(theorem_id: str) -> None:
     theorem = nc.registry()[theorem_id]
-    for inst in theorem.instances:
-        result = theorem.check(inst.name, quick=False)
-        assert result.passed, (inst.name, result.verdict, result.hypotheses)
+    run = nc.run_checks([theorem], quick=False, progress=False)
+    for result in run.results:
+        assert result.as_declared, (result.instance, result.problems, result.hypotheses)
 
 
 @pytest.mark.slow
 def test_quick_width_vs_n_sweep_writes_table_figures_and_alpha(tmp_path: Path) -> None:
-    out = tmp_path / "sweep"
+    # CI keeps the cells for the documentation build, which then recomputes none of them
+    artifacts = os.environ.get("NTKCONV_ARTIFACTS")
+    out = Path(artifacts) / "width-vs-n-quick" if artifacts else tmp_path / "sweep"
     done = subprocess.run(
         [
             sys.executable,
@@ -49,3 +52,11 @@ def test_quick_width_vs_n_sweep_writes_table_figures_and_alpha(tmp_path: Path) -
         assert summary["gd"][labels]["censored_n"] == []
         lo, hi = summary["gd"][labels]["alpha_ci"]
         assert lo <= summary["gd"][labels]["alpha"] <= hi
+
+
+@pytest.mark.slow
+def test_calibration_every_quick_instance_as_declared_on_three_more_seeds() -> None:
+    """Seeds 1–3 (the default suite uses 0): a verdict that depends on the seed fails here."""
+    cal = nc.run_calibration(list(nc.registry().values()), [1, 2, 3], quick=True, progress=False)
+    bad = [(row["id"], row["instance"], row["not_as_declared"]) for row in cal.rows()]
+    assert all(not b[2] for b in bad), [b for b in bad if b[2]]

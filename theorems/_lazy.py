@@ -137,17 +137,17 @@ def smallest_width(widths: Sequence[int], ok: np.ndarray) -> int | None:
 
 def unit_norm_hypothesis(X: torch.Tensor) -> nc.Hypothesis:
     dev = float((torch.linalg.vector_norm(X, dim=1) - 1).abs().max())
-    return nc.Hypothesis("inputs unit-norm", dev <= 1e-12, dev, "max |‖x_i‖ − 1| ≤ 1e-12")
+    return nc.hypothesis("inputs unit-norm", dev, "<=", 1e-12, note="max |‖x_i‖ − 1|")
 
 
 def lambda0_hypothesis(evals: torch.Tensor) -> nc.Hypothesis:
     cutoff = nc.rank_cutoff(float(evals[-1]), (len(evals), len(evals)))
-    lam0 = float(evals[0])
-    return nc.Hypothesis(
+    return nc.hypothesis(
         "no two inputs parallel (lambda_0 > 0)",
-        lam0 > cutoff,
-        lam0,
-        f"λ_0 = λ_min(H^∞) > rank cutoff {cutoff:.2g}",
+        float(evals[0]),
+        ">",
+        cutoff,
+        note="the rank cutoff, for λ_0 = λ_min(H^∞)",
     )
 
 

@@ -140,21 +140,29 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 "curve": g.to_dict(),
             }
         )
-    narrow = all(r["separated"] for r in rows)
+    floored = [r for r in rows if r["floor"] > 0]
+    tightness = (
+        nc.Tightness.of_lower_bound(
+            [r["l1_error"] for r in floored],
+            [r["floor"] for r in floored],
+            "min over widths of ∫|t^k − g_w| / the floor (2^(k−1) − w)/2^(k+1); the piece "
+            "counts are equalities",
+        )
+        if floored
+        else nc.Tightness.none("no width below 2^(k−1): no floor to compare with")
+    )
     return nc.Outcome(
         hypotheses=[
-            nc.Hypothesis(
-                "w < 2^(k−1)",
-                narrow,
-                max(cfg["widths"]),
-                f"every width < 2^(k−1) = {2 ** (k - 1)}",
+            nc.hypothesis(
+                "w < 2^(k−1)", max(cfg["widths"]), "<", 2 ** (k - 1), note="2^(k−1), every width"
             )
         ],
         conclusion_holds=target.pieces() == 2**k
         and all(r["ok"] and r["l1_error"] > 0 for r in rows),
         predicted={
             "pieces_t^k": 2**k,
-            **{f"l1_floor_w={r['width']}": r["floor"] for r in rows},
+            **{f"l1_w={r['width']}": nc.Bound(r["floor"], ">=") for r in rows},
+            **{f"pieces_w={r['width']}": nc.Bound(r["width"] + 1, "<=") for r in rows},
         },
         measured={
             "pieces_t^k": target.pieces(),
@@ -162,7 +170,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             **{f"l1_w={r['width']}": r["l1_error"] for r in rows},
             **{f"pieces_w={r['width']}": r["pieces"] for r in rows},
         },
-        slack=min(r["l1_error"] / r["floor"] if r["floor"] > 0 else -math.inf for r in rows),
+        tightness=tightness,
         details={"target": target.to_dict(), "rows": rows},
     )
 

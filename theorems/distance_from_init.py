@@ -93,7 +93,6 @@ def run(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     rec = run(cfg, seed)
     m = np.array([r["m"] for r in rec], dtype=float)
-    reached = all(r["loss"] <= cfg["target_loss"] for r in rec)
     fit_dist = nc.fit_power_law(m, [r["dist"] for r in rec], seed=seed)
     fit_norm = nc.fit_power_law(m, [r["norm"] for r in rec], seed=seed)
     widest = [r["dist"] for r in rec if r["m"] == max(cfg["widths"])]
@@ -101,23 +100,33 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     means = {str(w): float(np.mean([r["dist"] for r in rec if r["m"] == w])) for w in cfg["widths"]}
     return nc.Outcome(
         hypotheses=[
-            nc.Hypothesis(
+            nc.hypothesis(
                 "target loss reached at every width",
-                reached,
                 max(r["loss"] for r in rec),
-                f"≤ {cfg['target_loss']:g} within {cfg['steps']} steps",
+                "<=",
+                cfg["target_loss"],
+                note=f"the target loss, within {cfg['steps']} steps",
             )
         ],
         conclusion_holds=fit_dist.ci[1] < 0 and fit_norm.exponent > 0,
-        predicted={"dist_exponent": "< 0", "norm_exponent": "> 0", "dist_limit": limit},
+        predicted={
+            "dist_exponent_ci_upper": nc.Bound(0.0, "<"),
+            "norm_exponent": nc.Bound(0.0, ">"),
+            "dist_limit": limit,
+        },
         measured={
             "dist_exponent": fit_dist.exponent,
             "dist_exponent_ci": list(fit_dist.ci),
+            "dist_exponent_ci_upper": fit_dist.ci[1],
             "norm_exponent": fit_norm.exponent,
             "dist_by_width": means,
             "widest_dist_over_limit": float(np.mean(widest)) / limit,
         },
-        slack=-fit_dist.ci[1],
+        tightness=nc.Tightness.margin(
+            min(-fit_dist.ci[1], fit_norm.exponent),
+            "the smaller of: how far the distance exponent's 95% interval lies below 0, and the "
+            "norm exponent above 0",
+        ),
         details={"records": rec},
         diverged=any(r["diverged"] for r in rec),
     )

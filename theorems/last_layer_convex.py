@@ -99,10 +99,8 @@ def _gd(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     reached = bool(len(excess)) and excess[-1] <= REACH * (traj.loss[0] - L_star)
     holds = bool(nc.leq(excess, bound).all()) and reached
     hyps = [
-        nc.Hypothesis(
-            "step <= 1/beta", bool(nc.leq(eta * beta_, 1.0)), eta, f"≤ 1/β = {1 / beta_:.6g}"
-        ),
-        nc.Hypothesis("rank Q = n (so L* = 0)", rank == n, rank, f"= n = {n}"),
+        nc.hypothesis("step <= 1/beta", eta, "<=", 1 / beta_, note="1/β"),
+        nc.hypothesis("rank Q = n (so L* = 0)", rank, "==", n, note="n"),
     ]
     dist = float(torch.linalg.vector_norm(traj.params["a"] - a_star))
     return nc.Outcome(
@@ -114,7 +112,9 @@ def _gd(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "dist_to_a_star": dist,
             "reached_L_star": reached,
         },
-        slack=float(np.min(1 - excess / bound)) if len(bound) else math.nan,
+        tightness=nc.Tightness.of_upper_bound(
+            excess, bound, "min over steps of β‖a_0 − a*‖²/(2k) / (L(a_k) − L*)"
+        ),
         details={
             "k": traj.step,
             "excess": np.concatenate([[traj.loss[0] - L_star], excess]),
@@ -151,14 +151,16 @@ def _rank(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     ok = all(r["rank"] == r["expected"] for r in rows)
     angle = _angles(X)
     return nc.Outcome(
-        hypotheses=[nc.Hypothesis("no two inputs parallel", angle > 0, angle, "min angle > 0")],
+        hypotheses=[nc.hypothesis("no two inputs parallel", angle, ">", 0.0, note="min angle")],
         conclusion_holds=ok,
-        predicted={"rank": "min(n, m)"},
+        predicted={"ranks": [r["expected"] for r in rows]},
         measured={
             "ranks": [r["rank"] for r in rows],
             "min_sigma_gap": min(r["sigma_min_rel"] / r["cutoff_rel"] for r in rows),
         },
-        slack=min(math.log10(r["sigma_min_rel"] / r["cutoff_rel"]) for r in rows),
+        tightness=nc.Tightness.none(
+            "an equality (rank = min(n, m)); min_sigma_gap says how unambiguous the rank is"
+        ),
         details={"rows": rows},
     )
 
@@ -193,9 +195,9 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     slope = float(np.polyfit(np.log(cfg["widths"]), np.log(gaps_a.mean(axis=1)), 1)[0])
     angle = _angles(X)
     return nc.Outcome(
-        hypotheses=[nc.Hypothesis("no two inputs parallel", angle > 0, angle, "min angle > 0")],
+        hypotheses=[nc.hypothesis("no two inputs parallel", angle, ">", 0.0, note="min angle")],
         conclusion_holds=full_rank and bool(nc.leq(gaps_a, bounds_a[:, None]).all()),
-        predicted={"lambda_min_Kinf": "> 0", "gap_slope": -0.5},
+        predicted={"lambda_min_Kinf": nc.Bound(cutoff, ">"), "gap_slope": -0.5},
         measured={
             "lambda_min_Kinf": lam,
             "lambda_min_relu_kernel": lams["relu"],
@@ -203,7 +205,9 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "gap_slope": slope,
             "max_gap_over_bound": float((gaps_a / bounds_a[:, None]).max()),
         },
-        slack=float(1 - (gaps_a / bounds_a[:, None]).max()),
+        tightness=nc.Tightness.of_upper_bound(
+            gaps_a, bounds_a[:, None], "min over widths and seeds of Hoeffding's bound / max gap"
+        ),
         details={
             "widths": list(cfg["widths"]),
             "gaps": gaps_a,
@@ -323,7 +327,11 @@ INSTANCES = (
         breaks="rank Q = n (so L* = 0)",
     ),
     nc.Instance(
-        "step-above-2/beta", {**BASE_GD, "lr_factor": 2.5}, "step 2.5/β", breaks="step <= 1/beta"
+        "step-above-2/beta",
+        {**BASE_GD, "lr_factor": 2.5},
+        "step 2.5/β",
+        breaks="step <= 1/beta",
+        expect="diverged",
     ),
 )
 

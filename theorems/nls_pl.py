@@ -100,16 +100,20 @@ def _inequality(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "reduction = 'sum'",
         )
     ]
+    finite = ratio[np.isfinite(ratio)]
     return nc.Outcome(
         hypotheses=hyps,
         conclusion_holds=bool(nc.leq(rhs, lhs).all()),
-        predicted={"min_ratio": 1.0},
+        predicted={"min_ratio": nc.Bound(1.0, ">=")},
         measured={
             "min_ratio": float(np.nanmin(ratio)),
             "points": len(rows),
             "full_rank_points": sum(r["rank_J"] == cfg["n"] for r in rows),
         },
-        slack=float(np.nanmin(ratio) - 1),
+        tightness=nc.Tightness.ratio(
+            float(finite.min()) if finite.size else math.inf,
+            "min over points of ‖∇L‖² / (4 λ_min(JJᵀ) L)",
+        ),
         details={"rows": rows},
     )
 
@@ -154,24 +158,19 @@ def _gd_rate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     inequality_along_run = bool(nc.leq(along, traj.grad_norm_sq).all())
     holds = bool(nc.leq(traj.loss, bound).all()) and inequality_along_run
     hyps = [
-        nc.Hypothesis("d0*d1 >= n", d * width >= n, d * width, f"≥ n = {n}"),
-        nc.Hypothesis(
-            "rank J(w_k) = n along the run",
-            bool((traj.extras["rank_J"] == n).all()),
-            int(traj.extras["rank_J"].min()),
-            f"= n = {n}",
+        nc.hypothesis("d0*d1 >= n", d * width, ">=", n, note="n"),
+        nc.hypothesis(
+            "rank J(w_k) = n along the run", int(traj.extras["rank_J"].min()), "==", n, note="n"
         ),
-        nc.Hypothesis(
-            "lambda = min_k lambda_min(J_k J_k^T) > 0",
-            lam_run > cutoff,
-            lam_run,
-            f"> rank cutoff {cutoff:.2g}",
+        nc.hypothesis(
+            "lambda = min_k lambda_min(J_k J_k^T) > 0", lam_run, ">", cutoff, note="rank cutoff"
         ),
-        nc.Hypothesis(
+        nc.hypothesis(
             "beta bounds the curvature at every iterate (Lanczos)",
-            bool(nc.leq(curv.max(), beta_used)),
             float(curv.max()),
-            f"≤ β = {beta_used:.6g}",
+            "<=",
+            beta_used,
+            note="β",
         ),
     ]
     final_rel = float(traj.loss[-1] / traj.loss[0])
@@ -191,7 +190,11 @@ def _gd_rate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 ** (1 / max(traj.step[-1] - traj.step[len(traj.step) // 2], 1))
             ),
         },
-        slack=float(np.min(1 - traj.loss[1:] / bound[1:])) if len(bound) > 1 else math.nan,
+        tightness=nc.Tightness.of_rate(
+            traj.loss / traj.loss[0],
+            q ** traj.step.astype(float),
+            "largest e with L_k ≤ (1 − 2λ/β)^{e·k} L_0",
+        ),
         details={
             "k": traj.step,
             "loss": traj.loss,
@@ -268,6 +271,12 @@ GD = {
     "beta_margin": 1.5,
     "steps": 300,
 }
+TIGHT_POINT = nc.Instance(
+    "tight-point",
+    TIGHT,
+    "residual on the bottom eigenvector of JJᵀ: equality, tightness ≈ 1",
+    quick={"widths": (32,)},
+)
 INSTANCES = (
     nc.Instance(
         "inequality",
@@ -275,12 +284,9 @@ INSTANCES = (
         "at initialization and at random weights (scale 3) for three widths",
         quick={"widths": (8, 32), "draws": 3},
     ),
-    nc.Instance(
-        "tight-point",
-        TIGHT,
-        "residual on the bottom eigenvector of JJᵀ: equality, slack ≈ 0",
-        quick={"widths": (32,)},
-    ),
+    TIGHT_POINT,
+    # an equality case: any factor > 1 must break it, however close to 1
+    TIGHT_POINT.sharpened(1.01, "the inequality claimed with 4.04 λ_min instead of 4 λ_min"),
     nc.Instance(
         "half-loss",
         {**TIGHT, "reduction": "half_sum"},
@@ -299,6 +305,9 @@ INSTANCES = (
         {**GD, "width": 3},
         "d0·d1 = 12 < n = 20: λ_min(JJᵀ) = 0, random labels are not fitted",
         breaks="d0*d1 >= n",
+        # weak: with λ = 0 the predicted rate is 1 and "L_k ≤ L_0" holds anyway — the record
+        # says so (the fidelity work replaces it by a control whose conclusion fails)
+        expect="held-outside-hypotheses",
         quick={"steps": 120},
     ),
 )

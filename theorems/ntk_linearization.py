@@ -13,9 +13,11 @@ per-unit movement O(m^{-1/2}) and the O(m^{-1/2}) fraction of activation flips).
 
 What is checked. Over a width grid and seeds, the relative gaps
 Δ_lin = max_k ‖u(k) − u_lin(k)‖/‖y − u(0)‖ and Δ_∞ (with H^∞ in place of H(0)); their fitted
-exponents in m. The verdict: both gaps decay as fast as the theorem says — each exponent's
-95% bootstrap interval reaches −1/2 or below, i.e. the data do not reject gap = O(m^{-1/2}). A gap
-that merely shrinks slowly (exponent near 0, as under the mean-field scaling) does not hold.
+exponents in m. The conclusion: both gaps decay like m^{-1/2} — each exponent's 95% bootstrap
+interval lies within ``DISTANCE`` = 0.2 of −1/2 (two-sided, so an imprecise fit cannot pass). A
+gap that merely shrinks slowly (exponent near 0, as under the mean-field scaling) fails. Lee et
+al.'s theorem assumes a smooth activation with every layer trained; ReLU with W only is outside
+it, so the record reports ``held-outside-hypotheses``: an empirical finding.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ SYMBOLS = {
     "m": "hidden width; C depends on the data, not on m",
 }
 PREDICTED_EXPONENT = -0.5
+#: Two-sided rule: each fitted exponent's 95% bootstrap interval lies within this distance of
+#: −1/2. Over widths 2^6…2^12 with the data redrawn per seed, the interval ends lay within 0.12
+#: of −1/2 (12 seeds; exponents −0.44…−0.57 — a finite range, and ReLU is outside Lee et al.'s
+#: theorem); the mean-field scaling's exponent ≈ 0 lies 0.5 away.
+DISTANCE = 0.2
 
 
 # --- measurement -----------------------------------------------------------------------------
@@ -93,26 +100,33 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 }
     grid = np.repeat(np.asarray(widths, float), seeds)
     fits = {key: _lazy.power_law_record(grid, g.ravel()) for key, g in gaps.items()}
-    # O(m^-1/2) is not rejected when the interval reaches down to −1/2
-    consistent = {key: fit["ci"][0] <= PREDICTED_EXPONENT for key, fit in fits.items()}
+    # an imprecise fit (a wide interval) fails as surely as a wrong exponent
+    distance = max(abs(end - PREDICTED_EXPONENT) for fit in fits.values() for end in fit["ci"])
     scale_dev = float(np.max(np.abs(np.asarray(a_sq) - 1)))
     lam_top = float(evals[-1]) * (a_sq[-1] if a_sq else 1.0)
     return nc.Outcome(
         hypotheses=[
             _lazy.unit_norm_hypothesis(X),
             _lazy.lambda0_hypothesis(evals),
-            nc.Hypothesis(
-                "NTK scaling (a_r^2 = 1)", scale_dev <= 1e-12, scale_dev, "max_r |a_r² − 1| = 0"
+            nc.hypothesis(
+                "NTK scaling (a_r^2 = 1)", scale_dev, "<=", 1e-12, note="max_r |a_r² − 1|"
             ),
+            nc.hypothesis("step size", lr, "<=", 1 / lam_top, note="1/λ_max(limit Gram)"),
+            # Lee et al. prove Thm 2.1 for smooth activations with every layer trained; ReLU
+            # with W only is the extrapolation the lecture makes
             nc.Hypothesis(
-                "step size",
-                bool(nc.leq(lr * lam_top, 1.0)),
-                lr,
-                f"η ≤ 1/λ_max(limit Gram) = {1 / lam_top:.4g}",
+                "smooth activation, all layers trained (Lee et al. Thm 2.1)",
+                False,
+                "relu, W only",
+                "a smooth σ (e.g. tanh, erf) and W, a both trained",
             ),
         ],
-        conclusion_holds=all(consistent.values()),
-        predicted={"gap_exponent_lin": PREDICTED_EXPONENT, "gap_exponent_inf": PREDICTED_EXPONENT},
+        conclusion_holds=bool(distance <= DISTANCE),
+        predicted={
+            "gap_exponent_lin": PREDICTED_EXPONENT,
+            "gap_exponent_inf": PREDICTED_EXPONENT,
+            "interval_distance_to_-1/2": nc.Bound(DISTANCE, "<="),
+        },
         measured={
             "gap_exponent_lin": fits["lin"]["exponent"],
             "gap_exponent_lin_ci": fits["lin"]["ci"],
@@ -121,9 +135,13 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "gap_lin_at_check_width": float(gaps["lin"][-1].max()),
             "gap_inf_at_check_width": float(gaps["inf"][-1].max()),
             "check_width": widths[-1],
+            "interval_distance_to_-1/2": distance,
         },
-        # how far below −1/2 the weaker interval reaches
-        slack=float(min(PREDICTED_EXPONENT - fit["ci"][0] for fit in fits.values())),
+        tightness=nc.Tightness.margin(
+            DISTANCE - distance,
+            f"{DISTANCE:g} minus the largest distance from −1/2 to an end of either exponent's "
+            "95% bootstrap interval",
+        ),
         details={
             "widths": widths,
             "gaps": gaps,
@@ -181,6 +199,7 @@ INSTANCES = (
         BASE,
         "a_r = ±1, η = 1/λ_max(H^∞): both gaps shrink with m",
         quick={"widths": tuple(2**p for p in range(6, 13)), "seeds": 2},
+        expect="held-outside-hypotheses",  # ReLU, W only: outside Lee et al.'s Thm 2.1
     ),
     nc.Instance(
         "mean-field-scaling",

@@ -95,16 +95,13 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     at_random = [r["test_accuracy"] for r in rows if r["ratio"] == 1.0]
     near_chance = bool(at_random) and at_random[0] <= chance_band
     return nc.Outcome(
-        hypotheses=[
-            nc.Hypothesis(
-                "P ≥ n·k weights", n_weights >= n * CLASSES, n_weights, f"≥ n·k = {n * CLASSES}"
-            ),
-        ],
+        hypotheses=[nc.hypothesis("P ≥ n·k weights", n_weights, ">=", n * CLASSES, note="n·k")],
         conclusion_holds=all_fit and rho_steps > 0 and rho_test < 0 and near_chance,
         predicted={
-            "train_accuracy": 1.0,
-            "steps_trend": "increasing in p",
-            "test_accuracy_at_p=1": f"≤ {chance_band:.3f} (chance 0.1 + 3σ)",
+            "min_train_accuracy": 1.0,
+            "spearman_steps_vs_p": nc.Bound(0.0, ">"),
+            "spearman_test_vs_p": nc.Bound(0.0, "<"),
+            "test_accuracy_at_p=1": nc.Bound(chance_band, "<="),  # chance 0.1 + 3σ
         },
         measured={
             "n": n,
@@ -115,8 +112,12 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "spearman_steps_vs_p": rho_steps,
             "test_accuracy": {f"{r['ratio']:g}": r["test_accuracy"] for r in rows},
             "spearman_test_vs_p": rho_test,
+            "test_accuracy_at_p=1": at_random[0] if at_random else math.nan,
         },
-        slack=min(r["train_accuracy"] for r in rows) - 1.0,
+        tightness=nc.Tightness.none(
+            "an equality (100% train accuracy) and qualitative trends (signs of rank "
+            "correlations); a planted-fault test stands in"
+        ),
         details={"rows": rows, "curves": curves},
         diverged=diverged,
     )

@@ -168,6 +168,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         if any(len(r["grad_sq"]) < T_ for r in runs):
             break
         mean_grad = np.mean([r["grad_sq"] for r in runs], axis=0)  # E over SGD draws, per k
+        # the claim bounds an expectation over SGD's draws: each seed's average over k is one
+        # sample of it, decided at the lower confidence bound of their mean
+        interval = nc.t_interval([float(np.mean(r["grad_sq"])) for r in runs])
         L2_sup = max(L2_sup, max(float(np.max(r["L2"])) for r in runs))
         curv_sup = max([curv_sup, *(c for r in runs for c in r["curv"])])
         rows.append(
@@ -177,47 +180,55 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 "bound": float(bound_fn(R_, beta_, L2_, T_)),
                 "slide_bound": float(slide_fn(R_, beta_, L2_, T_)),
                 "avg": float(mean_grad.mean()),
+                "avg_lower": interval.lower,
+                "interval": interval,
                 "min": float(mean_grad.min()),
             }
         )
     Ts_done = np.array([r["T"] for r in rows], dtype=float)
     avg = np.array([r["avg"] for r in rows])
+    lower = np.array([r["avg_lower"] for r in rows])
     bound = np.array([r["bound"] for r in rows])
     slope = float(np.polyfit(np.log(Ts_done), np.log(avg), 1)[0]) if len(rows) > 1 else math.nan
     hyps = [
-        nc.Hypothesis(
-            "E_i||grad f_i||^2 <= L^2 along the run",
-            bool(nc.leq(L2_sup, L2_)),
-            L2_sup,
-            f"≤ L² = {L2_:.6g}",
-        ),
-        nc.Hypothesis(
+        nc.hypothesis("E_i||grad f_i||^2 <= L^2 along the run", L2_sup, "<=", L2_, note="L²"),
+        nc.hypothesis(
             "step = sqrt(R/(beta L^2 T))",
-            cfg["lr_factor"] == 1.0,
             cfg["lr_factor"],
-            "× the prescribed step = 1",
+            "==",
+            1.0,
+            note="× the prescribed step",
         ),
     ]
     if prob.beta is None:
         hyps.append(
-            nc.Hypothesis(
+            nc.hypothesis(
                 "beta bounds the Hessian norm along the run (Lanczos)",
-                bool(nc.leq(curv_sup, beta_)),
                 curv_sup,
-                f"≤ β = {beta_:.6g}",
+                "<=",
+                beta_,
+                note="β",
             )
         )
-    holds = len(rows) == len(cfg["Ts"]) and bool(nc.leq(avg, bound).all())
+    holds = len(rows) == len(cfg["Ts"]) and bool(nc.leq(lower, bound).all())
     return nc.Outcome(
         hypotheses=hyps,
         conclusion_holds=holds,
-        predicted={"bound_at_T_max": float(bound[-1]) if len(rows) else math.nan, "slope": -0.5},
+        predicted={
+            "avg_at_T_max": nc.Bound(float(bound[-1]) if len(rows) else math.nan, "<="),
+            "slope": -0.5,
+        },
         measured={
-            "avg_at_T_max": float(avg[-1]) if len(rows) else math.nan,
+            "avg_at_T_max": rows[-1]["interval"] if rows else math.nan,
             "min_at_T_max": rows[-1]["min"] if rows else math.nan,
             "slope": slope,
         },
-        slack=float(np.min(1 - avg / bound)) if len(rows) else math.nan,
+        tightness=nc.Tightness.of_upper_bound(
+            lower if len(rows) else math.nan,
+            bound if len(rows) else math.nan,
+            "min over T of the bound / the lower confidence bound (Student t over seeds, "
+            f"α = {nc.STAT_ALPHA:g}) on (1/T)Σ E‖∇f(w_k)‖²",
+        ),
         details={
             "rows": rows,
             "R": R_,
@@ -304,6 +315,9 @@ INSTANCES = (
         {**NET, "L2_factor": 0.1},
         "L² taken as 0.1 × its estimate at w_0",
         breaks="E_i||grad f_i||^2 <= L^2 along the run",
+        # weak: the bound still holds with L² a tenth too small (the proof's L² term is loose
+        # here); the record says so, the fidelity work adds a control that fails
+        expect="held-outside-hypotheses",
         quick=QUICK,
     ),
 )

@@ -128,34 +128,46 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             dists.append(delta)
             test = float(nc.risk(model(a.params, X_test), y_test, "logistic", "mean"))
             gaps.append(test - float(a.loss[-1]))
+        # E‖w_T − w'_T‖ over the sample orders, decided at the lower confidence bound
+        interval = nc.t_interval(dists)
         rows.append(
             {
                 "lr": lr,
                 "mean_divergence": float(np.mean(dists)),
+                "interval": interval,
                 "bound": float(divergence_fn(lr, L, T, n)),
                 "worst_per_run_ratio": worst_ratio,
                 "generalization_gap": float(np.mean(gaps)),
                 "stability_bound": float(divergence_fn(lr, L, T, n)) * L,
             }
         )
-    mean_ok = all(bool(nc.leq(r["mean_divergence"], r["bound"])) for r in rows)
+    lower = np.array([r["interval"].lower for r in rows])
+    bounds = np.array([r["bound"] for r in rows])
+    mean_ok = bool(nc.leq(lower, bounds).all())
+    per_run = max(r["worst_per_run_ratio"] for r in rows)
     return nc.Outcome(
         hypotheses=[
-            nc.Hypothesis("convex loss", curvature >= -1e-12, curvature, "λ_min(∇²R_S) ≥ 0"),
-            nc.Hypothesis(
-                "η ≤ 2/β", max(cfg["lrs"]) <= 2 / beta, max(cfg["lrs"]), f"≤ 2/β = {2 / beta:.4g}"
-            ),
+            nc.hypothesis("convex loss", curvature, ">=", 0.0, atol=1e-12, note="λ_min(∇²R_S)"),
+            nc.hypothesis("η ≤ 2/β", max(cfg["lrs"]), "<=", 2 / beta, note="2/β"),
         ],
         conclusion_holds=per_run_ok and mean_ok,
-        predicted={f"eta={r['lr']:g}": r["bound"] for r in rows},
+        predicted={f"eta={r['lr']:g}": nc.Bound(r["bound"], "<=") for r in rows},
         measured={
-            **{f"eta={r['lr']:g}": r["mean_divergence"] for r in rows},
+            **{f"eta={r['lr']:g}": r["interval"] for r in rows},
             "worst_per_run_ratio": max(r["worst_per_run_ratio"] for r in rows),
             "gap_vs_2L2etaT/n": {
                 f"eta={r['lr']:g}": [r["generalization_gap"], r["stability_bound"]] for r in rows
             },
         },
-        slack=min(r["bound"] / max(r["mean_divergence"], 1e-300) for r in rows),
+        tightness=nc.Tightness.ratio(
+            min(
+                nc.Tightness.of_upper_bound(lower, bounds, "").value,
+                1 / per_run if per_run > 0 else math.inf,
+            ),
+            "the smaller of: min over η of 2ηLT/n / the lower confidence bound (Student t over "
+            f"sample orders, α = {nc.STAT_ALPHA:g}) on E‖w_T − w'_T‖, and min over runs of "
+            "2ηL·#picks / ‖w_T − w'_T‖",
+        ),
         details={"rows": rows, "T": T, "L": L},
         diverged=diverged,
     )
@@ -196,6 +208,8 @@ INSTANCES = (
         {**BASE, "model": "net", "width": 32},
         "two-layer tanh net (nonconvex): divergence vs η, no guarantee",
         breaks="convex loss",
+        # weak: the tanh net's divergence stays below 2ηLT/n too; the record says so
+        expect="held-outside-hypotheses",
         quick=QUICK,
     ),
 )

@@ -57,13 +57,14 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, d = X.shape
     distinct = int(torch.unique(X, dim=0).shape[0])
     units = n - cfg["fewer_units"]
-    refused, err, conditioning, max_w = None, math.inf, {}, math.nan
+    refused, err, conditioning, max_w, floor = None, math.inf, {}, math.nan, math.inf
     try:
         net, params = nc.zhang_memorizer(X, y, seed=seed, rtol=None)
     except ValueError as exc:
         refused = str(exc)
     if refused is None:
         u = params["W"][0]
+        floor = nc.rounding_floor(X, y, u)
         order = torch.argsort(X @ u)
         z, ys = (X @ u)[order].numpy(), y[order]
         if units == n:
@@ -84,11 +85,20 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             }
     return nc.Outcome(
         hypotheses=[
-            nc.Hypothesis("distinct inputs", distinct == n, distinct, f"{n} distinct rows of X"),
-            nc.Hypothesis("m ≥ n hidden units", units >= n, units, f"≥ n = {n}"),
+            nc.hypothesis("distinct inputs", distinct, "==", n, note="rows of X"),
+            nc.hypothesis("m ≥ n hidden units", units, ">=", n, note="n"),
+            # the measured error runs up to ~18× the floor (60 seeds): with the margin,
+            # rounding cannot decide the verdict from seed to seed
+            nc.hypothesis(
+                "float64 resolves the projections",
+                nc.FLOOR_MARGIN * floor,
+                "<=",
+                TOL,
+                note=f"the tolerance, for {nc.FLOOR_MARGIN:g} × ε·max|Δy|·span(z)/min gap",
+            ),
         ],
         conclusion_holds=bool(refused is None and err <= TOL),
-        predicted={"relative_error": f"≤ {TOL:g}", "n_weights": 2 * n + d},
+        predicted={"relative_error": nc.Bound(TOL, "<="), "n_weights": 2 * n + d},
         measured={
             "n": n,
             "d": d,
@@ -98,10 +108,13 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "relative_error": err,
             "max_abs_weight": max_w,
             "conditioning": conditioning,
-            "refused": refused,
+            "float64_floor_estimate": floor,
+            "refused": refused is not None,
         },
-        slack=float(math.log10(TOL / err)) if 0 < err < math.inf else -math.inf,
-        details={"conditioning": conditioning},
+        tightness=nc.Tightness.of_upper_bound(
+            err, TOL, "tolerance / max_i |c(x_i) − y_i| / max|y| in float64"
+        ),
+        details={"conditioning": conditioning, "refusal": refused},
     )
 
 
@@ -133,13 +146,15 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
     return fig
 
 
-BASE = {"data": "gaussian", "n": 1000, "d": 10, "fewer_units": 0}
+#: n = 200, as yun-memorization: the float64 floor stays 3× inside the margin at every one of
+#: 300 seeds (n = 1000: errors up to 7e-9 against 1e-8, floors up to 6.5e-10).
+BASE = {"data": "gaussian", "n": 200, "d": 10, "fewer_units": 0}
 INSTANCES = (
-    nc.Instance("gaussian", BASE, "n = 1000 Gaussian points in R^10, labels U[−1, 1]"),
+    nc.Instance("gaussian", BASE, "n = 200 Gaussian points in R^10, labels U[−1, 1]"),
     nc.Instance(
         "manifold",
-        {**BASE, "data": "manifold", "n": 500},
-        "n = 500 points on a closed curve in R^10",
+        {**BASE, "data": "manifold"},
+        "n = 200 points spread along a closed curve in R^10",
     ),
     nc.Instance(
         "fewer-units",

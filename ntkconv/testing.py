@@ -1,0 +1,69 @@
+"""Planting faults to measure a check's power.
+
+A check that passes a broken implementation is worse than none, so every check is tried against
+the bugs a user would make: scale the NTK by 1.1, shrink a step by 10%, train the wrong parameter
+group. Theorem modules call engine functions through the package namespace at call time
+(``nc.empirical_ntk(...)``), so replacing a name in ``ntkconv`` reaches every theorem that uses
+it — and nothing else (the engine's own internals call each other directly).
+
+Example:
+    >>> import ntkconv as nc
+    >>> from ntkconv.testing import planted, scaled
+    >>> theorem = nc.registry()["nls-pl"]
+    >>> with planted("empirical_ntk", scaled(1.1)):  # doctest: +SKIP
+    ...     print(theorem.check("tight-point", quick=True).verdict.value)
+    violated
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+
+from .protocol import Theorem, Verdict
+
+
+@contextmanager
+def planted(name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Iterator[None]:
+    """Within the block, ``ntkconv.<name>`` is ``make(original)``; restored afterwards, also on
+    error.
+
+    Args:
+        name: a public engine name (in ``ntkconv.__all__``).
+        make: builds the faulty replacement from the original function.
+    """
+    import ntkconv
+
+    if name not in ntkconv.__all__:
+        raise ValueError(f"name: {name!r} is not a public ntkconv name")
+    original = getattr(ntkconv, name)
+    setattr(ntkconv, name, make(original))
+    try:
+        yield
+    finally:
+        setattr(ntkconv, name, original)
+
+
+def scaled(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A fault for :func:`planted`: the original's result (a tensor or a float) times
+    ``factor``."""
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def faulty(*args: Any, **kwargs: Any) -> Any:
+            out = original(*args, **kwargs)
+            return out * factor if isinstance(out, (torch.Tensor, float, int)) else out
+
+        return faulty
+
+    return make
+
+
+def verdicts(
+    theorem: Theorem, *, quick: bool = True, seed: int = 0, instances: Sequence[str] | None = None
+) -> dict[str, Verdict]:
+    """The verdict of each instance (all, or the named ones) of ``theorem``."""
+    names = instances or [i.name for i in theorem.instances]
+    return {name: theorem.check(name, quick=quick, seed=seed).verdict for name in names}

@@ -1,0 +1,230 @@
+"""The protocol's rules, exactly: comparisons, the verdict table, declarations, tightness,
+sharpened controls, error records and exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import sympy as sp
+
+import ntkconv as nc
+from ntkconv.cli import main
+from ntkconv.protocol import FLOAT_RTOL
+
+V = nc.Verdict
+
+
+def test_leq_allows_exactly_the_float_slack() -> None:
+    assert nc.leq(1.0, 1.0) and nc.leq(1 + 0.5e-9, 1.0) and not nc.leq(1 + 2e-9, 1.0)
+    # the slack is relative: 1e-9 of the larger magnitude, so scale does not matter
+    assert nc.leq(1e6 * (1 + 0.5e-9), 1e6) and not nc.leq(1e-6 * (1 + 2e-9), 1e-6)
+    assert FLOAT_RTOL == 1e-9  # the constant the two lines above pin
+    assert not nc.leq(math.inf, 1.0) and nc.leq(math.inf, math.inf) and not nc.leq(math.nan, 1)
+    assert nc.leq(1e-16, 0.0, atol=1e-15) and not nc.leq(1e-14, 0.0, atol=1e-15)
+    assert nc.leq([0.5, 1.0, 1.5], 1.0).tolist() == [True, True, False]
+
+
+def test_compare_relations() -> None:
+    assert nc.compare(2.0, ">=", 2.0 * (1 + 0.5e-9)) and not nc.compare(2.0, ">=", 2.0 * (1 + 2e-9))
+    assert not nc.compare(1.0, "<", 1.0) and nc.compare(1.0, "<", 1.0 + 1e-15)
+    assert not nc.compare(1.0, ">", 1.0) and nc.compare(0.0, ">", -1e-300)
+    assert nc.compare(1.0, "==", 1 + 0.5e-9) and not nc.compare(1.0, "==", 1 + 2e-9)
+    with pytest.raises(ValueError, match="relation must be one of"):
+        nc.compare(1.0, "=<", 1.0)
+
+
+def test_decide_is_the_verdict_table() -> None:
+    assert nc.decide(True, True) is V.HOLDS
+    assert nc.decide(True, False) is V.VIOLATED
+    assert nc.decide(False, True) is V.HELD_OUTSIDE_HYPOTHESES
+    assert nc.decide(False, False) is V.FAILED_WITHOUT_HYPOTHESIS
+    for met in (True, False):
+        for holds in (True, False):
+            assert nc.decide(met, holds, diverged=True) is V.DIVERGED
+
+
+def test_hypothesis_helper_and_bound() -> None:
+    h = nc.hypothesis("step", 0.5, "<=", 0.5 * (1 + 0.5e-9), note="1/β")
+    assert h.holds and h.required == nc.Bound(0.5 * (1 + 0.5e-9), "<=") and h.note == "1/β"
+    assert not nc.hypothesis("step", 0.5, "<=", 0.49).holds
+    assert str(nc.Bound(0.07071, "<=")) == "≤ 0.07071"
+    assert nc.Bound(1.0, ">").holds(1.5) and not nc.Bound(1.0, ">").holds([1.5, 1.0])
+
+
+def test_tightness_kinds() -> None:
+    t = nc.Tightness.of_upper_bound([1.0, 2.0], [4.0, 5.0], "ratio")
+    assert t.kind == "ratio" and t.value == 2.5 and t.reaches(2.5) and not t.reaches(2.6)
+    assert nc.Tightness.of_lower_bound([3.0, 8.0], [2.0, 2.0], "").value == 1.5
+    # rate: measured 0.25 after the predicted 0.5: exponent 2; a zero measurement is no limit
+    assert nc.Tightness.of_rate([1.0, 0.25, 0.0], [1.0, 0.5, 0.25], "").value == pytest.approx(2)
+    assert nc.Tightness.margin(0.1, "m").threshold == 0.0
+    assert nc.Tightness.none("an equality").kind is None
+    with pytest.raises(ValueError, match="must say why"):
+        nc.Tightness(None, None, "")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        nc.Tightness("slack", 1.0, "x")
+
+
+def test_instance_declarations() -> None:
+    assert nc.Instance("a", {}).expected is V.HOLDS
+    assert nc.Instance("b", {}, breaks="h").expected is V.FAILED_WITHOUT_HYPOTHESIS
+    assert nc.Instance("c", {}, sharpen=2.0).expected is V.VIOLATED
+    assert nc.Instance("d", {}, breaks="h", expect="held-outside-hypotheses").control
+    assert not nc.Instance("e", {}, expect="held-outside-hypotheses").control
+    with pytest.raises(ValueError, match="cannot declare 'holds'"):
+        nc.Instance("f", {}, breaks="h", expect="holds")
+    with pytest.raises(ValueError, match="cannot declare 'held-outside-hypotheses'"):
+        nc.Instance("g", {}, sharpen=2.0, expect="held-outside-hypotheses")
+    with pytest.raises(ValueError, match="not both"):
+        nc.Instance("h", {}, breaks="h", sharpen=2.0)
+    assert nc.Instance("i", {"x": 1}).sharpened(3.0).name == "i-sharpened"
+
+
+# --- a toy theorem: measured ≤ bound, with knobs that make each verdict ----------------------
+CALLS: list[str] = []
+
+
+def _evaluate(cfg: dict, seed: int) -> nc.Outcome:
+    if cfg["raise"]:
+        raise RuntimeError("boom")
+    CALLS.append(cfg["name"])
+    measured = cfg["measured"]
+    return nc.Outcome(
+        [nc.hypothesis("h", cfg["h"], ">", 0.0)],
+        bool(nc.leq(measured, 1.0)),
+        nc.Bound(1.0, "<="),
+        measured,
+        nc.Tightness.of_upper_bound(measured, cfg.get("bound_for_tightness", 1.0), "bound/x"),
+        diverged=cfg["diverged"],
+    )
+
+
+def _toy(*instances: nc.Instance) -> nc.Theorem:
+    return nc.Theorem("toy", "toy", "none", sp.Le(sp.Symbol("x"), 1), {}, instances, _evaluate)
+
+
+def _cfg(**kw: object) -> dict:
+    return {"name": "", "measured": 0.5, "h": 1.0, "raise": False, "diverged": False, **kw}
+
+
+def test_records_carry_both_halves_and_sharpen_reuses_the_evaluation() -> None:
+    base = nc.Instance("base", _cfg(name="base"))
+    toy = _toy(
+        base,
+        base.sharpened(1.9, name="by-1.9"),
+        base.sharpened(2.1, name="by-2.1"),
+        nc.Instance("strong", _cfg(h=0.0, measured=2.0), breaks="h"),
+        nc.Instance("weak", _cfg(h=0.0), breaks="h", expect="held-outside-hypotheses"),
+        nc.Instance("diverges", _cfg(diverged=True), expect="diverged", breaks="h"),
+    )
+    run = nc.run_checks([toy], progress=False)
+    got = {r.instance: r for r in run.results}
+    assert got["base"].verdict is V.HOLDS and got["base"].tightness.value == 2.0
+    # tightness 2: a bound tightened by 1.9 still holds, by 2.1 it is violated
+    assert got["by-1.9"].verdict is V.HOLDS and not got["by-1.9"].as_declared
+    assert got["by-2.1"].verdict is V.VIOLATED and got["by-2.1"].as_declared
+    assert got["strong"].verdict is V.FAILED_WITHOUT_HYPOTHESIS and got["strong"].as_declared
+    assert got["weak"].verdict is V.HELD_OUTSIDE_HYPOTHESES and got["weak"].as_declared
+    assert got["diverges"].verdict is V.DIVERGED
+    # one evaluation shared by base and its sharpened twins
+    assert CALLS.count("base") == 1
+    assert got["by-2.1"].shares_evaluation_with == "base"
+    record = got["strong"].to_dict()
+    assert record["hypotheses_met"] is False and record["conclusion_holds"] is False
+    assert record["declared"] == "failed-without-hypothesis" and record["as_declared"] is True
+    assert record["tightness"] == {"kind": "ratio", "value": 0.5, "about": "bound/x"}
+    assert record["predicted"] == {"value": 1.0, "relation": "<="}
+    back = nc.CheckResult.from_dict(json.loads(json.dumps(record)))
+    assert back.predicted == nc.Bound(1.0, "<=") and back.verdict is V.FAILED_WITHOUT_HYPOTHESIS
+
+
+def test_a_sharpened_control_that_still_holds_is_not_as_declared() -> None:
+    base = nc.Instance("base", _cfg())
+    toy = _toy(base, nc.Instance("loose", _cfg(), sharpen=1.5))
+    loose = nc.run_checks([toy], progress=False).of("toy")[1]
+    assert loose.verdict is V.HOLDS and loose.problems == ["verdict holds, declared violated"]
+    tight = _toy(nc.Instance("tight", _cfg(), sharpen=2.5)).check("tight")
+    assert tight.verdict is V.VIOLATED and tight.as_declared
+
+
+def test_a_control_whose_broken_hypothesis_holds_is_not_as_declared() -> None:
+    r = _toy(nc.Instance("c", _cfg(measured=2.0, h=0.0), breaks="other")).check("c")
+    assert r.verdict is V.FAILED_WITHOUT_HYPOTHESIS
+    assert r.problems == ["the broken hypothesis 'other' is not among the hypotheses"]
+    r = _toy(nc.Instance("c", _cfg(measured=2.0), breaks="h", expect="diverged")).check("c")
+    assert "the broken hypothesis 'h' holds" in r.problems
+
+
+def test_inconsistent_tightness_and_bad_outcomes_are_errors() -> None:
+    # the conclusion holds (0.5 ≤ 1) but the tightness claims the bound is 0.25
+    r = _toy(nc.Instance("x", _cfg(bound_for_tightness=0.25))).check("x")
+    assert r.verdict is V.ERROR and "inconsistent outcome" in r.error
+    bad = nc.Theorem(
+        "bad",
+        "bad",
+        "none",
+        sp.Le(sp.Symbol("x"), 1),
+        {},
+        (nc.Instance("x", {}),),
+        lambda cfg, seed: 1.0,
+    )
+    assert "must return an ntkconv.Outcome" in bad.check("x").error
+
+
+def test_an_instance_that_raises_keeps_the_run_and_exits_3(monkeypatch, capsys) -> None:
+    toy = _toy(
+        nc.Instance("fine", _cfg()),
+        nc.Instance("raises", _cfg(**{"raise": True})),
+        nc.Instance("after", _cfg()),
+    )
+    run = nc.run_checks([toy], progress=False)
+    assert [r.verdict for r in run.results] == [V.HOLDS, V.ERROR, V.HOLDS]
+    assert (
+        run.results[1].error == "RuntimeError: boom"
+        and "boom" in run.results[1].details["traceback"]
+    )
+    assert run.exit_code == 3 and "raised" in run.summary()
+    monkeypatch.setattr("ntkconv.cli.registry", lambda: {"toy": toy})
+    assert main(["check", "toy", "--json", "--no-progress"]) == 3
+    records = json.loads(capsys.readouterr().out)
+    assert [r["verdict"] for r in records] == ["holds", "error", "holds"]
+    assert records[1]["error"] == "RuntimeError: boom"
+
+
+def test_exit_codes(monkeypatch, capsys) -> None:
+    ok = _toy(nc.Instance("fine", _cfg()))
+    wrong = _toy(nc.Instance("fine", _cfg(measured=2.0)))
+    monkeypatch.setattr("ntkconv.cli.registry", lambda: {"ok": ok, "wrong": wrong})
+    assert main(["check", "ok", "--no-progress"]) == 0
+    assert main(["check", "wrong", "--no-progress"]) == 1
+    assert main(["check", "ok", "wrong", "--no-progress"]) == 1
+    assert main(["check", "nope", "--no-progress"]) == 2
+    assert "unknown theorem id" in capsys.readouterr().err
+    assert main(["check", "ok", "--seeds", "3:1"]) == 2
+    assert main(["check", "ok", "--seeds", "0:2", "--figures", "x"]) == 2
+    with pytest.raises(SystemExit) as bad:
+        main(["check", "ok", "--seed", "-1"])
+    assert bad.value.code == 2
+
+
+def test_calibration_counts_verdicts_over_seeds(monkeypatch, capsys) -> None:
+    def by_seed(cfg: dict, seed: int) -> nc.Outcome:  # fails on odd seeds
+        return _evaluate({**cfg, "measured": 2.0 if seed % 2 else 0.5}, seed)
+
+    toy = nc.Theorem(
+        "toy", "toy", "none", sp.Le(sp.Symbol("x"), 1), {}, (nc.Instance("flaky", _cfg()),), by_seed
+    )
+    cal = nc.run_calibration([toy], range(4), progress=False)
+    (row,) = cal.rows()
+    assert row["counts"] == {"holds": 2, "violated": 2} and row["as_declared"] == 2
+    assert [x["seed"] for x in row["not_as_declared"]] == [1, 3]
+    assert (row["tightness_min"], row["tightness_max"]) == (0.5, 2.0)
+    assert cal.exit_code == 1
+    monkeypatch.setattr("ntkconv.cli.registry", lambda: {"toy": toy})
+    assert main(["check", "toy", "--seeds", "0:4", "--json", "--no-progress"]) == 1
+    (printed,) = json.loads(capsys.readouterr().out)
+    assert printed["counts"] == {"holds": 2, "violated": 2}
+    assert main(["check", "toy", "--seeds", "0,2", "--no-progress"]) == 0
+    assert "2/2" in capsys.readouterr().out
