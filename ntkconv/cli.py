@@ -127,7 +127,14 @@ def cmd_list(args: argparse.Namespace) -> int:
                         "citation": t.citation,
                         "statement": t.latex(),
                         "instances": [
-                            {"name": i.name, "control": i.control, "breaks": i.breaks}
+                            {
+                                "name": i.name,
+                                "role": i.role,
+                                "control": i.control,
+                                "breaks": i.breaks,
+                                "sharpen": i.sharpen,
+                                "declared": i.expected.value,
+                            }
                             for i in t.instances
                         ],
                     }
