@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,44 +36,79 @@ class UsageError(Exception):
     """Bad usage: an unknown id, a bad flag or value. Exit code 2."""
 
 
-def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], limit: int = 60) -> str:
-    widths = [min(max(len(str(c)) for c in col), limit) for col in zip(header, *rows, strict=True)]
+def _text_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+    flexible: Sequence[str] = (),
+) -> str:
+    """Columns padded to their content. With ``width`` (the terminal's) the widest of the
+    ``flexible`` columns are narrowed first (to 12 characters), then the widest of all, until
+    every line fits; a cut cell ends in '…'."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    if width is not None:
+        flex = [i for i, h in enumerate(header) if h in flexible]
+        for pool, floor in ((flex, 12), (range(len(widths)), 4)):
+            while sum(widths) + 2 * (len(widths) - 1) > width:
+                i = max(pool, key=lambda j: widths[j], default=None)
+                if i is None or widths[i] <= floor:
+                    break
+                widths[i] -= 1
 
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    def cell(c: object, w: int) -> str:
+        text = str(c)
+        return (text if len(text) <= w else text[: w - 1] + "…").ljust(w)
+
+    def line(cells: Sequence[object]) -> str:
+        return "  ".join(cell(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def _table(results: Sequence[CheckResult]) -> str:
-    header = (
+def _width(args: argparse.Namespace) -> int | None:
+    """The terminal's width (COLUMNS, else 80), or None with --wide."""
+    return None if getattr(args, "wide", False) else shutil.get_terminal_size((80, 24)).columns
+
+
+FLEXIBLE = ("predicted", "measured", "role")
+
+
+def _table(results: Sequence[CheckResult], width: int | None) -> str:
+    """The verdict table; compact (the verdict, with the declared one only where they differ)
+    unless ``width`` is None (--wide: both halves and the declared verdict as columns)."""
+    wide = width is None
+    header = [
         "theorem",
         "instance",
         "role",
-        "declared",
-        "verdict",
-        "hyp/concl",
+        *(["declared", "verdict", "hyp/concl"] if wide else ["verdict"]),
         "tightness",
         "predicted",
         "measured",
         "ok",
-    )
-    rows = [
-        (
-            r.id,
-            r.instance,
-            format_role(r),
-            r.declared.value,
-            r.verdict.value,
-            r.error or _halves(r),
-            format_value(r.tightness) if r.tightness else "",
-            format_value(r.predicted),
-            format_value(r.measured),
-            "yes" if r.as_declared else "NO",
-        )
-        for r in results
     ]
-    return _text_table(header, rows)
+    rows = []
+    for r in results:
+        ok = "yes" if r.as_declared else "NO"
+        if not wide and not r.as_declared:
+            ok = f"NO (declared {r.declared.value})"
+        rows.append(
+            [
+                r.id,
+                r.instance,
+                format_role(r),
+                *([r.declared.value, r.verdict.value, r.error or _halves(r)] if wide else []),
+                *([] if wide else [r.verdict.value]),
+                format_value(r.tightness) if r.tightness else "",
+                format_value(r.predicted),
+                format_value(r.measured) if r.error is None else r.error,
+                ok,
+            ]
+        )
+    if not wide and len({r.id for r in results}) == 1:  # one theorem: name it once, above
+        table = _text_table(header[1:], [row[1:] for row in rows], width, FLEXIBLE)
+        return f"{results[0].id}\n{table}"
+    return _text_table(header, rows, width, FLEXIBLE)
 
 
 def _halves(r: CheckResult) -> str:
@@ -79,7 +116,7 @@ def _halves(r: CheckResult) -> str:
     return f"{met}/{'holds' if r.conclusion_holds else 'FAILS'}"
 
 
-def _calibration_table(cal: Calibration) -> str:
+def _calibration_table(cal: Calibration, width: int | None) -> str:
     header = ("theorem", "instance", "declared", "as declared", "verdicts", "tightness range")
     rows = []
     for row in cal.rows():
@@ -89,7 +126,7 @@ def _calibration_table(cal: Calibration) -> str:
         bad = [x["seed"] for x in row["not_as_declared"]]
         ok = f"{row['as_declared']}/{row['seeds']}" + (f"  NOT at seeds {bad}" if bad else "")
         rows.append((row["id"], row["instance"], row["declared"], ok, counts, span))
-    return _text_table(header, rows, limit=70)
+    return _text_table(header, rows, width, flexible=("verdicts", "tightness range"))
 
 
 def _select(ids: Sequence[str]) -> list[Theorem]:
@@ -98,6 +135,19 @@ def _select(ids: Sequence[str]) -> list[Theorem]:
     if unknown:
         raise UsageError(f"unknown theorem id(s) {unknown}; known: {sorted(known)}")
     return [known[i] for i in ids] if ids else list(known.values())
+
+
+def _writable_dir(path: str, flag: str) -> Path:
+    """``path`` as a folder this process can write, created if missing — checked before any
+    check runs, so a bad path never costs the run."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"{flag}: cannot create the folder {path!r} ({err.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag}: the folder {path!r} is not writable")
+    return folder
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -170,26 +220,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(jsonable(cal.rows()), indent=2))
         else:
-            print(_calibration_table(cal))
+            print(_calibration_table(cal, _width(args)))
             print(f"\nseeds {cal.seeds[0]}…{cal.seeds[-1]} ({len(cal.seeds)}): {cal.summary()}")
         return cal.exit_code
+    figures = _writable_dir(args.figures, "--figures") if args.figures else None
     run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
-    if args.figures:
-        for theorem in theorems:
-            if theorem.figure is not None:
-                figure = theorem.figure(run.of(theorem.id))
-                path = save_figure(figure, Path(args.figures) / f"{theorem.id}.png")
-                print(f"figure: {path}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in run.results], indent=2))
     else:
-        print(_table(run.results))
+        print(_table(run.results, _width(args)))
         print(f"\n{run.summary()}")
+    if figures is not None:  # after the table, so a failing figure cannot lose it
+        for theorem in theorems:
+            if theorem.figure is not None:
+                figure = theorem.figure(run.of(theorem.id))
+                print(
+                    f"figure: {save_figure(figure, figures / f'{theorem.id}.png')}", file=sys.stderr
+                )
     return run.exit_code
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     theorems = _select(args.ids)
+    _writable_dir(args.out, "--out")
     run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
     page = write_report(run, args.out, command=shlex.join(["ntkconv", *args.argv]))
     print(f"{run.summary()} in {run.wall_time_s:.0f} s\nreport: {page}")
@@ -262,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[checks], help="check theorems and print a verdict table"
     )
     p_check.add_argument("--json", action="store_true", help="print a JSON list of records")
+    p_check.add_argument(
+        "--wide", action="store_true", help="print every column in full (default: fit COLUMNS)"
+    )
     p_check.add_argument("--figures", metavar="DIR", help="write one figure per theorem to DIR")
     p_check.add_argument(
         "--seeds",

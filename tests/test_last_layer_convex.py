@@ -11,16 +11,16 @@ RESULTS = quick_results("last-layer-convex")
 
 def test_gd_reaches_the_lstsq_minimizer_nearest_init() -> None:
     r = RESULTS["gd-lstsq"]
-    assert r.predicted["L_star"] < 1e-20  # rank Q = n: any labels are fitted
+    assert r.details["L_star"] < 1e-20  # rank Q = n: any labels are fitted
     assert r.measured["reached_L_star"]
     assert r.measured["dist_to_a_star"] < 1e-3 * r.details["R0"]
 
 
 def test_controls_show_their_mechanism() -> None:
     narrow = RESULTS["narrow-width"]
-    assert narrow.details["rank_Q"] == 20 and narrow.predicted["L_star"] > 1.0
+    assert narrow.details["rank_Q"] == 20 and narrow.details["L_star"] > 1.0
     # still convex: GD approaches the (nonzero) minimum, slowly (small nonzero eigenvalues)
-    assert narrow.measured["excess_at_end"] < 1e-4 * narrow.predicted["L_star"]
+    assert narrow.measured["excess_at_end"] < 1e-4 * narrow.details["L_star"]
     parallel = RESULTS["parallel-inputs"]
     assert parallel.measured["lambda_min_Kinf"] <= parallel.details["lambda_cutoff"]
     for key in ("lambda_min_Kinf", "lambda_min_relu_kernel", "lambda_min_du_H_inf"):

@@ -193,7 +193,7 @@ def test_an_instance_that_raises_keeps_the_run_and_exits_3(monkeypatch, capsys) 
     assert records[1]["error"] == "RuntimeError: boom"
 
 
-def test_exit_codes(monkeypatch, capsys) -> None:
+def test_exit_codes(monkeypatch, capsys, tmp_path) -> None:
     ok = _toy(nc.Instance("fine", _cfg()))
     wrong = _toy(nc.Instance("fine", _cfg(measured=2.0)))
     monkeypatch.setattr("ntkconv.cli.registry", lambda: {"ok": ok, "wrong": wrong})
@@ -207,6 +207,13 @@ def test_exit_codes(monkeypatch, capsys) -> None:
     with pytest.raises(SystemExit) as bad:
         main(["check", "ok", "--seed", "-1"])
     assert bad.value.code == 2
+    # output paths are checked before any check runs
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    CALLS.clear()
+    assert main(["check", "ok", "--figures", str(a_file / "figs")]) == 2
+    assert main(["report", "ok", "--out", str(a_file)]) == 2
+    assert CALLS == [] and "--out" in capsys.readouterr().err
 
 
 def test_calibration_counts_verdicts_over_seeds(monkeypatch, capsys) -> None:

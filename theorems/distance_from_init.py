@@ -150,7 +150,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
 BASE = {
     "n": 100,
     "d": 16,
-    "widths": (16, 64, 256, 1024, 4096),
+    # width 16 misses the target loss at some seeds (1 of 2 reps at seeds 1, 2, 10, 12 of 20:
+    # a dead unit leaves points unfitted), so the record would depend on the seed; width 32
+    # reached it in all 120 runs of 40 seeds
+    "widths": (32, 64, 256, 1024, 4096),
     "reps": 3,
     "steps": 20000,
     "target_loss": 1e-3,
@@ -159,8 +162,8 @@ INSTANCES = (
     nc.Instance(
         "random-labels",
         BASE,
-        "n = 100 on S^15, random ±1 labels, widths 16 … 4096",
-        quick={"widths": (16, 64, 256, 1024), "reps": 2},
+        "n = 100 on S^15, random ±1 labels, widths 32 … 4096",
+        quick={"widths": (32, 64, 256, 1024), "reps": 2},
     ),
     nc.Instance(
         "too-narrow",

@@ -91,7 +91,8 @@ def _one(
     λ_0 at that scale the eigenvalue claims are vacuous, their factor +inf)."""
     res_sq = run.residual**2
     bound = rate(run.lr, lam_0) ** run.k * res_sq[0]
-    Rp = float(r_prime(n, run.width, lam_0, run.residual[0]))
+    # with λ_0 at the rank cutoff (or rounded below 0) R' ∝ 1/λ_0 is unbounded: vacuous
+    Rp = float(r_prime(n, run.width, lam_0, run.residual[0])) if lam_0 > atol else math.inf
     row = {
         "lambda_min_H0": float(run.lambda_min[0]),
         "H0_gap": float(nc.eigvalsh(run.gram0 - H_inf).abs().max()),
