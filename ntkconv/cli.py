@@ -23,6 +23,7 @@ from .plotting import save_figure
 from .protocol import CheckResult, Theorem, check_seed, jsonable, registry
 from .report import (
     Calibration,
+    draw_figure,
     format_role,
     format_value,
     run_calibration,
@@ -160,9 +161,14 @@ def parse_seeds(text: str) -> list[int]:
             seeds = [int(v) for v in text.split(",")]
     except ValueError:
         raise UsageError(f"--seeds: expected A:B or a comma list of ints; got {text!r}") from None
-    if not seeds or min(seeds) < 0:
-        raise UsageError(f"--seeds: expected at least one seed, all >= 0; got {text!r}")
-    return seeds
+    if not seeds:
+        raise UsageError(f"--seeds: expected at least one seed; got {text!r}")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"--seeds: a seed repeats in {text!r}")
+    try:
+        return [check_seed(s, "--seeds") for s in seeds]
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -212,8 +218,8 @@ def _progress(args: argparse.Namespace) -> bool | None:
 def cmd_check(args: argparse.Namespace) -> int:
     theorems = _select(args.ids)
     if args.seeds is not None:
-        if args.figures:
-            raise UsageError("--figures draws one run; it cannot be combined with --seeds")
+        if args.figures or args.seed is not None:
+            raise UsageError("--seeds runs many seeds; --seed and --figures take one")
         cal = run_calibration(
             theorems, parse_seeds(args.seeds), quick=args.quick, progress=_progress(args)
         )
@@ -221,10 +227,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(json.dumps(jsonable(cal.rows()), indent=2))
         else:
             print(_calibration_table(cal, _width(args)))
-            print(f"\nseeds {cal.seeds[0]}…{cal.seeds[-1]} ({len(cal.seeds)}): {cal.summary()}")
+            print(f"\nseeds {args.seeds} ({len(cal.seeds)} seeds): {cal.summary()}")
         return cal.exit_code
     figures = _writable_dir(args.figures, "--figures") if args.figures else None
-    run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
+    run = run_checks(theorems, quick=args.quick, seed=args.seed or 0, progress=_progress(args))
     if args.json:
         print(json.dumps([r.to_dict() for r in run.results], indent=2))
     else:
@@ -232,8 +238,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"\n{run.summary()}")
     if figures is not None:  # after the table, so a failing figure cannot lose it
         for theorem in theorems:
-            if theorem.figure is not None:
-                figure = theorem.figure(run.of(theorem.id))
+            figure = draw_figure(theorem, run.of(theorem.id))
+            if figure is not None:
                 print(
                     f"figure: {save_figure(figure, figures / f'{theorem.id}.png')}", file=sys.stderr
                 )
@@ -243,7 +249,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     theorems = _select(args.ids)
     _writable_dir(args.out, "--out")
-    run = run_checks(theorems, quick=args.quick, seed=args.seed, progress=_progress(args))
+    run = run_checks(theorems, quick=args.quick, seed=args.seed or 0, progress=_progress(args))
     page = write_report(run, args.out, command=shlex.join(["ntkconv", *args.argv]))
     print(f"{run.summary()} in {run.wall_time_s:.0f} s\nreport: {page}")
     return run.exit_code
@@ -309,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     checks = argparse.ArgumentParser(add_help=False)
     checks.add_argument("ids", nargs="*", help="theorem ids (default: all)")
     checks.add_argument("--quick", action="store_true", help="small, fast configurations")
-    checks.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
+    checks.add_argument("--seed", type=_seed, help="base seed (default 0)")
     checks.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p_check = sub.add_parser(
         "check", parents=[checks], help="check theorems and print a verdict table"

@@ -29,12 +29,11 @@ and must come out ``violated``: it is decided from the record's :class:`Tightnes
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 import traceback
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from importlib.metadata import entry_points
 from typing import Any
@@ -42,6 +41,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
+
+from .stats import MeanInterval
 
 #: Relative floating-point slack allowed when comparing a measured value with a bound.
 FLOAT_RTOL = 1e-9
@@ -188,6 +189,8 @@ class Tightness:
                 raise ValueError("Tightness without a kind must say why (about=...)")
         elif self.kind not in self.KINDS:
             raise ValueError(f"Tightness kind must be one of {self.KINDS} or None")
+        elif self.value is None:
+            raise ValueError(f"Tightness of kind {self.kind!r} needs a value")
         else:
             object.__setattr__(self, "value", float(self.value))
 
@@ -212,8 +215,12 @@ class Tightness:
         """Ratio tightness of ``measured ≤ bound`` (elementwise): min bound/measured, +inf
         where the measured value is ≤ 0 under a positive bound."""
         m, b = np.broadcast_arrays(np.asarray(measured, float), np.asarray(bound, float))
+        if (b <= 0).any():
+            raise ValueError("of_upper_bound needs a positive bound")
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(m > 0, b / np.where(m > 0, m, 1.0), np.where(b >= 0, np.inf, -np.inf))
+            r = np.where(m > 0, b / np.where(m > 0, m, 1.0), np.inf)
+        r = np.where(m == b, 1.0, r)  # inf ≤ inf holds, with no room
+        r = np.where(np.isnan(m) | np.isnan(b), np.nan, r)  # NaN never satisfies a claim
         return cls.ratio(float(np.min(r)) if r.size else math.inf, about)
 
     @classmethod
@@ -230,12 +237,13 @@ class Tightness:
         start (``predicted_k`` = q^k, or a product of per-step rates): the largest e with
         measured_k ≤ predicted_k^e, i.e. min_k log(measured_k)/log(predicted_k) over the steps
         where the prediction has contracted (predicted_k < 1). A measured value of 0 (converged
-        exactly) puts no limit on e."""
+        exactly) puts no limit on e; one that blew up (inf) gives −inf, and NaN gives NaN."""
         m = np.asarray(measured, float).ravel()
         p = np.asarray(predicted, float).ravel()
-        keep = (p < 1) & (p > 0) & np.isfinite(m)
-        with np.errstate(divide="ignore"):
+        keep = (p < 1) & (p > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
             e = np.log(np.maximum(m[keep], 0.0)) / np.log(p[keep])
+        e = np.where(np.isnan(m[keep]), np.nan, e)
         return cls.exponent(float(np.min(e)) if e.size else math.inf, about)
 
     @property
@@ -338,6 +346,8 @@ class Instance:
     expect: Verdict | str | None = None
 
     def __post_init__(self) -> None:
+        if self.breaks is not None and not self.breaks:
+            raise ValueError(f"instance {self.name!r}: breaks must name a hypothesis")
         if self.breaks is not None and self.sharpen is not None:
             raise ValueError(f"instance {self.name!r}: set breaks= or sharpen=, not both")
         if self.sharpen is not None and not (self.sharpen > 0 and math.isfinite(self.sharpen)):
@@ -353,7 +363,9 @@ class Instance:
     @property
     def role(self) -> str:
         """``instance``, ``breaks`` (strong control) or ``sharpen`` (sharpened control)."""
-        return "breaks" if self.breaks else "sharpen" if self.sharpen is not None else "instance"
+        if self.breaks is not None:
+            return "breaks"
+        return "sharpen" if self.sharpen is not None else "instance"
 
     @property
     def expected(self) -> Verdict:
@@ -426,7 +438,8 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tensors and arrays become lists, NaN becomes null, ±inf the
         strings "inf"/"-inf" (JSON has no non-finite numbers), bounds {"value", "relation"}."""
-        out = asdict(self)
+        # not dataclasses.asdict: it deep-copies, which tensors carrying a graph refuse
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["control"] = self.control
         out["as_declared"] = self.as_declared
         return jsonable(out)
@@ -446,7 +459,11 @@ class CheckResult:
                 "verdict": Verdict(d["verdict"]),
                 "predicted": _bounds_back(d["predicted"]),
                 "measured": _bounds_back(d["measured"]),
-                "tightness": None if t is None else Tightness(t["kind"], t["value"], t["about"]),
+                "tightness": None
+                if t is None
+                else Tightness(
+                    t["kind"], None if t["kind"] is None else _number_back(t["value"]), t["about"]
+                ),
                 "hypotheses": [
                     Hypothesis(**{**h, "required": _bounds_back(h["required"])})
                     for h in d["hypotheses"]
@@ -455,10 +472,17 @@ class CheckResult:
         )
 
 
+_INTERVAL_FIELDS = {f.name for f in dataclasses.fields(MeanInterval)}
+
+
 def _bounds_back(x: Any) -> Any:
+    """Bounds and confidence intervals back from their JSON dicts."""
     if isinstance(x, Mapping):
         if set(x) == {"value", "relation"}:
             return Bound(_number_back(x["value"]), x["relation"])
+        if set(x) == _INTERVAL_FIELDS:
+            numbers = {k: _number_back(x[k]) for k in ("estimate", "lower", "upper", "alpha")}
+            return MeanInterval(**numbers, samples=int(x["samples"]), method=x["method"])
         return {k: _bounds_back(v) for k, v in x.items()}
     if isinstance(x, list):
         return [_bounds_back(v) for v in x]
@@ -466,6 +490,7 @@ def _bounds_back(x: Any) -> Any:
 
 
 def _number_back(x: Any) -> float:
+    """A number back from JSON: null was NaN, the strings "inf"/"-inf" infinities."""
     return math.nan if x is None else float(x)
 
 
@@ -496,8 +521,23 @@ def jsonable(x: Any) -> Any:
 
 Evaluate = Callable[[dict[str, Any], int], Outcome]
 FigureFn = Callable[[Sequence[CheckResult]], Any]
-#: Evaluations shared between instances of one run, keyed by (config as JSON, seed).
-EvaluationCache = MutableMapping[tuple[str, int], tuple[str, Outcome]]
+#: Evaluations shared between instances of one run, keyed by (theorem id, config, seed).
+EvaluationCache = MutableMapping[tuple[str, Any, int], tuple[str, Outcome]]
+
+
+def _cache_key(x: Any) -> Any:
+    """A hashable encoding of a configuration that keeps every distinction ``evaluate`` could
+    see: tuple vs list, int vs float vs str, NaN vs None, a tensor's dtype and values."""
+    if isinstance(x, Mapping):
+        return ("dict", tuple(sorted((repr(k), _cache_key(v)) for k, v in x.items())))
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, tuple(_cache_key(v) for v in x))
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        return ("tensor", str(x.dtype), tuple(x.shape), x.numpy().tobytes())
+    if isinstance(x, np.ndarray):
+        return ("ndarray", str(x.dtype), x.shape, x.tobytes())
+    return (type(x).__qualname__, repr(x))
 
 
 def check_seed(seed: object, name: str = "seed") -> int:
@@ -563,7 +603,7 @@ class Theorem:
         start = time.perf_counter()
         shared = None
         try:
-            key = (json.dumps(jsonable(config), sort_keys=True), seed)
+            key = (self.id, _cache_key(config), seed)
             if cache is not None and key in cache:
                 shared, out = cache[key]
             else:
@@ -590,7 +630,7 @@ class Theorem:
             raise TypeError(f"Outcome.tightness must be an ntkconv.Tightness; got {t!r}")
         met = all(h.holds for h in out.hypotheses)
         holds = bool(out.conclusion_holds)
-        if holds and t.kind is not None:
+        if holds and t.kind is not None and not out.diverged:  # a void run may say anything
             floor = t.threshold - TIGHTNESS_RTOL * max(1.0, abs(t.threshold))
             if not t.value >= floor:  # type: ignore[operator]
                 raise ValueError(

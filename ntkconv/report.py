@@ -17,6 +17,7 @@ import math
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -176,12 +177,15 @@ class Calibration:
             if r.as_declared:
                 row["as_declared"] += 1
             else:
-                row["not_as_declared"].append({"seed": r.seed, "problems": r.problems})
+                row["not_as_declared"].append(
+                    {"seed": r.seed, "problems": r.problems, "error": r.error}
+                )
             t = r.tightness
             if t is not None and t.kind is not None:
                 row["tightness_kind"] = t.kind
-                row["tightness_min"] = float(np.nanmin([row["tightness_min"], t.value]))
-                row["tightness_max"] = float(np.nanmax([row["tightness_max"], t.value]))
+                if not math.isnan(t.value):  # type: ignore[arg-type]
+                    row["tightness_min"] = float(np.nanmin([row["tightness_min"], t.value]))
+                    row["tightness_max"] = float(np.nanmax([row["tightness_max"], t.value]))
         return list(rows.values())
 
 
@@ -210,9 +214,28 @@ def run_calibration(
     return Calibration(list(theorems), seeds, quick, results, time.perf_counter() - start)
 
 
+def draw_figure(theorem: Theorem, results: Sequence[CheckResult]) -> Any | None:
+    """The theorem's figure of those ``results`` that did not raise. None if it defines no
+    figure, if every record raised, or if drawing failed — a warning then says why, and the
+    run's records and exit code stand."""
+    drawn = [r for r in results if r.verdict is not Verdict.ERROR]
+    if theorem.figure is None or not drawn:
+        return None
+    try:
+        return theorem.figure(drawn)
+    except Exception as exc:  # a figure never costs the records
+        warnings.warn(
+            f"{theorem.id}: its figure failed ({type(exc).__name__}: {exc}); records kept",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+
+
 def figure_png(theorem: Theorem, results: Sequence[CheckResult]) -> bytes | None:
-    """The theorem's figure of ``results`` as PNG bytes; None if it defines no figure."""
-    return None if theorem.figure is None else figure_bytes(theorem.figure(results))
+    """:func:`draw_figure` as PNG bytes."""
+    figure = draw_figure(theorem, results)
+    return None if figure is None else figure_bytes(figure)
 
 
 def run_figures(run: CheckRun) -> dict[str, bytes]:
@@ -468,14 +491,15 @@ def write_report(
 
 # --- a run kept for reuse (the documentation build reads what the test suite computed) --------
 def code_fingerprint(theorems: Sequence[Theorem]) -> str:
-    """SHA-256 of every Python source the records depend on: the engine's package and the
-    folders of the theorem modules, plus the torch version."""
+    """SHA-256 of every Python source the records depend on — the engine's package and the
+    folders of the theorem modules — and of the versions of the packages that can change a
+    measured number (:data:`REPORTED_PACKAGES`)."""
     folders = {Path(__file__).parent}
     for theorem in theorems:
         source = inspect.getsourcefile(theorem.evaluate)
         if source:
             folders.add(Path(source).parent)
-    digest = hashlib.sha256(torch.__version__.encode())
+    digest = hashlib.sha256(json.dumps(environment(), sort_keys=True).encode())
     for folder in sorted(folders):
         for path in sorted(folder.glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -513,7 +537,8 @@ def load_run(
     try:
         meta = json.loads((out / "run.json").read_text())
         records = json.loads((out / "records.json").read_text())
-    except (OSError, ValueError):
+        figures = {n: (out / "figures" / f"{n}.png").read_bytes() for n in meta["figures"]}
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     wanted = {
         "ids": [t.id for t in theorems],
@@ -523,7 +548,6 @@ def load_run(
     }
     if any(meta.get(k) != v for k, v in wanted.items()):
         return None
-    figures = {name: (out / "figures" / f"{name}.png").read_bytes() for name in meta["figures"]}
     run = CheckRun(
         list(theorems),
         [CheckResult.from_dict(r) for r in records],

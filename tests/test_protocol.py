@@ -8,6 +8,7 @@ import math
 
 import pytest
 import sympy as sp
+import torch
 
 import ntkconv as nc
 from ntkconv.cli import main
@@ -235,3 +236,126 @@ def test_calibration_counts_verdicts_over_seeds(monkeypatch, capsys) -> None:
     assert printed["counts"] == {"holds": 2, "violated": 2}
     assert main(["check", "toy", "--seeds", "0,2", "--no-progress"]) == 0
     assert "2/2" in capsys.readouterr().out
+
+
+# --- edge cases found by planting faults in the machinery itself ------------------------------
+def test_confidence_bounds_exactly() -> None:
+    iv = nc.subgaussian_interval([0.0, 1.0] * 50, 0.25, alpha=0.05)
+    half = math.sqrt(2 * 0.25 * math.log(20) / 100)
+    assert (iv.lower, iv.upper) == pytest.approx((0.5 - half, 0.5 + half))
+    iv = nc.t_interval([1.0, 2.0, 3.0], alpha=0.05)  # t_{0.95, 2} = 2.919986
+    assert (iv.lower, iv.upper) == pytest.approx((2 - 2.919986 / 3**0.5, 2 + 2.919986 / 3**0.5))
+    assert iv.exceeds(0.2) and not iv.exceeds(2.0) and iv.below(4.0)
+    with pytest.raises(ValueError, match="must lie in"):
+        nc.hoeffding_interval([2.0], 0.0, 1.0)
+
+
+def test_tightness_edge_cases() -> None:
+    assert nc.Tightness.of_upper_bound([0.0, 0.5], 1.0, "").value == 2.0
+    assert nc.Tightness.of_upper_bound(math.inf, math.inf, "").value == 1.0
+    assert math.isnan(nc.Tightness.of_upper_bound([math.nan, 0.5], 1.0, "").value)
+    with pytest.raises(ValueError, match="positive bound"):
+        nc.Tightness.of_upper_bound(-2.0, -1.0, "")
+    assert nc.Tightness.of_rate([0.5, math.inf], [0.5, 0.25], "").value == -math.inf
+    with pytest.raises(ValueError, match="needs a value"):
+        nc.Tightness("ratio", None, "x")
+
+
+def test_sharpen_must_tighten() -> None:
+    r = _toy(nc.Instance("s", _cfg(), sharpen=1.0)).check("s")
+    assert r.verdict is V.ERROR and "does not tighten" in r.error
+    with pytest.raises(ValueError, match="must name a hypothesis"):
+        nc.Instance("e", {}, breaks="")
+
+
+def test_the_evaluation_cache_separates_seeds_theorems_and_types() -> None:
+    def by_seed(cfg: dict, seed: int) -> nc.Outcome:
+        return _evaluate({**cfg, "measured": 2.0 if seed % 2 else 0.5}, seed)
+
+    flaky = nc.Theorem(
+        "a", "a", "", sp.Le(sp.Symbol("x"), 1), {}, (nc.Instance("f", _cfg()),), by_seed
+    )
+    cache: dict = {}
+    assert [flaky.check("f", seed=s, cache=cache).verdict for s in (0, 1)] == [V.HOLDS, V.VIOLATED]
+    other = _toy(nc.Instance("f", _cfg(measured=2.0)))  # same config, another theorem
+    assert other.check("f", cache=cache).verdict is V.VIOLATED
+    CALLS.clear()
+    twins = _toy(
+        nc.Instance("list", _cfg(name="x", shape=[1, 2])),
+        nc.Instance("tuple", _cfg(name="x", shape=(1, 2))),
+        nc.Instance("again", _cfg(name="x", shape=(1, 2))),
+    )
+    nc.run_checks([twins], progress=False)
+    assert CALLS == ["x", "x"]  # list and tuple evaluated apart; the identical config shared
+
+
+def test_records_survive_json_with_infinities_nan_and_intervals() -> None:
+    r = _toy(nc.Instance("z", _cfg(measured=0.0))).check("z")
+    back = nc.CheckResult.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back.tightness == nc.Tightness.ratio(math.inf, "bound/x")
+    iv = nc.t_interval([1.0, 2.0, 3.0])
+    out = nc.Outcome([], False, 1.0, {"mean": iv}, nc.Tightness.ratio(math.nan, "nan"))
+    toy = nc.Theorem(
+        "t", "t", "", sp.Le(sp.Symbol("x"), 1), {}, (nc.Instance("i", {}),), lambda cfg, seed: out
+    )
+    rec = toy.check("i")
+    back = nc.CheckResult.from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert back.measured["mean"] == iv and math.isnan(back.tightness.value)
+    # a tensor that carries a graph (a user's nn.Module output) does not break the record
+    w = torch.ones(2, requires_grad=True)
+    rec.details["x"] = w * 2
+    assert rec.to_dict()["details"]["x"] == [2.0, 2.0]
+
+
+def test_a_diverged_run_is_diverged_whatever_its_tightness() -> None:
+    out = nc.Outcome([], True, 1.0, math.nan, nc.Tightness.ratio(math.nan, "nan"), diverged=True)
+    toy = nc.Theorem(
+        "t",
+        "t",
+        "",
+        sp.Le(sp.Symbol("x"), 1),
+        {},
+        (nc.Instance("i", {}, breaks="h", expect="diverged"),),
+        lambda cfg, seed: out,
+    )
+    assert toy.check("i").verdict is V.DIVERGED
+
+
+def test_calibration_counts_error_records_as_not_declared(monkeypatch, capsys) -> None:
+    def raises_on_odd(cfg: dict, seed: int) -> nc.Outcome:
+        return _evaluate({**cfg, "raise": bool(seed % 2)}, seed)
+
+    toy = nc.Theorem(
+        "toy", "toy", "", sp.Le(sp.Symbol("x"), 1), {}, (nc.Instance("i", _cfg()),), raises_on_odd
+    )
+    (row,) = nc.run_calibration([toy], [0, 1], progress=False).rows()
+    assert row["as_declared"] == 1 and row["counts"] == {"holds": 1, "error": 1}
+    assert row["not_as_declared"][0]["error"] == "RuntimeError: boom"
+    monkeypatch.setattr("ntkconv.cli.registry", lambda: {"toy": toy})
+    assert main(["check", "toy", "--seeds", "0:2", "--no-progress"]) == 3
+    assert main(["check", "toy", "--seeds", "1,1"]) == 2
+    assert main(["check", "toy", "--seeds", "9223372036854775808"]) == 2
+    assert main(["check", "toy", "--seeds", "0:2", "--seed", "3"]) == 2
+
+
+def test_a_raising_instance_does_not_cost_the_figures_or_the_report(tmp_path, monkeypatch) -> None:
+    def figure(results):  # like the theorems' figures: reads details every record has
+        assert all("never" not in r.details for r in results)
+        return nc.plotting.panel_grid([r.instance for r in results])[0]
+
+    toy = nc.Theorem(
+        "toy",
+        "toy",
+        "",
+        sp.Le(sp.Symbol("x"), 1),
+        {},
+        (nc.Instance("fine", _cfg()), nc.Instance("raises", _cfg(**{"raise": True}))),
+        _evaluate,
+        figure=figure,
+    )
+    monkeypatch.setattr("ntkconv.cli.registry", lambda: {"toy": toy})
+    assert main(["report", "toy", "--out", str(tmp_path / "r"), "--no-progress"]) == 3
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "RuntimeError: boom" in html and "data:image/png;base64," in html
+    assert main(["check", "toy", "--figures", str(tmp_path / "f"), "--no-progress"]) == 3
+    assert (tmp_path / "f" / "toy.png").exists()
