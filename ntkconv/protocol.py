@@ -647,48 +647,48 @@ class Theorem:
                 )
             holds = holds and t.reaches(inst.sharpen)
         return CheckResult(
-            id=self.id,
-            instance=inst.name,
-            role=inst.role,
-            breaks=inst.breaks,
-            sharpen=inst.sharpen,
-            declared=inst.expected,
+            **self._identity(inst, config, seed, seconds),
             verdict=decide(met, holds, out.diverged),
             hypotheses_met=met,
             conclusion_holds=holds,
             predicted=out.predicted,
             measured=out.measured,
             tightness=t,
-            config=config,
             details=dict(out.details),
             hypotheses=list(out.hypotheses),
-            seed=seed,
-            wall_time_s=seconds,
             shares_evaluation_with=shared,
         )
+
+    def _identity(
+        self, inst: Instance, config: dict[str, Any], seed: int, seconds: float
+    ) -> dict[str, Any]:
+        """The fields of a record that say what was checked, whatever came out."""
+        return {
+            "id": self.id,
+            "instance": inst.name,
+            "role": inst.role,
+            "breaks": inst.breaks,
+            "sharpen": inst.sharpen,
+            "declared": inst.expected,
+            "config": config,
+            "seed": seed,
+            "wall_time_s": seconds,
+        }
 
     def _error(
         self, inst: Instance, config: dict[str, Any], seed: int, exc: Exception, seconds: float
     ) -> CheckResult:
         trace = traceback.format_exception(type(exc), exc, exc.__traceback__)
         return CheckResult(
-            id=self.id,
-            instance=inst.name,
-            role=inst.role,
-            breaks=inst.breaks,
-            sharpen=inst.sharpen,
-            declared=inst.expected,
+            **self._identity(inst, config, seed, seconds),
             verdict=Verdict.ERROR,
             hypotheses_met=None,
             conclusion_holds=None,
             predicted=None,
             measured=None,
             tightness=None,
-            config=config,
             details={"traceback": "".join(trace[-4:])},
             hypotheses=[],
-            seed=seed,
-            wall_time_s=seconds,
             error=f"{type(exc).__name__}: {exc}",
         )
 

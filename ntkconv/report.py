@@ -105,11 +105,10 @@ def _check_all(
 ) -> list[CheckResult]:
     """Each job once; instances of one theorem with the same configuration share one
     evaluation (a sharpened control re-decides its base instance's numbers)."""
-    caches: dict[str, EvaluationCache] = {}
+    cache: EvaluationCache = {}  # keyed by theorem id too: one for the whole run
     results = []
     for theorem, inst in jobs:
         bar.set_postfix_str(f"{theorem.id}/{inst.name} seed {seed}")
-        cache = caches.setdefault(theorem.id, {})
         results.append(theorem.check(inst.name, quick=quick, seed=seed, cache=cache))
         bar.update()
     return results
