@@ -31,7 +31,7 @@ def workload(seeds: int, n: int, d: int, m: int) -> tuple:
     net = nc.TwoLayerNet(d, m)
     X, y = [], []
     for s in range(seeds):
-        gen = torch.Generator().manual_seed(1000 + s)
+        gen = nc.generator(nc.derive_seed(0, "bench", s))
         X.append(nc.sphere_inputs(n, d, gen))
         y.append(2 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1)
     X, y = torch.stack(X), torch.stack(y)

@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
 
-    gen = torch.Generator().manual_seed(0)
+    gen = nc.generator(0)
     X = torch.randn(args.n, args.d, generator=gen, dtype=torch.float64)
     y = torch.randn(args.n, generator=gen, dtype=torch.float64)
     net = nc.TwoLayerNet(args.d, args.m, "tanh")

@@ -87,7 +87,7 @@ def sweep(quick: bool = False, seed: int = 0) -> nc.Sweep:
 def dataset(n: int, labels: str, rep: int, config: Mapping[str, Any]) -> tuple[torch.Tensor, ...]:
     """(X, y) for one seed: X uniform on S^{d−1}; y random ±1 or a teacher's rescaled outputs."""
     d = config["d"]
-    gen = torch.Generator().manual_seed(nc.derive_seed(config["seed"], "data", n, labels, rep))
+    gen = nc.generator(nc.derive_seed(config["seed"], "data", n, labels, rep))
     X = nc.sphere_inputs(n, d, gen)
     if labels == "random":
         return X, 2 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1

@@ -57,6 +57,7 @@ from .report import (
     statement_mathml,
     write_report,
 )
+from .seeds import SEED_BOUND, check_seed, derive_seed, generator
 from .spectra import (
     condition_number,
     eigvalsh,
@@ -81,8 +82,8 @@ from .stats import (
 from .sweep import (
     Cell,
     Sweep,
+    SweepError,
     SweepRun,
-    derive_seed,
     expand_grid,
     load_cells,
     run_sweep,
@@ -109,6 +110,7 @@ __all__ = [
     "FLOOR_MARGIN",
     "LOSSES",
     "REDUCTIONS",
+    "SEED_BOUND",
     "STAT_ALPHA",
     "Activation",
     "Bound",
@@ -126,6 +128,7 @@ __all__ = [
     "PiecewiseLinear",
     "PowerLaw",
     "Sweep",
+    "SweepError",
     "SweepRun",
     "Theorem",
     "ThreeLayerNet",
@@ -137,6 +140,7 @@ __all__ = [
     "abs_residuals",
     "accuracy",
     "arccos_kernel",
+    "check_seed",
     "compare",
     "condition_number",
     "corrupt_labels",
@@ -150,6 +154,7 @@ __all__ = [
     "expand_grid",
     "figure_bytes",
     "fit_power_law",
+    "generator",
     "get_activation",
     "gradient_descent",
     "hessian_eigenvalue",

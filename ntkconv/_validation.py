@@ -6,23 +6,30 @@ control flow, which ``vmap`` cannot trace, so models themselves only check shape
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import torch
+from torch._C._functorch import is_functorch_wrapped_tensor
 
 Params = dict[str, torch.Tensor]
 
 
+#: The dtypes the engine computes in: half precision would silently round Grams and spectra.
+FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
 def float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tensor:
-    """``x`` as a floating tensor (NumPy arrays converted without changing dtype), matching
-    ``like``'s dtype and device when given, so mixed inputs fail loudly instead of casting."""
+    """``x`` as a float32/float64 tensor (NumPy arrays converted without changing dtype; any
+    strides), matching ``like``'s dtype and device when given, so mixed inputs fail loudly
+    instead of casting."""
     if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
+        x = torch.from_numpy(np.ascontiguousarray(x))  # from_numpy refuses negative strides
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must have a floating dtype (float32 or float64); got {x.dtype}")
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64; got {x.dtype}")
     if like is not None:
         if x.dtype != like.dtype:
             raise TypeError(f"{name} has dtype {x.dtype} but the parameters are {like.dtype}")
@@ -82,19 +89,31 @@ def as_labels(
 
 
 def check_params(params: object, name: str = "params") -> Params:
-    """A params dict: non-empty mapping from names to finite floating tensors on one device."""
+    """A params dict: non-empty mapping from names to finite float32/float64 tensors of one
+    dtype on one device, detached from any autograd graph (``dict(module.named_parameters())``
+    would otherwise record every step's graph and leak memory). Tensors inside a ``torch.func``
+    transform are left as they are, so the transform still sees through the call."""
     if not isinstance(params, Mapping) or not params:
         raise TypeError(f"{name} must be a non-empty dict of tensors; got {type(params).__name__}")
     ref: torch.Tensor | None = None
+    out: Params = {}
     for key, value in params.items():
-        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-            raise TypeError(f"{name}[{key!r}] must be a floating torch.Tensor")
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be str; got {key!r}")
+        if not isinstance(value, torch.Tensor) or value.dtype not in FLOAT_DTYPES:
+            kind = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
+            raise TypeError(f"{name}[{key!r}] must be a float32/float64 torch.Tensor; got {kind}")
         if ref is None:
             ref = value
         elif value.dtype != ref.dtype or value.device != ref.device:
-            raise TypeError(f"{name} mixes dtypes/devices: {key!r} is {value.dtype}/{value.device}")
-        finite(value, f"{name}[{key!r}]")
-    return dict(params)
+            raise TypeError(
+                f"{name} mixes dtypes/devices: {key!r} is {value.dtype}/{value.device}, "
+                f"the first entry {ref.dtype}/{ref.device}"
+            )
+        if value.requires_grad and not is_functorch_wrapped_tensor(value):
+            value = value.detach()
+        out[key] = finite(value, f"{name}[{key!r}]")
+    return out
 
 
 def check_wrt(wrt: Iterable[str], available: Iterable[str], name: str = "wrt") -> tuple[str, ...]:
@@ -122,3 +141,24 @@ def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
     if value not in options:
         raise ValueError(f"unknown {name} {value!r}; expected one of {options}")
     return str(value)
+
+
+def check_nonnegative_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
+    return int(value)
+
+
+def check_positive_float(value: object, name: str, *, allow_inf: bool = False) -> float:
+    """``value`` as a float > 0 (finite unless ``allow_inf``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number; got {type(value).__name__}")
+    v = float(value)
+    if not (v > 0 and (math.isfinite(v) or (allow_inf and v == math.inf))):
+        expected = "a number > 0" + ("" if allow_inf else ", finite")
+        raise ValueError(f"{name} must be {expected}; got {value!r}")
+    return v
+
+
+def check_chunk_size(value: object, name: str = "chunk_size") -> int | None:
+    return None if value is None else check_positive_int(value, name)

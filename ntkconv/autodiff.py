@@ -1,20 +1,22 @@
 """Jacobians, JVPs/VJPs, Hessian-vector and NTK-vector products with ``torch.func``.
 
-Conventions: a model is ``fn(params, X) -> (n,)``; ``wrt`` names the params differentiated
+Conventions: a model is ``fn(params, X) -> (n,)`` (an ``(n, 1)`` output, e.g. an ``nn.Module``
+ending in ``Linear(k, 1)``, is squeezed to ``(n,)``; any other shape is refused, see
+:func:`scalar_model`); ``wrt`` names the params differentiated
 (default: ``fn.trainable`` for ntkconv models, else every param); the flattened parameter vector
 concatenates the ``wrt`` params in the params dict's order, each raveled row-major.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import torch
 from torch.func import grad, jacrev, vmap
 from torch.func import jvp as _jvp
 from torch.func import vjp as _vjp
 
-from ._validation import Params, as_matrix, check_params, check_wrt
+from ._validation import Params, as_matrix, check_chunk_size, check_params, check_wrt
 
 Model = Callable[[Params, torch.Tensor], torch.Tensor]
 Bound = Callable[[Params, torch.Tensor], torch.Tensor]
@@ -56,18 +58,84 @@ def unravel(vector: torch.Tensor, like: Params) -> Params:
     return out
 
 
+class _Squeezed:
+    """A model with (n, 1) outputs seen as one with (n,) outputs; attributes (``trainable``,
+    ``activation_pattern`` …) are the wrapped model's."""
+
+    def __init__(self, fn: Model) -> None:
+        self.fn = fn
+
+    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        return self.fn(params, X).squeeze(-1)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.fn, name)
+
+
+def _probe(fn: Model, params: Params, X: torch.Tensor, name: str) -> tuple[torch.Tensor, int]:
+    """``fn`` on the first (at most two) rows of X: its output and the number of rows."""
+    rows = X[: min(2, X.shape[0])]
+    out = fn(params, rows)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"{name}(params, X) must return a torch.Tensor; got {type(out).__name__}")
+    if out.dtype != X.dtype:
+        raise TypeError(
+            f"{name}(params, X) returned {out.dtype} outputs for {X.dtype} inputs and params; "
+            "compute in the params' dtype"
+        )
+    return out, rows.shape[0]
+
+
+def scalar_model(fn: Model, params: Params, X: torch.Tensor, name: str = "fn") -> Model:
+    """The output-shape rule for scalar models, checked on a two-row probe.
+
+    Args:
+        fn: a model ``fn(params, X)``.
+        params: validated params.
+        X: validated (n, d) inputs.
+        name: the argument's name, for the error message.
+
+    Returns:
+        ``fn`` itself when it returns shape (n,); a wrapper squeezing the last axis when it
+        returns (n, 1), as an ``nn.Module`` regressor does.
+
+    Raises:
+        TypeError: ``fn`` returns no tensor, or one of another dtype than X.
+        ValueError: any other output shape, e.g. (n, k) logits (train those with
+            ``loss="cross_entropy"``) or a scalar.
+    """
+    out, b = _probe(fn, params, X, name)
+    shape = tuple(out.shape)
+    if shape == (b,):
+        return fn
+    if shape == (b, 1):
+        return _Squeezed(fn)
+    hint = "; (n, k) logits take loss='cross_entropy'" if out.ndim == 2 else ""
+    raise ValueError(
+        f"{name}(params, X) must return shape (n,) or (n, 1); got {shape} for n = {b}{hint}"
+    )
+
+
+def logits_model(fn: Model, params: Params, X: torch.Tensor, name: str = "model") -> int:
+    """Check that ``fn`` returns (n, k) logits with k ≥ 2; returns k."""
+    out, b = _probe(fn, params, X, name)
+    if out.ndim != 2 or out.shape[0] != b or out.shape[1] < 2:
+        raise ValueError(
+            f"loss='cross_entropy' needs {name}(params, X) to return (n, k) logits with k >= 2; "
+            f"got {tuple(out.shape)} for n = {b}"
+        )
+    return int(out.shape[1])
+
+
 def prepare(
     fn: Model, params: Params, X: object, wrt: Iterable[str] | str | None, name: str = "X"
-) -> tuple[Params, torch.Tensor, tuple[str, ...]]:
-    """Validate a (model, params, X, wrt) call once, at the public boundary."""
+) -> tuple[Model, Params, torch.Tensor, tuple[str, ...]]:
+    """Validate a (model, params, X, wrt) call once, at the public boundary; returns the model
+    under the output-shape rule of :func:`scalar_model`."""
     params = check_params(params)
     X = as_matrix(X, name, like=next(iter(params.values())))
     names = resolve_wrt(fn, params, wrt)
-    out = fn(params, X[:1])
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1,):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise ValueError(f"fn(params, X) must return a tensor of shape (n,); got {shape} for n=1")
-    return params, X, names
+    return scalar_model(fn, params, X), params, X, names
 
 
 def jacobian_blocks(
@@ -101,7 +169,8 @@ def jacobian(
     Returns the flattened (n, p) matrix (``flat=True``) or the per-parameter blocks
     {name: (n, *shape)}. ``chunk_size`` bounds how many samples are differentiated at once.
     """
-    params, X, names = prepare(fn, params, X, wrt)
+    chunk_size = check_chunk_size(chunk_size)
+    fn, params, X, names = prepare(fn, params, X, wrt)
     if not flat:
         return jacobian_blocks(fn, params, X, names, chunk_size)
     return flat_jacobian(fn, params, X, names, chunk_size)
@@ -116,12 +185,22 @@ def flat_jacobian(
 
 
 def _check_like(tree: object, like: Params, name: str) -> Params:
-    if not isinstance(tree, dict) or set(tree) != set(like):
+    """A dict with ``like``'s keys, shapes, dtype and device (the tangents of a JVP/HVP)."""
+    if not isinstance(tree, Mapping) or set(tree) != set(like):
         raise ValueError(f"{name} must be a dict with keys {sorted(like)}")
     for k, v in like.items():
-        if not isinstance(tree[k], torch.Tensor) or tree[k].shape != v.shape:
-            raise ValueError(f"{name}[{k!r}] must have shape {tuple(v.shape)}")
+        t = tree[k]
+        if not isinstance(t, torch.Tensor) or t.shape != v.shape:
+            raise ValueError(f"{name}[{k!r}] must be a tensor of shape {tuple(v.shape)}")
+        _same_kind(t, v, f"{name}[{k!r}]")
     return {k: tree[k] for k in like}
+
+
+def _same_kind(t: torch.Tensor, ref: torch.Tensor, name: str) -> None:
+    if t.dtype != ref.dtype or t.device != ref.device:
+        raise TypeError(
+            f"{name} is {t.dtype} on {t.device}; the parameters are {ref.dtype} on {ref.device}"
+        )
 
 
 def jvp(
@@ -132,7 +211,7 @@ def jvp(
     wrt: Iterable[str] | str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(fn(params, X), J·v) for a tangent dict ``v`` over the ``wrt`` params."""
-    params, X, names = prepare(fn, params, X, wrt)
+    fn, params, X, names = prepare(fn, params, X, wrt)
     sub, fixed = split(params, names)
     v = _check_like(tangents, sub, "tangents")
     f = bind(fn, fixed)
@@ -147,9 +226,10 @@ def vjp(
     wrt: Iterable[str] | str | None = None,
 ) -> Params:
     """Jᵀ·c as a dict over the ``wrt`` params, for a cotangent ``c`` of shape (n,)."""
-    params, X, names = prepare(fn, params, X, wrt)
+    fn, params, X, names = prepare(fn, params, X, wrt)
     if not isinstance(cotangent, torch.Tensor) or tuple(cotangent.shape) != (X.shape[0],):
         raise ValueError(f"cotangent must be a tensor of shape ({X.shape[0]},)")
+    _same_kind(cotangent, X, "cotangent")
     sub, fixed = split(params, names)
     f = bind(fn, fixed)
     _, pullback = _vjp(lambda s: f(s, X), sub)
@@ -162,7 +242,8 @@ def hvp(
     tangents: Params,
     wrt: Iterable[str] | str | None = None,
 ) -> Params:
-    """∇²L(params)·v by forward-over-reverse differentiation, for a scalar ``loss_fn(params)``."""
+    """∇²L(params)·v for a scalar ``loss_fn(params)``, by reverse-over-reverse differentiation
+    (the pullback of ∇L; see :func:`hvp_fn`)."""
     params = check_params(params)
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
@@ -211,10 +292,11 @@ def ntk_vector_product(
 ) -> torch.Tensor:
     """Θ(X, X2)·V = J(X) J(X2)ᵀ V for V of shape (n2,) or (n2, k), via one VJP and one JVP per
     column (neural-tangents' "NTK-vector products"); memory O(p) per column, J never formed."""
-    params, X, names = prepare(fn, params, X, wrt)
+    fn, params, X, names = prepare(fn, params, X, wrt)
     X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
     if not isinstance(V, torch.Tensor) or V.shape[0] != X2_.shape[0] or V.ndim not in (1, 2):
         raise ValueError(f"V must have shape ({X2_.shape[0]},) or ({X2_.shape[0]}, k)")
+    _same_kind(V, X, "V")
     sub, fixed = split(params, names)
     rows = ntvp_rows(bind(fn, fixed), sub, X, X2_, V.T.reshape(-1, X2_.shape[0]))
     return rows.T.reshape(X.shape[0], *V.shape[1:])

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .plotting import save_figure
-from .protocol import CheckResult, Theorem, check_seed, jsonable, registry
+from .protocol import CheckResult, Theorem, jsonable, registry
 from .report import (
     Calibration,
     draw_figure,
@@ -30,7 +30,8 @@ from .report import (
     run_checks,
     write_report,
 )
-from .sweep import run_sweep, sweep_registry
+from .seeds import check_seed
+from .sweep import SweepError, prepare_sweep, run_sweep, sweep_registry
 
 
 class UsageError(Exception):
@@ -132,6 +133,9 @@ def _calibration_table(cal: Calibration, width: int | None) -> str:
 
 def _select(ids: Sequence[str]) -> list[Theorem]:
     known = registry()
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise UsageError(f"theorem id(s) {repeated} given more than once")
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise UsageError(f"unknown theorem id(s) {unknown}; known: {sorted(known)}")
@@ -171,34 +175,38 @@ def parse_seeds(text: str) -> list[int]:
         raise UsageError(str(err)) from None
 
 
+def _theorem_entry(t: Theorem) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "title": t.title,
+        "citation": t.citation,
+        "statement": t.latex(),
+        "instances": [
+            {
+                "name": i.name,
+                "role": i.role,
+                "control": i.control,
+                "breaks": i.breaks,
+                "sharpen": i.sharpen,
+                "declared": i.expected.value,
+            }
+            for i in t.instances
+        ],
+    }
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     theorems = registry()
+    sweeps = {name: factory() for name, factory in sweep_registry().items()}
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": t.id,
-                        "title": t.title,
-                        "citation": t.citation,
-                        "statement": t.latex(),
-                        "instances": [
-                            {
-                                "name": i.name,
-                                "role": i.role,
-                                "control": i.control,
-                                "breaks": i.breaks,
-                                "sharpen": i.sharpen,
-                                "declared": i.expected.value,
-                            }
-                            for i in t.instances
-                        ],
-                    }
-                    for t in theorems.values()
-                ],
-                indent=2,
-            )
-        )
+        listing = {
+            "theorems": [_theorem_entry(t) for t in theorems.values()],
+            "sweeps": [
+                {"name": name, "description": s.description, "config": dict(s.config)}
+                for name, s in sweeps.items()
+            ],
+        }
+        print(json.dumps(jsonable(listing), indent=2))
         return 0
     for t in theorems.values():
         controls = sum(i.control for i in t.instances)
@@ -206,8 +214,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{t.id:<20} {t.title}  [{len(t.instances) - controls} instances, "
             f"{controls} controls]\n{'':<20} {t.citation}"
         )
-    for name, factory in sweep_registry().items():
-        print(f"{name:<20} sweep: {factory().description}")
+    for name, s in sweeps.items():
+        print(f"{name:<20} sweep: {s.description}")
     return 0
 
 
@@ -275,13 +283,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown sweep {args.name!r}; known: {sorted(known)}")
     sweep = known[args.name](quick=args.quick, seed=args.seed)
     out = Path(args.out or Path("results") / (sweep.name + ("-quick" if args.quick else "")))
-    run = run_sweep(
-        sweep,
-        out,
-        executor=args.executor,
-        workers=args.workers,
-        progress=False if args.no_progress else None,
-    )
+    try:
+        prepare_sweep(sweep, out, args.executor, args.workers)
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    try:
+        run = run_sweep(
+            sweep,
+            out,
+            executor=args.executor,
+            workers=args.workers,
+            progress=False if args.no_progress else None,
+        )
+    except SweepError as err:
+        print(f"ntkconv: {err}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        stored = len(list((out / "cells").glob("*.json")))
+        print(
+            f"\nntkconv: interrupted; {stored} finished cells are stored in {out / 'cells'} "
+            "(rerun the same command to resume)",
+            file=sys.stderr,
+        )
+        return 130
     if args.json:
         print(
             json.dumps(
@@ -348,12 +372,24 @@ def build_parser() -> argparse.ArgumentParser:
         default="local",
         help="local (processes, default), serial (this process) or dask://HOST:PORT",
     )
-    p_sweep.add_argument("--workers", type=int, help="local processes (default: one per core)")
-    p_sweep.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p_sweep.add_argument(
+        "--workers", type=_positive_int, help="local processes (default: one per core)"
+    )
+    p_sweep.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
     p_sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
     p_sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p_sweep.set_defaults(func=cmd_sweep)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}")
+    return value
 
 
 def _seed(text: str) -> int:

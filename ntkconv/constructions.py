@@ -41,6 +41,7 @@ import torch
 
 from ._validation import Params, as_matrix, as_vector, check_positive_int
 from .models import ThreeLayerNet, TwoLayerNet
+from .seeds import generator
 
 #: Random directions tried besides the coordinate axes when choosing the projection.
 N_RANDOM_DIRECTIONS = 8
@@ -79,7 +80,7 @@ def projection(X: object, seed: int = 0) -> torch.Tensor:
     candidate gives distinct projections (the rows of X are then not distinct)."""
     X = as_matrix(X, "X").double()
     n, d = X.shape
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = generator(seed)
     rand = torch.randn(d, N_RANDOM_DIRECTIONS, generator=gen, dtype=torch.float64)
     candidates = torch.cat([torch.eye(d, dtype=torch.float64), rand / rand.norm(dim=0)], dim=1)
     Z = torch.sort(X.cpu() @ candidates, dim=0).values

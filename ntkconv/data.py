@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from ._validation import check_positive_int
+from .seeds import generator, legacy_random_state, numpy_rng
 
 
 def sphere_inputs(
@@ -23,7 +24,7 @@ def sphere_inputs(
     ``seed`` is an int or a CPU ``torch.Generator`` to draw from (and advance), so labels can
     come from the same stream."""
     n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
-    gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(int(seed))
+    gen = seed if isinstance(seed, torch.Generator) else generator(seed)
     X = torch.randn(n, d, generator=gen, dtype=torch.float64)
     X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
     return X.to(device=device, dtype=dtype)
@@ -56,7 +57,7 @@ def digits_two_class(
     keep = np.flatnonzero(np.isin(data.target, (a, b)))
     if n is not None:
         n = check_positive_int(n, "n")
-        rng = np.random.default_rng(seed)
+        rng = numpy_rng(seed)
         per_class = []
         for c, size in ((a, (n + 1) // 2), (b, n // 2)):
             pool = keep[data.target[keep] == c]
@@ -95,7 +96,7 @@ def digits(
         data.target,
         train_size=n_train,
         stratify=data.target,
-        random_state=seed,
+        random_state=legacy_random_state(seed),
     )
     mean = Xtr.mean(axis=0)
 
@@ -114,7 +115,7 @@ def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int =
     ``ratio = 1`` gives fully random labels."""
     if not 0.0 <= float(ratio) <= 1.0:
         raise ValueError(f"ratio must lie in [0, 1]; got {ratio!r}")
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = generator(seed)
     n = labels.shape[0]
     hit = torch.rand(n, generator=gen, dtype=torch.float64) < float(ratio)
     fresh = torch.randint(0, check_positive_int(classes, "classes"), (n,), generator=gen)

@@ -22,13 +22,14 @@ from tqdm.auto import tqdm
 from ._validation import (
     Params,
     check_choice,
+    check_nonnegative_int,
     check_params,
     check_positive_int,
     finite,
     float_tensor,
 )
-from .autodiff import Model, resolve_wrt, split
-from .training import REDUCTIONS, squared_loss
+from .autodiff import Model, resolve_wrt, scalar_model, split
+from .training import REDUCTIONS, check_run_limits, squared_loss
 
 
 def stack_params(members: Sequence[Params]) -> Params:
@@ -76,11 +77,16 @@ class EnsembleTrajectory:
 
 def _members(value: float | Sequence[float] | torch.Tensor, size: int, name: str) -> torch.Tensor:
     """A per-member float64 vector from a scalar or a length-S sequence."""
-    t = torch.as_tensor(value, dtype=torch.float64).reshape(-1)
+    try:
+        t = torch.as_tensor(value, dtype=torch.float64).reshape(-1)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be a number or a sequence of them; got {value!r}") from None
     if t.numel() == 1:
         t = t.expand(size)
-    if t.numel() != size or not torch.isfinite(t).all():
-        raise ValueError(f"{name} must be a finite scalar or have one entry per member ({size})")
+    if t.numel() != size or not torch.isfinite(t).all() or not bool((t > 0).all()):
+        raise ValueError(
+            f"{name} must be a finite scalar > 0 or have one such entry per member ({size})"
+        )
     return t.clone()
 
 
@@ -119,16 +125,19 @@ def train_ensemble(
     y = finite(float_tensor(y, "y", ref), "y")
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != size):
         raise ValueError(f"X must have shape (n, d) or ({size}, n, d); got {tuple(X.shape)}")
+    if X.shape[-2] == 0 or X.shape[-1] == 0:
+        raise ValueError(f"X is empty: shape {tuple(X.shape)}; need n >= 1 and d >= 1")
     n = X.shape[-2]
     if y.shape not in ((n,), (size, n)):
         raise ValueError(f"y must have shape ({n},) or ({size}, {n}); got {tuple(y.shape)}")
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0; got {steps}")
+    steps = check_nonnegative_int(steps, "steps")
     record_every = check_positive_int(record_every, "record_every")
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
+    check_run_limits(1.0, target_loss, blowup)
     eta = _members(lr, size, "lr").to(device=ref.device, dtype=ref.dtype)
-    names = resolve_wrt(model, {k: v[0] for k, v in params.items()}, wrt)
+    first = {k: v[0] for k, v in params.items()}
+    names = resolve_wrt(model, first, wrt)
+    model = scalar_model(model, first, X if X.ndim == 2 else X[0], "model")
     sub, fixed = split(params, names)
 
     def loss(s: Params, f: Params, Xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:

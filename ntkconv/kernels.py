@@ -11,7 +11,14 @@ from collections.abc import Iterable
 
 import torch
 
-from ._validation import Params, as_matrix, check_choice, check_wrt
+from ._validation import (
+    Params,
+    as_matrix,
+    check_choice,
+    check_chunk_size,
+    check_positive_int,
+    check_wrt,
+)
 from .activations import Activation
 from .autodiff import Model, bind, flat_jacobian, ntvp_rows, prepare, split
 from .models import TwoLayerNet
@@ -45,7 +52,9 @@ def empirical_ntk(
     Works for any callable ``fn(params, X) -> (n,)``; ``wrt`` defaults to ``fn.trainable``.
     """
     method = check_choice(method, "method", METHODS)
-    params, X, names = prepare(fn, params, X, wrt)
+    chunk_size = check_chunk_size(chunk_size)
+    memory_cap = check_positive_int(memory_cap, "memory_cap")
+    fn, params, X, names = prepare(fn, params, X, wrt)
     X2_ = None if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
     structured = getattr(fn, "structured_ntk", None)
     if method == "structured" and structured is None:

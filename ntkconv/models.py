@@ -14,6 +14,7 @@ import torch
 
 from ._validation import Params, check_positive_int, check_wrt
 from .activations import Activation, get_activation
+from .seeds import generator
 
 
 class ShallowNet:
@@ -43,7 +44,7 @@ class ShallowNet:
         Draws happen on the CPU in float64 from ``torch.Generator().manual_seed(seed)`` and are
         then moved, so a seed gives the same weights on every device and dtype.
         """
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = generator(seed)
         params: Params = {}
         for name, shape in self.param_shapes().items():
             if name == "a":

@@ -42,6 +42,7 @@ import numpy as np
 import sympy as sp
 import torch
 
+from .seeds import check_seed
 from .stats import MeanInterval
 
 #: Relative floating-point slack allowed when comparing a measured value with a bound.
@@ -538,15 +539,6 @@ def _cache_key(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return ("ndarray", str(x.dtype), x.shape, x.tobytes())
     return (type(x).__qualname__, repr(x))
-
-
-def check_seed(seed: object, name: str = "seed") -> int:
-    """``seed`` as a non-negative int (torch generators take 0 … 2^63 − 1)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**63:
-        raise ValueError(f"{name} must lie in [0, 2^63); got {seed}")
-    return int(seed)
 
 
 @dataclass(frozen=True)

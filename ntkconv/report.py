@@ -41,8 +41,8 @@ from .protocol import (
     Theorem,
     Tightness,
     Verdict,
-    check_seed,
 )
+from .seeds import check_seed
 from .stats import MeanInterval
 
 #: Packages whose versions a report records (those that can change a measured number).

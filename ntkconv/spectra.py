@@ -18,6 +18,7 @@ from torch.func import vmap
 
 from ._validation import Params, check_choice, check_params
 from .autodiff import hvp_fn, ravel, resolve_wrt, split, unravel
+from .seeds import check_seed, numpy_rng
 
 SPECTRAL_DTYPE = torch.float64
 SYMMETRY_RTOL = 1e-10
@@ -26,7 +27,7 @@ EPS64 = float(np.finfo(np.float64).eps)
 
 def _matrix64(M: object, name: str) -> torch.Tensor:
     if isinstance(M, np.ndarray):
-        M = torch.from_numpy(M)
+        M = torch.from_numpy(np.ascontiguousarray(M))
     if not isinstance(M, torch.Tensor) or M.ndim != 2 or 0 in M.shape:
         raise ValueError(f"{name} must be a non-empty 2-D tensor")
     if not torch.isfinite(M).all():
@@ -70,10 +71,20 @@ def numerical_rank(M: object, rtol: float | None = None) -> int:
 
 
 def condition_number(G: object) -> float:
-    """λ_max/λ_min of a symmetric PSD matrix; ``inf`` when λ_min is below the rank cutoff."""
+    """λ_max/λ_min of a symmetric PSD matrix.
+
+    Returns ``inf`` when |λ_min| is at or below the rank cutoff (singular to float64).
+
+    Raises:
+        ValueError: G is not symmetric, or is indefinite (λ_min below minus the cutoff): a
+            condition number of an indefinite matrix would be a silent wrong number.
+    """
     ev = eigvalsh(G)
     lo, hi = float(ev[0]), float(ev[-1])
-    if lo <= rank_cutoff(abs(hi), tuple(ev.shape) * 2):
+    cutoff = rank_cutoff(float(ev.abs().max()), tuple(ev.shape) * 2)
+    if lo < -cutoff:
+        raise ValueError(f"G must be positive semi-definite; its smallest eigenvalue is {lo:.3g}")
+    if lo <= cutoff:
         return float("inf")
     return hi / lo
 
@@ -84,11 +95,15 @@ def min_norm_lstsq(
     """argmin_w ‖Aw − y‖² + ridge·‖w‖² in float64 via the SVD A = U diag(s) Vᵀ:
     w = V diag(s/(s² + ridge)) Uᵀy. With ``ridge = 0`` this is the minimum-norm least-squares
     solution A⁺y, singular values at or below :func:`rank_cutoff` dropped (for a full-row-rank
-    A, the min-norm interpolant Aᵀ(AAᵀ)⁻¹y)."""
+    A, the min-norm interpolant Aᵀ(AAᵀ)⁻¹y). ``y`` of shape (n,) gives w of shape (p,);
+    (n, k) targets give (p, k), one column per target."""
     A = _matrix64(A, "A")
-    y = _matrix64(torch.as_tensor(y).reshape(-1, 1), "y").flatten()
-    if y.shape[0] != A.shape[0]:
-        raise ValueError(f"y must have shape ({A.shape[0]},); got ({y.shape[0]},)")
+    if isinstance(y, np.ndarray):
+        y = torch.from_numpy(np.ascontiguousarray(y))
+    if not isinstance(y, torch.Tensor) or y.ndim not in (1, 2) or y.shape[0] != A.shape[0]:
+        shape = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"y must have shape ({A.shape[0]},) or ({A.shape[0]}, k); got {shape}")
+    y = _matrix64(y.reshape(A.shape[0], -1), "y").reshape(y.shape)
     if not ridge >= 0:
         raise ValueError(f"ridge must be >= 0; got {ridge!r}")
     U, s, Vh = torch.linalg.svd(A, full_matrices=False)
@@ -97,7 +112,8 @@ def min_norm_lstsq(
         inv = torch.where(keep, 1.0 / torch.where(keep, s, 1.0), 0.0)
     else:
         inv = s / (s**2 + ridge)
-    return Vh.T @ (inv * (U.T @ y))
+    scale = inv if y.ndim == 1 else inv[:, None]
+    return Vh.T @ (scale * (U.T @ y))
 
 
 def khatri_rao(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
@@ -134,6 +150,7 @@ def hessian_eigenvalue(
     diagonalized exactly (ARPACK needs p > 1 and is fragile for tiny p).
     """
     which = check_choice(which, "which", WHICH)
+    seed = check_seed(seed)
     params = check_params(params)
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
@@ -154,7 +171,7 @@ def hessian_eigenvalue(
         return matvec_t(vt).to(SPECTRAL_DTYPE).cpu().numpy()
 
     op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
-    v0 = np.random.default_rng(seed).standard_normal(p)
+    v0 = numpy_rng(seed).standard_normal(p)
     vals = eigsh(op, k=1, which=which, tol=tol, v0=v0, return_eigenvectors=False)
     return float(vals[0])
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_positive_int
+from .seeds import numpy_rng
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def fit_power_law(
     lx, ly = np.log(xs), np.log(ys)
     alpha = float(_slopes(lx, ly))
     prefactor = float(np.exp(ly.mean() - alpha * lx.mean()))
-    rng = np.random.default_rng(seed)
+    rng = numpy_rng(seed)
     groups = [np.flatnonzero(xs == v) for v in np.unique(xs)]
     if all(g.size >= 2 for g in groups):
         method = "within-x"

@@ -20,23 +20,29 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import threading
 import time
+import types
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from ._io import write_atomic
+from ._io import remove_stale_temps, write_atomic
+from ._validation import check_positive_int
 from .plotting import save_figure
+from .seeds import _canonical, check_seed, derive_seed
 
 Record = dict[str, Any]
 GridSpec = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]
@@ -73,41 +79,69 @@ class Sweep:
     description: str = ""
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def derive_seed(*parts: Any) -> int:
-    """A 63-bit seed from any JSON-able parts (order matters), stable across runs/machines."""
-    digest = hashlib.sha256(_canonical(parts).encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
+def _axis_values(axis: str, values: object) -> list[Any]:
+    """An axis's values as a list: any iterable but a string; a set is sorted, since its
+    iteration order (for strings, Python's hash seed) would make the cell order differ
+    between runs."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"grid axis {axis!r} must be a list of values; got {values!r}")
+    if isinstance(values, (set, frozenset)):
+        try:
+            return sorted(values)
+        except TypeError:
+            raise ValueError(
+                f"grid axis {axis!r} is a set of unorderable values; give a list"
+            ) from None
+    return list(values)
 
 
 def expand_grid(grid: GridSpec) -> list[dict[str, Any]]:
-    """All grid points in a deterministic order (scikit-learn's ``ParameterGrid``)."""
+    """All grid points in a deterministic order (scikit-learn's ``ParameterGrid``).
+
+    Args:
+        grid: a dict of axes (name → iterable of values; a set is sorted) or a list of such
+            dicts (the union of their products).
+
+    Returns:
+        One dict of coordinates per grid point.
+
+    Raises:
+        ValueError: an empty grid or axis, or an axis that is not an iterable of values.
+
+    Example:
+        >>> expand_grid({"n": [8, 16], "rep": range(2)})
+        [{'n': 8, 'rep': 0}, {'n': 8, 'rep': 1}, {'n': 16, 'rep': 0}, {'n': 16, 'rep': 1}]
+    """
     from sklearn.model_selection import ParameterGrid
 
-    specs = [grid] if isinstance(grid, Mapping) else list(grid)
+    if isinstance(grid, Mapping):
+        specs = [grid]
+    elif isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
+        raise ValueError(f"grid must be a dict of axes or a list of such dicts; got {grid!r}")
+    else:
+        specs = list(grid)
     if not specs:
         raise ValueError("grid is empty; give a dict of axes or a list of such dicts")
+    lists = []
     for spec in specs:
         if not isinstance(spec, Mapping) or not spec:
             raise ValueError(f"each grid must be a non-empty dict of axes; got {spec!r}")
-        for axis, values in spec.items():
-            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                raise ValueError(f"grid axis {axis!r} must be a list of values; got {values!r}")
-            if not list(values):
+        axes = {axis: _axis_values(axis, values) for axis, values in spec.items()}
+        for axis, values in axes.items():
+            if not values:
                 raise ValueError(f"grid axis {axis!r} has no values")
-    return [dict(point) for point in ParameterGrid([dict(s) for s in specs])]
+        lists.append(axes)
+    return [dict(point) for point in ParameterGrid(lists)]
 
 
 def make_cells(sweep: Sweep) -> list[Cell]:
     """The sweep's cells. Seeds derive from ``config["seed"]`` (default 0) and the coordinates;
     the key also covers the config, so changed settings never match stored cells."""
     config_hash = _canonical(dict(sweep.config))
-    base_seed = sweep.config.get("seed", 0)
+    base_seed = check_seed(sweep.config.get("seed", 0), "config['seed']")
     cells, seen = [], set()
-    for coords in expand_grid(sweep.grid):
+    for point in expand_grid(sweep.grid):
+        coords = {axis: _plain(value, f"grid axis {axis!r}") for axis, value in point.items()}
         key = hashlib.sha1(_canonical([sweep.name, config_hash, coords]).encode()).hexdigest()
         if key in seen:
             raise ValueError(f"grid point {coords} appears twice")
@@ -126,20 +160,82 @@ def _tasks(cells: list[Cell], batch_axis: str | None) -> list[list[Cell]]:
     return list(groups.values())
 
 
+def _plain(value: object, where: str) -> Any:
+    """``value`` as a JSON scalar: NumPy scalars and 0-d arrays/tensors become Python numbers;
+    anything else but None, bool, int, float or str is refused, naming ``where``."""
+    if isinstance(value, (np.generic, np.ndarray, torch.Tensor)):
+        if getattr(value, "ndim", 0) != 0:
+            raise TypeError(f"{where} must be a scalar; got an array of shape {value.shape}")
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"{where} must be a JSON scalar (number, str, bool, None); got {value!r}")
+
+
+def check_record(record: object, cell: Cell) -> Record:
+    """A cell's record as a flat dict of JSON scalars whose keys do not shadow its coordinates
+    (a record key ``n`` would overwrite the column ``n`` in the results table)."""
+    if not isinstance(record, Mapping):
+        raise TypeError(f"the record of cell {cell.coords} must be a dict; got {record!r}")
+    clash = sorted(set(record) & set(cell.coords))
+    if clash:
+        raise ValueError(f"the record of cell {cell.coords} repeats coordinate keys {clash}")
+    return {str(k): _plain(v, f"record[{k!r}] of cell {cell.coords}") for k, v in record.items()}
+
+
 def run_task(
     cell_fn: Callable[[list[Cell], Mapping[str, Any]], list[Record]],
     cells: list[Cell],
     config: Mapping[str, Any],
     threads: int | None = None,
 ) -> list[Record]:
-    """Run one task (in a worker); ``threads`` caps torch's intra-op threads so that parallel
-    workers do not oversubscribe the cores."""
+    """Run one task (in a worker) and check its records there, so a bad record fails with its
+    cell's coordinates; ``threads`` caps torch's intra-op threads so that parallel workers do
+    not oversubscribe the cores."""
     if threads is not None:
         torch.set_num_threads(threads)
     records = cell_fn(cells, config)
     if len(records) != len(cells):
         raise RuntimeError(f"cell function returned {len(records)} records for {len(cells)} cells")
-    return [dict(r) for r in records]
+    return [check_record(r, c) for r, c in zip(records, cells, strict=True)]
+
+
+def cell_identity(fn: Callable[..., Any]) -> str:
+    """``module.qualname:hash`` of a cell function. The hash covers its source and, transitively,
+    the source of the functions and the values of the constants of its own module that it
+    names, so editing what a cell computes invalidates the stored cells, while editing a
+    figure or a summary does not. (Code outside the module, ntkconv's included, is not
+    covered: reinstalling a changed engine keeps stored cells.)"""
+    module = inspect.getmodule(fn)
+    parts: list[str] = []
+    seen: set[int] = set()
+
+    def names(code: types.CodeType) -> Iterator[str]:
+        yield from code.co_names
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                yield from names(const)
+
+    def visit(f: Callable[..., Any]) -> None:
+        if id(f) in seen:
+            return
+        seen.add(id(f))
+        try:
+            parts.append(inspect.getsource(f))
+        except (OSError, TypeError):
+            parts.append(f.__code__.co_code.hex())
+        for name in dict.fromkeys(names(f.__code__)):
+            value = getattr(module, name, None)
+            if inspect.isfunction(value) and value.__module__ == fn.__module__:
+                visit(value)
+            elif isinstance(value, (int, float, str, tuple, frozenset)) or (
+                isinstance(value, (dict, list)) and name.isupper()
+            ):
+                parts.append(f"{name}={value!r}")
+
+    visit(fn)
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return f"{fn.__module__}.{fn.__qualname__}:{digest}"
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -154,12 +250,30 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def check_executor(spec: object, workers: object) -> None:
+    """Refuse an unknown executor or a bad worker count before any cell is computed."""
+    if workers is not None:
+        check_positive_int(workers, "workers")
+    if isinstance(spec, Executor) or spec in (None, "local", "serial"):
+        return
+    if isinstance(spec, str) and spec.startswith(("dask://", "tcp://")):
+        if not spec.split("://", 1)[1]:
+            raise ValueError(f"executor {spec!r} names no scheduler; expected dask://HOST:PORT")
+        return
+    raise ValueError(
+        f"unknown executor {spec!r}; expected 'local', 'serial', 'dask://HOST:PORT' "
+        "or a concurrent.futures.Executor"
+    )
+
+
 def _executor(
     spec: Executor | str | None, workers: int | None
-) -> tuple[Executor | None, int | None, Callable[[], None]]:
-    """(executor — None for serial —, torch threads per task, how to release it when done)."""
+) -> tuple[Executor | None, int | None, Callable[[bool], None]]:
+    """(executor — None for serial —, torch threads per task, ``release(interrupted)``).
+    On an interrupt the local pool's workers are terminated at once rather than waited for."""
+    check_executor(spec, workers)
     if isinstance(spec, Executor):
-        return spec, None, lambda: None  # the caller's: theirs to shut down
+        return spec, None, lambda interrupted: None  # the caller's: theirs to shut down
     if spec in (None, "local"):
         import multiprocessing
 
@@ -172,43 +286,65 @@ def _executor(
             initializer=_exit_with_parent,
             initargs=(os.getpid(),),
         )
-        return pool, threads, lambda: pool.shutdown(cancel_futures=True)
+
+        def release(interrupted: bool) -> None:
+            if interrupted:
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.terminate()
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+        return pool, threads, release
     if spec == "serial":
-        return None, None, lambda: None
-    if isinstance(spec, str) and spec.startswith(("dask://", "tcp://")):
-        try:
-            from distributed import Client
-        except ImportError as exc:
-            raise ImportError(
-                "the Dask executor needs the optional extra: pip install 'ntkconv[distributed]'"
-            ) from exc
-        client = Client(spec.replace("dask://", "tcp://", 1))
-        # Dask parallelizes across tasks (one per worker thread), so each task takes one thread.
-        return client.get_executor(), 1, client.close
-    raise ValueError(
-        f"unknown executor {spec!r}; expected 'local', 'serial', 'dask://HOST:PORT' "
-        "or a concurrent.futures.Executor"
-    )
+        return None, None, lambda interrupted: None
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ImportError(
+            "the Dask executor needs the optional extra: pip install 'ntkconv[distributed]'"
+        ) from exc
+    client = Client(str(spec).replace("dask://", "tcp://", 1))
+    # Dask parallelizes across tasks (one per worker thread), so each task takes one thread.
+    return client.get_executor(), 1, lambda interrupted: client.close()
 
 
 def _outcomes(
-    pool: Executor | None, sweep: Sweep, tasks: list[list[Cell]], threads: int | None
+    pool: Executor | None,
+    sweep: Sweep,
+    tasks: list[list[Cell]],
+    threads: int | None,
+    pending: dict[Future[list[Record]], list[Cell]],
 ) -> Iterator[tuple[list[Cell], Callable[[], list[Record]]]]:
     """(task, how to get its records) in completion order. Serially, each task runs only when
-    the caller asks for it, so its cells are stored before the next task starts."""
+    the caller asks for it, so its cells are stored before the next task starts. ``pending``
+    holds the futures not yet yielded, for the caller to salvage on an interrupt."""
     if pool is None:
         for task in tasks:
             yield task, partial(run_task, sweep.cell, task, sweep.config, threads)
         return
-    futures = {pool.submit(run_task, sweep.cell, t, sweep.config, threads): t for t in tasks}
-    for future in as_completed(futures):
-        yield futures[future], future.result
+    pending.update({pool.submit(run_task, sweep.cell, t, sweep.config, threads): t for t in tasks})
+    for future in as_completed(list(pending)):
+        task = pending.pop(future)
+        yield task, future.result
+
+
+class SweepError(RuntimeError):
+    """Some cells raised. Every other cell ran and is stored; ``failures`` maps each failed
+    cell's coordinates (as JSON) to its error."""
+
+    def __init__(self, name: str, failures: dict[str, str]) -> None:
+        self.failures = failures
+        lines = "\n".join(f"  {coords}: {err}" for coords, err in failures.items())
+        super().__init__(
+            f"sweep {name!r}: {len(failures)} cell(s) failed; every other cell is stored "
+            f"(rerun to retry only these):\n{lines}"
+        )
 
 
 @dataclass
 class SweepRun:
     """What :func:`run_sweep` did: the results table, how many cells it computed and how many
-    it found already finished on disk, the summary and the figures written (if defined)."""
+    it found already finished on disk, the summary and the figures written (if defined), and
+    the stored cell files it rejected (and recomputed), with the reason."""
 
     frame: pd.DataFrame
     computed: int
@@ -216,14 +352,96 @@ class SweepRun:
     summary: Record
     out: Path
     figures: list[Path]
+    rejected: dict[Path, str] = field(default_factory=dict)
+
+
+CELL_KEYS = {"coords", "seed", "cell", "record"}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: not a readable JSON file ({err})") from None
 
 
 def load_cells(out: Path | str) -> dict[str, Record]:
-    """Finished cells stored under ``out/cells`` (key → {"coords", "record"})."""
+    """Finished cells stored under ``out/cells`` (key → {"coords", "seed", "cell", "record"}).
+
+    Raises:
+        ValueError: a cell file is not valid JSON or lacks the cell schema, naming the file.
+    """
     found = {}
     for path in sorted((Path(out) / "cells").glob("*.json")):
-        found[path.stem] = json.loads(path.read_text())
+        entry = _read_json(path)
+        if not isinstance(entry, dict) or set(entry) != CELL_KEYS:
+            raise ValueError(f"{path}: not a cell file (expected the keys {sorted(CELL_KEYS)})")
+        found[path.stem] = entry
     return found
+
+
+def _reusable(path: Path, cell: Cell, identity: str) -> str | None:
+    """Why the stored file of ``cell`` cannot be reused, or None if it can."""
+    try:
+        entry = _read_json(path)
+    except ValueError as err:
+        return str(err).removeprefix(f"{path}: ")
+    if not isinstance(entry, dict) or set(entry) != CELL_KEYS:
+        return f"not a cell file (expected the keys {sorted(CELL_KEYS)})"
+    if _canonical(entry["coords"]) != _canonical(cell.coords) or entry["seed"] != cell.seed:
+        return f"stores the cell {entry['coords']} (seed {entry['seed']}), not {cell.coords}"
+    if entry["cell"] != identity:
+        return f"computed by {entry['cell']}, not by the current {identity}"
+    record = entry["record"]
+    if not isinstance(record, dict) or not record:
+        return "holds no record"
+    try:
+        check_record(record, cell)
+    except (TypeError, ValueError) as err:
+        return str(err)
+    return None
+
+
+def _prepare_out(out: Path, manifest: Record) -> None:
+    """Create ``out`` (or check it) and its manifest before any cell runs: an unwritable path,
+    a file in the way or a folder holding another sweep is refused here, not after the work."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out: {out} exists and is not a folder")
+    try:
+        (out / "cells").mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"out: cannot create {out / 'cells'} ({err.strerror})") from None
+    if not os.access(out / "cells", os.W_OK | os.X_OK) or not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"out: the folder {out} is not writable")
+    path = out / "sweep.json"
+    if path.exists():
+        stored = _read_json(path)
+        if not isinstance(stored, dict) or _canonical(
+            {k: stored.get(k) for k in ("name", "config")}
+        ) != _canonical({k: manifest[k] for k in ("name", "config")}):
+            name = stored.get("name") if isinstance(stored, dict) else None
+            config = stored.get("config") if isinstance(stored, dict) else None
+            raise ValueError(
+                f"{out} holds a different sweep ({name!r} with config {config}); "
+                "choose another out folder or remove it"
+            )
+    write_atomic(path, json.dumps(manifest, indent=2, default=str))
+
+
+def prepare_sweep(
+    sweep: Sweep, out: Path | str, executor: Executor | str | None, workers: int | None
+) -> tuple[str, list[Cell]]:
+    """Everything :func:`run_sweep` checks before it computes a cell: the executor and worker
+    count, the grid and seed, and the ``out`` folder (created, writable, not holding another
+    sweep; its manifest written and stale temp files of dead writers removed). Returns the
+    cell function's identity and the cells. Raises ``ValueError``/``TypeError``."""
+    out = Path(out)
+    check_executor(executor, workers)
+    identity = cell_identity(sweep.cell)
+    cells = make_cells(sweep)
+    _prepare_out(out, {"name": sweep.name, "config": dict(sweep.config), "cell": identity})
+    remove_stale_temps(out / "cells")
+    return identity, cells
 
 
 def run_sweep(
@@ -236,24 +454,48 @@ def run_sweep(
 ) -> SweepRun:
     """Run every unfinished cell of ``sweep``, persisting each as it finishes, then write
     ``results.csv``, ``summary.json`` and ``<stem>.png`` figures (as the sweep defines them).
-    See the module docstring for executors; ``workers`` sizes the local process pool (default:
-    one per core)."""
+
+    Args:
+        sweep: what to run.
+        out: the results folder; it may hold this sweep's finished cells (a rerun reuses every
+            stored cell that passes validation: schema, coordinates, seed and the cell
+            function's :func:`cell_identity`; a rejected file is recomputed and named in a
+            warning and in ``SweepRun.rejected``).
+        executor: ``"local"`` (processes, the default), ``"serial"``, ``"dask://HOST:PORT"``
+            or a ``concurrent.futures.Executor`` (see the module docstring).
+        workers: size of the local process pool (default: one per core).
+        progress: show a progress bar (default: when attached to a terminal).
+
+    Returns:
+        A :class:`SweepRun`.
+
+    Raises:
+        ValueError: a bad executor or worker count, an unusable ``out`` or one holding another
+            sweep, before any cell runs.
+        SweepError: some cells raised; all the others ran and are stored.
+        KeyboardInterrupt: re-raised after storing every finished cell; local workers are
+            terminated rather than waited for.
+    """
     out = Path(out)
-    manifest = {"name": sweep.name, "config": dict(sweep.config)}
-    manifest_path = out / "sweep.json"
-    if manifest_path.exists():
-        stored = json.loads(manifest_path.read_text())
-        if _canonical(stored) != _canonical(manifest):
-            raise ValueError(
-                f"{out} holds a different sweep ({stored.get('name')!r} with config "
-                f"{stored.get('config')}); choose another --out or remove it"
-            )
-    else:
-        write_atomic(manifest_path, json.dumps(manifest, indent=2, default=str))
-    cells = make_cells(sweep)
-    for stale in (out / "cells").glob(".*.tmp"):  # a write cut short by a kill
-        stale.unlink()
-    finished = load_cells(out)
+    identity, cells = prepare_sweep(sweep, out, executor, workers)
+    finished: dict[str, Record] = {}
+    rejected: dict[Path, str] = {}
+    for cell in cells:
+        path = out / "cells" / f"{cell.key}.json"
+        if not path.exists():
+            continue
+        reason = _reusable(path, cell, identity)
+        if reason is None:
+            finished[cell.key] = json.loads(path.read_text())
+        else:
+            rejected[path] = reason
+    if rejected:
+        first, why = next(iter(rejected.items()))
+        warnings.warn(
+            f"sweep {sweep.name!r}: {len(rejected)} stored cell file(s) rejected and recomputed, "
+            f"e.g. {first}: {why}",
+            stacklevel=2,
+        )
     todo = [c for c in cells if c.key not in finished]
     tasks = _tasks(todo, sweep.batch_axis)
     bar = tqdm(
@@ -263,23 +505,40 @@ def run_sweep(
         unit="cell",
         disable=None if progress is None else not progress,
     )
+    failures: dict[str, str] = {}
+
+    def store(task: list[Cell], get: Callable[[], list[Record]]) -> None:
+        try:
+            records = get()
+        except Exception as exc:  # one failing task never costs the others
+            for cell in task:
+                failures[_canonical(cell.coords)] = f"{type(exc).__name__}: {exc}"
+            return
+        for cell, record in zip(task, records, strict=True):
+            entry = {"coords": cell.coords, "seed": cell.seed, "cell": identity, "record": record}
+            write_atomic(out / "cells" / f"{cell.key}.json", json.dumps(entry))
+            finished[cell.key] = entry
+        bar.update(len(task))
+
     if tasks:
         pool, threads, release = _executor(executor, workers)
+        pending: dict[Future[list[Record]], list[Cell]] = {}
+        interrupted = False
         try:
-            for task, get in _outcomes(pool, sweep, tasks, threads):
-                try:
-                    records = get()
-                except Exception as exc:
-                    coords = [c.coords for c in task]
-                    raise RuntimeError(f"sweep {sweep.name!r}: cells {coords} failed") from exc
-                for cell, record in zip(task, records, strict=True):
-                    entry = {"coords": cell.coords, "seed": cell.seed, "record": record}
-                    write_atomic(out / "cells" / f"{cell.key}.json", json.dumps(entry))
-                    finished[cell.key] = entry
-                bar.update(len(task))
+            for task, get in _outcomes(pool, sweep, tasks, threads, pending):
+                store(task, get)
+        except KeyboardInterrupt:
+            interrupted = True
+            for future, task in list(pending.items()):  # finished but not yet collected
+                if future.done() and not future.cancelled():
+                    store(task, future.result)
+            raise
         finally:
-            release()
+            release(interrupted)
+            bar.close()
     bar.close()
+    if failures:
+        raise SweepError(sweep.name, failures)
     rows = [{**finished[c.key]["coords"], **finished[c.key]["record"]} for c in cells]
     frame = pd.DataFrame(rows)
     write_atomic(out / "results.csv", frame.to_csv(index=False))
@@ -290,7 +549,7 @@ def run_sweep(
     if sweep.figures is not None:
         for stem, fig in sweep.figures(frame, summary, sweep.config).items():
             figures.append(save_figure(fig, out / f"{stem}.png"))
-    return SweepRun(frame, len(todo), len(cells) - len(todo), summary, out, figures)
+    return SweepRun(frame, len(todo), len(cells) - len(todo), summary, out, figures, rejected)
 
 
 def sweep_registry() -> dict[str, Callable[..., Sweep]]:

@@ -29,11 +29,14 @@ from ._validation import (
     as_matrix,
     as_vector,
     check_choice,
+    check_nonnegative_int,
     check_params,
+    check_positive_float,
     check_positive_int,
 )
-from .autodiff import Model, resolve_wrt, split
+from .autodiff import Model, logits_model, resolve_wrt, scalar_model, split
 from .kernels import empirical_ntk
+from .seeds import generator
 from .spectra import eigvalsh, lambda_min
 
 REDUCTIONS = ("half_sum", "sum", "half_mean", "mean")
@@ -41,8 +44,53 @@ LOSSES = ("squared", "logistic", "cross_entropy")
 StepSize = float | Callable[[int, Params, Params], float]
 
 
+def _pair(u: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    """The outputs ``u`` under the output-shape rule for ``loss``: (n, k) logits against (n,)
+    integer labels for cross-entropy; otherwise (n,) against (n,) targets, an (n, 1) ``u``
+    squeezed. Shape-only, so it also runs under ``vmap``."""
+    if not isinstance(u, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError("u and y must be torch tensors")
+    if loss == "cross_entropy":
+        if u.ndim != 2 or y.ndim != 1 or y.shape[0] != u.shape[0]:
+            raise ValueError(
+                "loss='cross_entropy' takes (n, k) logits u and (n,) integer labels y; "
+                f"got u {tuple(u.shape)}, y {tuple(y.shape)}"
+            )
+        if y.is_floating_point():
+            raise TypeError(f"loss='cross_entropy' takes integer class labels y; got {y.dtype}")
+        return u
+    if u.ndim == 2 and u.shape[1] == 1:
+        u = u.squeeze(1)
+    if u.ndim != 1 or y.shape != u.shape:
+        hint = "; (n, k) logits take loss='cross_entropy'" if u.ndim == 2 else ""
+        raise ValueError(
+            f"loss={loss!r} takes (n,) outputs u (an (n, 1) u is squeezed) and (n,) targets y; "
+            f"got u {tuple(u.shape)}, y {tuple(y.shape)}{hint}"
+        )
+    return u
+
+
 def pointwise_loss(u: torch.Tensor, y: torch.Tensor, loss: str = "squared") -> torch.Tensor:
-    """Per-example losses ℓ(uᵢ, yᵢ), shape (n,) (see the module docstring)."""
+    """Per-example losses ℓ(uᵢ, yᵢ), shape (n,) (see the module docstring).
+
+    Args:
+        u: outputs, shape (n,) or (n, 1) (squeezed); (n, k) logits for ``"cross_entropy"``.
+        y: targets, shape (n,): reals (``"squared"``), ±1 (``"logistic"``) or int64 classes
+            (``"cross_entropy"``).
+        loss: one of :data:`LOSSES`.
+
+    Returns:
+        The (n,) per-example losses.
+
+    Raises:
+        ValueError: an unknown ``loss`` or shapes outside the output-shape rule.
+
+    Example:
+        >>> pointwise_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]))
+        tensor([0., 4.])
+    """
+    loss = check_choice(loss, "loss", LOSSES)
+    u = _pair(u, y, loss)
     if loss == "squared":
         return (u - y) ** 2
     if loss == "logistic":
@@ -53,21 +101,58 @@ def pointwise_loss(u: torch.Tensor, y: torch.Tensor, loss: str = "squared") -> t
 def risk(
     u: torch.Tensor, y: torch.Tensor, loss: str = "squared", reduction: str = "half_sum"
 ) -> torch.Tensor:
-    """Σᵢℓ(uᵢ, yᵢ) with an explicit normalization (see the module docstring)."""
+    """The empirical risk Σᵢℓ(uᵢ, yᵢ) with an explicit normalization.
+
+    Args:
+        u: outputs, as for :func:`pointwise_loss`.
+        y: targets, as for :func:`pointwise_loss`.
+        loss: one of :data:`LOSSES`.
+        reduction: one of :data:`REDUCTIONS`: ``"half_sum"`` ½Σ, ``"sum"`` Σ, ``"half_mean"``
+            (1/2n)Σ, ``"mean"`` (1/n)Σ.
+
+    Returns:
+        A scalar tensor.
+
+    Example:
+        >>> float(risk(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]), reduction="mean"))
+        2.0
+    """
+    reduction = check_choice(reduction, "reduction", REDUCTIONS)
     s = pointwise_loss(u, y, loss).sum()
     n = u.shape[0]
     return {"half_sum": s / 2, "sum": s, "half_mean": s / (2 * n), "mean": s / n}[reduction]
 
 
 def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") -> torch.Tensor:
-    """Squared loss with an explicit normalization (see the module docstring)."""
+    """Squared loss with an explicit normalization: ``risk(u, y, "squared", reduction)``."""
     return risk(u, y, "squared", reduction)
 
 
 def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction classified correctly: argmax of (n, k) logits against integer labels, or the
-    sign of (n,) scores against ±1 labels (a score of exactly 0 counts as wrong)."""
-    pred = u.argmax(dim=1) if u.ndim == 2 else torch.sign(u)
+    """Fraction classified correctly.
+
+    Args:
+        u: (n, k) logits (the argmax is the prediction), or (n,) / (n, 1) scores (the sign is;
+            a score of exactly 0 counts as wrong).
+        y: (n,) integer classes for logits; (n,) labels ±1 for scores.
+
+    Returns:
+        The accuracy in [0, 1].
+
+    Raises:
+        ValueError: shapes that do not pair up, or score labels other than ±1.
+
+    Example:
+        >>> accuracy(torch.tensor([[0.5], [-1.0]]), torch.tensor([1.0, 1.0]))
+        0.5
+    """
+    if isinstance(u, torch.Tensor) and u.ndim == 2 and u.shape[1] > 1:
+        pred = _pair(u, y, "cross_entropy").argmax(dim=1)
+    else:
+        u = _pair(u, y, "squared")
+        if not bool(((y == 1) | (y == -1)).all()):
+            raise ValueError("y must hold labels ±1 for (n,) scores; give (n, k) logits otherwise")
+        pred = torch.sign(u)
     return float((pred == y).double().mean())
 
 
@@ -85,7 +170,7 @@ def per_example_grads(
     params = check_params(params)
     loss = check_choice(loss, "loss", LOSSES)
     X = as_matrix(X, "X", like=next(iter(params.values())))
-    y = _targets(model, params, X, y, loss)
+    model, y = _targets(model, params, X, y, loss)
     sub, fixed = split(params, resolve_wrt(model, params, wrt))
 
     def one(s: Params, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -121,19 +206,20 @@ def _percentile(sorted_rows: torch.Tensor, q: float) -> torch.Tensor:
     return sorted_rows[:, lo] + (pos - lo) * (sorted_rows[:, hi] - sorted_rows[:, lo])
 
 
-def _targets(model: Model, params: Params, X: torch.Tensor, y: object, loss: str) -> torch.Tensor:
-    """Validate y for ``loss``: floats (±1 for logistic) or integer classes below the number of
-    logits the model outputs."""
+def _targets(
+    model: Model, params: Params, X: torch.Tensor, y: object, loss: str
+) -> tuple[Model, torch.Tensor]:
+    """(model under the output-shape rule, validated y) for ``loss``: float targets (±1 for
+    logistic) against (n,) outputs, or integer classes below the number of logits."""
     n = X.shape[0]
     if loss == "cross_entropy":
-        logits = model(params, X[:1])
-        if logits.ndim != 2:
-            raise ValueError("loss='cross_entropy' needs a model with (n, k) logits")
-        return as_labels(y, "y", n=n, classes=logits.shape[1], device=X.device)
+        classes = logits_model(model, params, X)
+        return model, as_labels(y, "y", n=n, classes=classes, device=X.device)
+    model = scalar_model(model, params, X, "model")
     y = as_vector(y, "y", n=n, like=X)
     if loss == "logistic" and not bool(((y == 1) | (y == -1)).all()):
         raise ValueError("y must hold labels ±1 for loss='logistic'")
-    return y
+    return model, y
 
 
 @dataclass
@@ -163,6 +249,32 @@ class Trajectory:
             **self.extras,
         }
         return pd.DataFrame(cols)
+
+
+def check_run_limits(lr: object, target_loss: object, blowup: object) -> None:
+    """The step size (a finite float > 0, or a callable schedule), the target loss (None or a
+    finite float) and the blow-up factor (>= 1, may be inf) of a GD run."""
+    if not callable(lr):
+        check_positive_float(lr, "lr")
+    if target_loss is not None and (
+        isinstance(target_loss, bool)
+        or not isinstance(target_loss, (int, float, np.integer, np.floating))
+        or not math.isfinite(target_loss)
+    ):
+        raise ValueError(f"target_loss must be None or a finite float; got {target_loss!r}")
+    factor = check_positive_float(blowup, "blowup", allow_inf=True)
+    if factor < 1:
+        raise ValueError(f"blowup must be >= 1 (a factor on the initial loss); got {blowup!r}")
+
+
+def _scheduled(eta: object, k: int) -> float:
+    """A step size a schedule returned, refused unless finite and > 0."""
+    try:
+        return check_positive_float(eta, "lr")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"lr(k, params, grad) must return a finite float > 0; got {eta!r} at k = {k}"
+        ) from None
 
 
 def _sq_norm(tree: Params) -> float:
@@ -196,10 +308,9 @@ def gradient_descent(
     For SGD, ``lr`` receives the last full gradient computed (at the latest recorded step).
     """
     params = check_params(params)
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0; got {steps}")
+    steps = check_nonnegative_int(steps, "steps")
     record_every = check_positive_int(record_every, "record_every")
+    check_run_limits(lr, target_loss, blowup)
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
     init = {k: v.clone() for k, v in sub.items()}
@@ -248,7 +359,7 @@ def gradient_descent(
         if not all(torch.isfinite(v).all() for v in step_grad.values()):
             diverged_at = k
             break
-        eta = float(lr(k, full, g) if callable(lr) else lr)
+        eta = float(lr) if not callable(lr) else _scheduled(lr(k, full, g), k)
         if rows["step"] and rows["step"][-1] == k:
             rows["lr"][-1] = eta
         sub = {n: sub[n] - eta * step_grad[n] for n in sub}
@@ -305,7 +416,7 @@ def train(
     params = check_params(params)
     X = as_matrix(X, "X", like=next(iter(params.values())))
     loss = check_choice(loss, "loss", LOSSES)
-    y = _targets(model, params, X, y, loss)
+    model, y = _targets(model, params, X, y, loss)
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
     names = resolve_wrt(model, params, wrt)
 
@@ -318,7 +429,7 @@ def train(
         batch = check_positive_int(batch_size, "batch_size")
         if batch > n:
             raise ValueError(f"batch_size must be <= n = {n}; got {batch}")
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = generator(seed)
         scale = n / batch if reduction in ("half_sum", "sum") else 1.0
 
         def grad_fn(k: int, p: Params) -> Params:

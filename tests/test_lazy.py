@@ -61,7 +61,7 @@ def test_du_record_matches_numpy() -> None:
         "practical-step", seed=5, **{k: cfg[k] for k in ("n", "d", "widths", "seeds", "steps")}
     )
     X = nc.sphere_inputs(10, 4, 5).numpy()
-    y = _lazy.uniform_labels(10, 6).numpy()
+    y = _lazy.uniform_labels(10, nc.derive_seed(5, "labels")).numpy()
     H_inf = np.array(
         [
             [xi @ xj * (math.pi - math.acos(np.clip(xi @ xj, -1, 1))) / (2 * math.pi) for xj in X]
@@ -75,7 +75,7 @@ def test_du_record_matches_numpy() -> None:
     table = result.details["table"]
     for i, width in enumerate((16, 128)):
         for s in range(2):
-            p0 = nc.TwoLayerNet(4, width).init(1000 * 5 + s + 1)
+            p0 = nc.TwoLayerNet(4, width).init(nc.derive_seed(5, "init", s))
             ref = numpy_du_run(X, y, p0["W"].numpy(), p0["a"].numpy(), lr, 30)
             assert table["drift_max"][i, s] == pytest.approx(ref["drift"].max(), rel=1e-9)
             assert table["lambda_min_run"][i, s] == pytest.approx(ref["lambda_min"].min(), rel=1e-9)

@@ -51,7 +51,7 @@ def kernel(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 def uniform_labels(n: int, seed: int) -> torch.Tensor:
     """y_i ~ U[−1, 1]: bounded labels, |y_i| ≤ C = 1 as Du et al. assume."""
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = nc.generator(seed)
     return 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
 
 

@@ -116,7 +116,7 @@ def _distance_prediction(
 def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, widths, seeds, steps = cfg["n"], list(cfg["widths"]), cfg["seeds"], cfg["steps"]
     X = nc.sphere_inputs(n, cfg["d"], seed)
-    y = _lazy.uniform_labels(n, seed + 1)
+    y = _lazy.uniform_labels(n, nc.derive_seed(seed, "labels"))
     H_inf, evals, evecs = _lazy.kernel(X)
     lr = 1.0 / float(evals[-1])
     pred = _prediction(evals, evecs, y, lr, steps).numpy()
@@ -130,7 +130,7 @@ def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 X,
                 y,
                 width,
-                1000 * seed + s + 1,
+                nc.derive_seed(seed, "init", s),
                 lr=lr,
                 steps=steps,
                 init_scale=cfg["kappa"],
@@ -238,14 +238,20 @@ def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 def _labels(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     X, y_true = nc.digits_two_class(tuple(cfg["classes"]), n=cfg["n"], seed=seed)
     n = X.shape[0]
-    gen = torch.Generator().manual_seed(seed + 1)
+    gen = nc.generator(nc.derive_seed(seed, "random-labels"))
     y_rand = 2.0 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1
     H_inf, evals, evecs = _lazy.kernel(X)
     lr = 1.0 / float(evals[-1])
     rows, traces, diverged = {}, {}, False
     for name, y in (("true", y_true), ("random", y_rand)):
         run = _lazy.train_run(
-            X, y, cfg["width"], 1000 * seed + 1, lr=lr, steps=cfg["steps"], init_scale=cfg["kappa"]
+            X,
+            y,
+            cfg["width"],
+            nc.derive_seed(seed, "init", 0),
+            lr=lr,
+            steps=cfg["steps"],
+            init_scale=cfg["kappa"],
         )
         diverged |= run.diverged
         pred = _prediction(evals, evecs, y, lr, cfg["steps"]).numpy()

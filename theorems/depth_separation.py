@@ -84,7 +84,7 @@ def fit_shallow(width: int, k: int, cfg: dict[str, Any], seed: int) -> nc.Piecew
     x = torch.linspace(0, 1, cfg["grid"], dtype=torch.float64)[:, None]
     y = deep_forward(x[:, 0], k)
     net = nc.TwoLayerNet(1, width, trainable=("W", "b", "a"), bias=True)
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     kinks = (torch.arange(width, dtype=torch.float64) + torch.rand(width, generator=gen)) / width
     features = torch.relu(x - kinks) / math.sqrt(width)
     params = {

@@ -51,7 +51,7 @@ SYMBOLS = {
 def run(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     """One record per (width, rep): steps, final loss, ‖W − W_0‖_F, ‖W‖_F."""
     n, d = cfg["n"], cfg["d"]
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(n, d, gen)
     y = 2.0 * (torch.rand(n, generator=gen, dtype=torch.float64) < 0.5).double() - 1.0
     records = []

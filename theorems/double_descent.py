@@ -56,7 +56,7 @@ def _features(kind: str, X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> t
 def curve(cfg: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
     """Test risk and train MSE vs N (mean over ``reps`` feature draws)."""
     n, d = cfg["n"], cfg["d"]
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(n + cfg["n_test"], d, gen)
     teacher = torch.tanh(X @ torch.randn(d, generator=gen, dtype=torch.float64))
     y = teacher + cfg["noise"] * torch.randn(X.shape[0], generator=gen, dtype=torch.float64)
@@ -65,7 +65,7 @@ def curve(cfg: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
     for N in cfg["features"]:
         rows = []
         for r in range(cfg["reps"]):
-            g = torch.Generator().manual_seed(nc.derive_seed(seed, {"N": N, "rep": r}))
+            g = nc.generator(nc.derive_seed(seed, {"N": N, "rep": r}))
             W = torch.randn(N, d, generator=g, dtype=torch.float64)
             b = 2 * math.pi * torch.rand(N, generator=g, dtype=torch.float64)
             Phi = _features(cfg["kind"], Xtr, W, b)

@@ -128,7 +128,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     X = nc.sphere_inputs(n, cfg["d"], seed)
     if cfg["parallel"]:
         X = _lazy.with_parallel_pair(X)
-    y = _lazy.uniform_labels(n, seed + 1)
+    y = _lazy.uniform_labels(n, nc.derive_seed(seed, "labels"))
     H_inf, evals, _ = _lazy.kernel(X)
     lam_0, lam_max = float(evals[0]), float(evals[-1])
     step_max = float(theorem_step(n, lam_0))
@@ -145,7 +145,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     for i, width in enumerate(widths):
         rows.append([])
         for s in range(seeds):
-            run = _lazy.train_run(X, y, width, 1000 * seed + s + 1, lr=lr, steps=cfg["steps"])
+            run = _lazy.train_run(
+                X, y, width, nc.derive_seed(seed, "init", s), lr=lr, steps=cfg["steps"]
+            )
             diverged |= run.diverged
             row, ok, margin = _one(run, H_inf, lam_0, n, atol)
             rows[-1].append(row)

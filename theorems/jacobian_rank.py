@@ -75,7 +75,7 @@ def _gap(J: torch.Tensor, r: int) -> dict[str, float]:
 
 # --- measurement -----------------------------------------------------------------------------
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     rows = []
     min_slope = np.inf
     for n, dim, width, x_rank in cfg["configs"]:

@@ -57,7 +57,7 @@ ZERO = 1e-12
 
 def _inputs(cfg: dict[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Unit-norm Gaussian inputs, random labels; ``parallel`` makes x_1 = 2·x_0."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(cfg["n"], cfg["d"], gen)
     if cfg.get("parallel"):
         X[1] = 2 * X[0]
@@ -202,7 +202,7 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     for width in cfg["widths"]:
         per_seed = []
         for s in range(cfg["seeds"]):
-            W = nc.TwoLayerNet(cfg["d"], width).init(seed + 7919 * s)["W"]
+            W = nc.TwoLayerNet(cfg["d"], width).init(nc.derive_seed(seed, "features", s))["W"]
             per_seed.append(float((nc.random_feature_gram(X, W, "step") - K_inf).abs().max()))
         gaps.append(per_seed)
         bounds.append(float(hoeffding(n, width, cfg["delta"])))

@@ -54,7 +54,7 @@ TARGET = 1e-8  # GD runs until the bound reaches TARGET·‖w_0 − w*‖
 
 
 def _problem(n: int, d: int, seed: int) -> tuple[torch.Tensor, ...]:
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = torch.randn(n, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
     y = torch.randn(n, generator=gen, dtype=torch.float64)
     X_test = torch.randn(50, d, generator=gen, dtype=torch.float64) / math.sqrt(d)

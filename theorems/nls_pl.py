@@ -45,7 +45,7 @@ rate = sp.lambdify((lam, beta), RATE, "numpy")
 
 def _data(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Unit-norm Gaussian inputs and random labels (the hardest targets to fit)."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(n, d, gen)
     return X, torch.randn(n, generator=gen, dtype=torch.float64)
 
@@ -83,7 +83,9 @@ def _inequality(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     for width in cfg["widths"]:
         net = nc.TwoLayerNet(cfg["d"], width, cfg["activation"])
         for draw in range(cfg["draws"]):
-            params = net.init(seed + 1000 * draw, scale=1.0 if draw == 0 else cfg["random_scale"])
+            params = net.init(
+                nc.derive_seed(seed, "init", draw), scale=1.0 if draw == 0 else cfg["random_scale"]
+            )
             labels = _tight_labels(net, params, X) if cfg["tight"] else y
             point = _pl_point(net, params, X, labels, cfg["reduction"])
             rows.append(

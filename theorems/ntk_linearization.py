@@ -58,7 +58,7 @@ DISTANCE = 0.2
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, widths, seeds, steps = cfg["n"], list(cfg["widths"]), cfg["seeds"], cfg["steps"]
     X = nc.sphere_inputs(n, cfg["d"], seed)
-    y = _lazy.uniform_labels(n, seed + 1)
+    y = _lazy.uniform_labels(n, nc.derive_seed(seed, "labels"))
     _, evals, evecs = _lazy.kernel(X)
     gaps = {"lin": np.zeros((len(widths), seeds)), "inf": np.zeros((len(widths), seeds))}
     a_sq, traces, diverged = [], {}, False
@@ -72,7 +72,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                 X,
                 y,
                 width,
-                1000 * seed + s + 1,
+                nc.derive_seed(seed, "init", s),
                 lr=lr,
                 steps=steps,
                 output_scale=out_scale,

@@ -99,7 +99,7 @@ def _scalar(x0: float) -> dict[str, torch.Tensor]:
 
 def linear_lsq(cfg: dict[str, Any], seed: int) -> Problem:
     """f(w) = ½‖Xw − y‖², X (n, d), d > n: f* = 0, μ = λ_min(XXᵀ), β = λ_max(XXᵀ) exactly."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     n, d = cfg["n"], cfg["d"]
     X = torch.randn(n, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
     y = torch.randn(n, generator=gen, dtype=torch.float64)
@@ -197,7 +197,7 @@ def quadratic_2d(cfg: dict[str, Any], seed: int) -> Problem:
 def two_layer_nls(cfg: dict[str, Any], seed: int) -> Problem:
     """L(W) = ½‖f(X; W) − y‖² for a TwoLayerNet (smooth activation, W trained, a fixed): local
     μ_k = λ_min(J_kJ_kᵀ) (since ½‖Jᵀr‖² ≥ λ_min(JJᵀ)·½‖r‖²) and β_k from Lanczos, per step."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     n, d = cfg["n"], cfg["d"]
     X = nc.sphere_inputs(n, d, gen)
     y = torch.randn(n, generator=gen, dtype=torch.float64)

@@ -58,7 +58,7 @@ massart_fn = sp.lambdify((d_, n_), MASSART)
 
 
 def _signs(n: int, draws: int, seed: int) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     return 2.0 * (torch.rand(draws, n, generator=gen, dtype=torch.float64) < 0.5).double() - 1.0
 
 
@@ -125,7 +125,7 @@ def _net(cfg: dict[str, Any], X: torch.Tensor, sigma: torch.Tensor, seed: int) -
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, d = cfg["n"], cfg["d"]
     X = nc.sphere_inputs(n, d, seed)
-    sigma = _signs(n, cfg["draws"], seed + 1)
+    sigma = _signs(n, cfg["draws"], nc.derive_seed(seed, "signs"))
     if cfg["cls"] == "net":
         res = _net(cfg, X, sigma, seed)
         hyp = nc.hypothesis("P ≥ n weights", res["weights"], ">=", n, note="n")

@@ -66,7 +66,7 @@ class FiniteSum:
 def cosine_sum(cfg: dict[str, Any], seed: int) -> FiniteSum:
     """f_i(w) = Σ_j (1 − cos(w_j − c_ij)): nonconvex, ∇²f_i = diag(cos(·)) so β = 1 exactly,
     ‖∇f_i‖² = Σ_j sin²(·) ≤ d = L², and f* = Σ_j (1 − |(1/n)Σ_i e^{i c_ij}|) in closed form."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     n, d = cfg["n"], cfg["d"]
     C = (torch.rand(n, d, generator=gen, dtype=torch.float64) - 0.5) * cfg["spread"]
     f_star = float((1 - torch.abs(torch.exp(1j * C.to(torch.complex128)).mean(0))).sum())
@@ -87,7 +87,7 @@ def cosine_sum(cfg: dict[str, Any], seed: int) -> FiniteSum:
 def two_layer(cfg: dict[str, Any], seed: int) -> FiniteSum:
     """f = (1/n)Σ ½(u_i − y_i)² for a tanh TwoLayerNet (W trained): f* ≥ 0; ‖∇f_i‖² =
     r_i²‖∇u_i‖² = r_i² G_ii, read off the closed-form Gram's diagonal."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(cfg["n"], cfg["d"], gen)
     y = torch.randn(cfg["n"], generator=gen, dtype=torch.float64)
     net = nc.TwoLayerNet(cfg["d"], cfg["width"], cfg["activation"])
@@ -115,7 +115,7 @@ def _sgd(
     """One SGD run of ``steps`` steps, indices drawn from Generator(seed). Records ‖∇f(w_k)‖²
     and E_i‖∇f_i(w_k)‖² for k < steps and, if ``probe_every``, the Hessian norm (Lanczos) at
     every ``probe_every``-th iterate."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
 
     def grad_fn(k: int, p: dict) -> dict:
         i = torch.randint(prob.n, (1,), generator=gen)
@@ -161,7 +161,13 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     for T_ in cfg["Ts"]:
         gamma = cfg["lr_factor"] * float(step_fn(R_, beta_, L2_, T_))
         runs = [
-            _sgd(prob, gamma, T_, 1000 * seed + s, max(T_ // 4, 1) if prob.beta is None else None)
+            _sgd(
+                prob,
+                gamma,
+                T_,
+                nc.derive_seed(seed, "sgd", s),
+                max(T_ // 4, 1) if prob.beta is None else None,
+            )
             for s in range(cfg["seeds"])
         ]
         diverged |= any(r["diverged"] for r in runs)

@@ -47,7 +47,7 @@ divergence_fn = sp.lambdify((eta, L_, T_, n_), DIVERGENCE)
 
 
 def _data(n: int, d: int, n_test: int, seed: int) -> tuple[torch.Tensor, ...]:
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     X = nc.sphere_inputs(n + 1 + n_test, d, gen)
     beta = torch.randn(d, generator=gen, dtype=torch.float64)
     flip = torch.rand(X.shape[0], generator=gen, dtype=torch.float64) < 0.1
@@ -105,7 +105,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     for lr in cfg["lrs"]:
         dists, gaps, worst_ratio = [], [], 0.0
         for r in range(cfg["seeds"]):
-            gen = torch.Generator().manual_seed(nc.derive_seed(seed, {"lr": lr, "run": r}))
+            gen = nc.generator(nc.derive_seed(seed, {"lr": lr, "run": r}))
             idx = torch.randint(0, n, (T,), generator=gen)
             a, b = sgd(model, params0, X, y, lr, idx), sgd(model, params0, X2, y2, lr, idx)
             diverged |= a.diverged or b.diverged

@@ -72,7 +72,7 @@ def minimal_width(n: int) -> int:
 # --- data ------------------------------------------------------------------------------------
 def make_data(kind: str, n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs of the named kind with labels U[−1, 1] (±1 for ``classes``)."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = nc.generator(seed)
     labels = 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
     if kind in ("gaussian", "classes"):
         X = torch.randn(n, d, generator=gen, dtype=torch.float64)
