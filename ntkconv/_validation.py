@@ -155,7 +155,7 @@ def check_positive_float(value: object, name: str, *, allow_inf: bool = False) -
         raise TypeError(f"{name} must be a number; got {type(value).__name__}")
     v = float(value)
     if not (v > 0 and (math.isfinite(v) or (allow_inf and v == math.inf))):
-        expected = "a number > 0" + ("" if allow_inf else ", finite")
+        expected = "a number > 0 (or inf)" if allow_inf else "a finite number > 0"
         raise ValueError(f"{name} must be {expected}; got {value!r}")
     return v
 

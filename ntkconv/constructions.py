@@ -85,7 +85,7 @@ def projection(X: object, seed: int = 0) -> torch.Tensor:
     candidates = torch.cat([torch.eye(d, dtype=torch.float64), rand / rand.norm(dim=0)], dim=1)
     Z = torch.sort(X.cpu() @ candidates, dim=0).values
     span = (Z[-1] - Z[0]).clamp_min(torch.finfo(torch.float64).tiny)
-    score = ((Z[1:] - Z[:-1]).min(dim=0).values / span) if n > 1 else torch.ones(d)
+    score = ((Z[1:] - Z[:-1]).min(dim=0).values / span) if n > 1 else torch.ones(Z.shape[1])
     score = score * torch.cat([torch.full((d,), 4.0), torch.ones(N_RANDOM_DIRECTIONS)])
     best = int(torch.argmax(score))
     if n > 1 and score[best] <= 0:

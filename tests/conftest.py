@@ -9,8 +9,21 @@ from pathlib import Path
 
 import pytest
 from _quick import full_quick_run, quick_figures
+from hypothesis import HealthCheck, settings
 
 import ntkconv as nc
+
+# Property tests run the same examples on every machine (derandomize) and keep no example
+# database in the checkout; no per-example deadline, since a first call pays torch's set-up.
+settings.register_profile(
+    "ntkconv",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ntkconv")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
