@@ -51,6 +51,7 @@ def _widths(top: int) -> list[int]:
 
 def sweep(quick: bool = False, seed: int = 0) -> nc.Sweep:
     """The sweep; ``quick``: n ≤ 64 (about a minute on two cores), else n up to 512."""
+    seed = nc.check_seed(seed)
     ns = [16, 32, 64] if quick else [16, 32, 64, 128, 256, 512]
     config = {
         "d": 16,
