@@ -405,6 +405,12 @@ def train(
 ) -> Trajectory:
     """GD (``batch_size=None``) or SGD on ``risk(model(params, X), y, loss, reduction)``.
 
+    Output shapes: the model returns (n,) (an (n, 1) output is squeezed) for the squared and
+    logistic losses, (n, k) logits with k ≥ 2 for cross-entropy; anything else is refused
+    before the first step. Params are detached on entry (``dict(module.named_parameters())``
+    is fine); ``lr`` is a finite number > 0 or a schedule ``lr(k, params, grad)`` whose values
+    are checked at every step; ``seed`` (the SGD batches) follows :func:`ntkconv.check_seed`.
+
     Trains ``wrt`` (default ``model.trainable``). Extra records: ``activation_flips`` — the
     fraction of the n·m first-layer activation signs that differ from initialization (models with
     ``activation_pattern``); with ``track_gram``, ``gram_lambda_min`` = λ_min(G(k)) and

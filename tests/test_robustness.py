@@ -355,6 +355,26 @@ def test_6_sigint_stores_finished_cells_and_exits_promptly(tmp_path: Path) -> No
     assert not list(out.glob("cells/.*.tmp"))
 
 
+CONCURRENT = SLOW_SWEEP.replace("time.sleep(0.4)", "time.sleep(0.1)").replace(
+    'executor="local", workers=2', 'executor="serial"'
+)
+
+
+def test_6_two_sweeps_writing_one_folder_agree(tmp_path: Path) -> None:
+    script = tmp_path / "sweep.py"
+    script.write_text(CONCURRENT)
+    out = tmp_path / "out"
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(out)], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
+    table = (out / "results.csv").read_text().splitlines()
+    assert len(table) == 41 and table[1] == "0,0.0"
+    assert not list(out.glob("cells/.*.tmp"))
+
+
 # --- 7. smaller ones ----------------------------------------------------------------------------
 
 
