@@ -43,7 +43,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 import ntkconv as nc
-from ntkconv.report import CheckRun, hypotheses_html, results_table_html, run_figures
+from ntkconv.report import (
+    CheckRun,
+    figure_names,
+    hypotheses_html,
+    results_table_html,
+    run_figures,
+    theorem_figures,
+)
 
 log = logging.getLogger("mkdocs.hooks.ntkconv")
 
@@ -193,7 +200,11 @@ def _expand(name: str, args: list[str], page: Page, theorem_id: str | None) -> s
     if name == "figure":
         if run is None:
             return _not_run("Figure")
-        return f"![{theorem_id}: drawn by this build]({_up(page)}figures/{theorem_id}.png)"
+        count = len(theorem_figures(figures, theorem_id))
+        return "\n\n".join(
+            f"![{theorem_id}: figure {i}, drawn by this build]({_up(page)}figures/{name}.png)"
+            for i, name in enumerate(figure_names(theorem_id, count), 1)
+        )
     if name == "measured":
         return _not_run("Measured numbers") if run is None else _measured(run, theorem_id)
     raise PluginError(f"{page.file.src_uri}: unknown directive {name!r}")

@@ -19,7 +19,7 @@ from .constructions import (
     zhang_memorizer,
     zhang_system,
 )
-from .data import corrupt_labels, digits, digits_two_class, sphere_inputs
+from .data import corrupt_labels, digits, digits_two_class, memorization_data, sphere_inputs
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
     arccos_kernel,
@@ -29,7 +29,16 @@ from .kernels import (
 )
 from .models import LinearModel, ThreeLayerNet, TwoLayerClassifier, TwoLayerNet
 from .piecewise import PiecewiseLinear
-from .plotting import figure_bytes, panel_grid, plot_decay, plot_scaling, save_figure
+from .plotting import (
+    MAX_PANELS,
+    figure_bytes,
+    log_floor,
+    panel_grid,
+    plot_decay,
+    plot_scaling,
+    record_figures,
+    save_figure,
+)
 from .protocol import (
     FLOAT_RTOL,
     Bound,
@@ -110,6 +119,7 @@ __all__ = [
     "FLOAT_RTOL",
     "FLOOR_MARGIN",
     "LOSSES",
+    "MAX_PANELS",
     "REDUCTIONS",
     "SEED_BOUND",
     "STAT_ALPHA",
@@ -173,6 +183,8 @@ __all__ = [
     "leq",
     "load_cells",
     "load_run",
+    "log_floor",
+    "memorization_data",
     "min_norm_lstsq",
     "ntk_vector_product",
     "numerical_rank",
@@ -185,6 +197,7 @@ __all__ = [
     "random_feature_gram",
     "rank_cutoff",
     "ravel",
+    "record_figures",
     "rectangle_net",
     "registry",
     "relu_ntk_infinite",

@@ -23,7 +23,8 @@ from .plotting import save_figure
 from .protocol import CheckResult, Theorem, jsonable, registry
 from .report import (
     Calibration,
-    draw_figure,
+    draw_figures,
+    figure_names,
     format_role,
     format_value,
     run_calibration,
@@ -246,11 +247,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"\n{run.summary()}")
     if figures is not None:  # after the table, so a failing figure cannot lose it
         for theorem in theorems:
-            figure = draw_figure(theorem, run.of(theorem.id))
-            if figure is not None:
-                print(
-                    f"figure: {save_figure(figure, figures / f'{theorem.id}.png')}", file=sys.stderr
-                )
+            drawn = draw_figures(theorem, run.of(theorem.id))
+            for name, fig in zip(figure_names(theorem.id, len(drawn)), drawn, strict=True):
+                print(f"figure: {save_figure(fig, figures / f'{name}.png')}", file=sys.stderr)
     return run.exit_code
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -120,3 +122,56 @@ def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int =
     hit = torch.rand(n, generator=gen, dtype=torch.float64) < float(ratio)
     fresh = torch.randint(0, check_positive_int(classes, "classes"), (n,), generator=gen)
     return torch.where(hit, fresh, labels.cpu()).to(labels.device)
+
+
+MEMORIZATION_KINDS = ("gaussian", "classes", "manifold", "near-duplicates", "duplicate-conflict")
+
+
+def memorization_data(
+    kind: str, n: int, d: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labelled point sets for the memorization checks (float64, CPU).
+
+    Args:
+        kind: ``"gaussian"`` (X ~ N(0, I)); ``"classes"`` (the same with labels ±1);
+            ``"manifold"`` (a closed curve through R^d: 1-D data in d dimensions, stratified
+            along the curve so no two points are closer than half an arc — with i.i.d. angles
+            the closest pair is arbitrarily close and float64 fails at random seeds);
+            ``"near-duplicates"`` (pairs 1e-6 apart with independent labels);
+            ``"duplicate-conflict"`` (x_1 = x_0 with a different label).
+        n: number of points.
+        d: input dimension.
+        seed: see :func:`ntkconv.check_seed`.
+
+    Returns:
+        (X, y): X of shape (n, d), labels y ~ U[−1, 1] of shape (n,) (±1 for ``"classes"``).
+
+    Example:
+        >>> X, y = memorization_data("manifold", 8, 3, seed=0)
+        >>> tuple(X.shape), tuple(y.shape)
+        ((8, 3), (8,))
+    """
+    if kind not in MEMORIZATION_KINDS:
+        raise ValueError(f"unknown data kind {kind!r}; expected one of {MEMORIZATION_KINDS}")
+    n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
+    gen = generator(seed)
+    labels = 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
+    if kind in ("gaussian", "classes"):
+        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    elif kind == "manifold":
+        jitter = 0.5 * (torch.rand(n, generator=gen, dtype=torch.float64) - 0.5)
+        theta = 2 * math.pi * (torch.arange(n, dtype=torch.float64) + 0.5 + jitter) / n
+        feats = torch.stack([f(k * theta) for k in (1, 2, 3) for f in (torch.cos, torch.sin)], 1)
+        X = feats @ torch.randn(6, d, generator=gen, dtype=torch.float64)
+    elif kind == "near-duplicates":
+        centres = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
+        step = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
+        twins = centres + 1e-6 * step / step.norm(dim=1, keepdim=True)
+        X = torch.cat([centres, twins])[:n]
+    else:  # duplicate-conflict
+        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+        X[1] = X[0]
+        labels[1] = -labels[0] if labels[0] != 0 else 1.0
+    if kind == "classes":
+        labels = torch.where(labels >= 0, 1.0, -1.0).to(torch.float64)
+    return X, labels

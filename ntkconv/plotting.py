@@ -1,43 +1,167 @@
-"""Figure helpers: matplotlib with the Agg backend, files written atomically."""
+"""Figure helpers: one style for every theorem's figures, files written atomically.
+
+Figures are built with matplotlib's object-oriented API (``matplotlib.figure.Figure``), never
+through ``pyplot``: importing ntkconv leaves the user's backend alone (in Jupyter the figures a
+check returns display inline), figures are not kept alive by pyplot's global registry, and
+saving to a file needs no display. A theorem's ``figure(results)`` draws its records with
+:func:`record_figures`, which owns what every figure shares: panels of at most
+:data:`MAX_PANELS` per figure (the headline first, the rest in follow-up figures), titles that
+carry each record's verdict in its colour, and the page-width size.
+"""
 
 from __future__ import annotations
 
 import io
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ._io import atomic_path
 
+if TYPE_CHECKING:
+    from .protocol import CheckResult
+
+#: Panels per figure: four fit the documentation's content column at a readable size.
+MAX_PANELS = 4
+#: Inches per panel (width, height): two columns make an 8.4-inch figure, 920 px at 110 dpi.
+PANEL_SIZE = (4.2, 3.3)
+#: Title colour of a record's panel, by verdict: the hues of the verdict badges in the docs and
+#: the report (docs/stylesheets), darkened to read as text.
+VERDICT_COLOURS = {
+    "holds": "#1b7837",
+    "held-outside-hypotheses": "#2166ac",
+    "violated": "#b2182b",
+    "failed-without-hypothesis": "#b35806",
+    "diverged": "#762a83",
+    "error": "#4d4d4d",
+}
+#: The smallest positive float64: values at or below zero are drawn here on log axes.
+LOG_FLOOR = float(np.finfo(np.float64).tiny)
+
+
+def log_floor(values: object, floor: float = LOG_FLOOR) -> np.ndarray:
+    """``values`` as a float array with everything below ``floor`` raised to it, so zeros
+    (an exact fit, a vanished residual) stay visible on a log axis instead of being dropped.
+
+    Example:
+        >>> log_floor([0.0, 1e-3], floor=1e-12).tolist()
+        [1e-12, 0.001]
+    """
+    return np.maximum(np.asarray(values, dtype=float), floor)
+
 
 def panel_grid(
-    titles: Sequence[str], ncols: int = 3, size: float = 3.6
+    titles: Sequence[str], ncols: int = 2, size: tuple[float, float] = PANEL_SIZE
 ) -> tuple[Figure, list[Axes]]:
-    """A figure with one panel per title (row-major), unused panels hidden."""
+    """A figure with one panel per title (row-major) and unused panels hidden.
+
+    Args:
+        titles: one title per panel.
+        ncols: panels per row (at most ``len(titles)``).
+        size: inches per panel, (width, height).
+
+    Returns:
+        The figure and its panels, in title order.
+    """
+    if not titles:
+        raise ValueError("titles is empty; a figure needs at least one panel")
     ncols = max(1, min(ncols, len(titles)))
     nrows = math.ceil(len(titles) / ncols)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(size * ncols, 0.85 * size * nrows),
-        squeeze=False,
-        constrained_layout=True,
-    )
+    # a lone panel gets most of the page width, so its tick labels and legend have room
+    scale = 1.6 if len(titles) == 1 else 1.0
+    fig = Figure(figsize=(size[0] * ncols * scale, size[1] * nrows * scale), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     flat = list(axes.ravel())
     for ax, title in zip(flat, titles, strict=False):
         ax.set_title(title, fontsize=9)
     for ax in flat[len(titles) :]:
         ax.set_visible(False)
     return fig, flat[: len(titles)]
+
+
+Panels = Sequence[str] | Callable[["CheckResult"], Sequence[str]]
+DrawRecord = Callable[[Any, "CheckResult"], None]
+DrawSummary = Callable[[Axes, Sequence["CheckResult"]], None]
+
+
+def record_figures(
+    results: Sequence[CheckResult],
+    draw: DrawRecord | None,
+    title: str,
+    *,
+    panels: Panels = ("",),
+    summaries: Sequence[tuple[str, DrawSummary]] = (),
+    select: Callable[[CheckResult], bool] | None = None,
+) -> list[Figure]:
+    """A theorem's figures: panels for its records, at most :data:`MAX_PANELS` per figure.
+
+    The headline figure comes first: the ``summaries`` panels (drawn from all records), then
+    the regular instances' panels, then the controls'; what does not fit goes on follow-up
+    figures titled "(continued)". Each record's first panel is titled
+    ``"<instance>: <verdict>"`` in the verdict's colour (plus "NOT AS DECLARED" when it is not).
+
+    Args:
+        results: the records to draw.
+        draw: ``draw(ax, record)``, or ``draw(axes, record)`` with one axis per panel name
+            when a record has several panels; None when only ``summaries`` are drawn.
+        title: the figures' title (the theorem id and what is shown).
+        panels: each record's panel names (one unnamed panel by default), or a function
+            ``panels(record)`` giving them per record.
+        summaries: (title, ``draw(ax, results)``) panels that summarize all records.
+        select: which records get panels (default: all).
+
+    Returns:
+        The figures, headline first.
+    """
+    chosen = [r for r in results if draw is not None and (select is None or select(r))]
+    ordered = [r for r in chosen if not r.control] + [r for r in chosen if r.control]
+    names = [list(panels(r) if callable(panels) else panels) or [""] for r in ordered]
+    if any(len(n) > MAX_PANELS for n in names):
+        raise ValueError(f"a record may have at most {MAX_PANELS} panels")
+    pages: list[list[int]] = [[]]
+    used = len(summaries)
+    for i, n in enumerate(names):
+        if used + len(n) > MAX_PANELS:  # the page is full (or holds only summaries)
+            pages.append([])
+            used = 0
+        pages[-1].append(i)
+        used += len(n)
+    figures = []
+    for page_no, page in enumerate(pages):
+        heads = [s[0] for s in summaries] if page_no == 0 else []
+        titles = heads + [
+            _panel_title(ordered[i], n, j) for i in page for j, n in enumerate(names[i])
+        ]
+        if not titles:
+            continue
+        fig, axes = panel_grid(titles)
+        for ax, (_, summary) in zip(axes, summaries if page_no == 0 else (), strict=False):
+            summary(ax, results)
+        at = len(heads)
+        for i in page:
+            record, k = ordered[i], len(names[i])
+            mine = axes[at : at + k]
+            mine[0].title.set_color(VERDICT_COLOURS.get(record.verdict.value, "black"))
+            draw(mine[0] if k == 1 else mine, record)  # type: ignore[misc]
+            at += k
+        fig.suptitle(title if page_no == 0 else f"{title} (continued)", fontsize=10)
+        figures.append(fig)
+    return figures
+
+
+def _panel_title(record: CheckResult, name: str, j: int) -> str:
+    if j > 0:
+        return f"{record.instance}: {name}"
+    head = f"{record.instance}: {record.verdict.value}"
+    if not record.as_declared:
+        head += " (NOT AS DECLARED)"
+    return f"{head}\n{name}" if name else head
 
 
 def plot_decay(
@@ -50,9 +174,8 @@ def plot_decay(
 ) -> None:
     """Measured quantity and its predicted bound against step k, log scale. The y-range stops
     18 decades below the largest value: below that float64 rounding dominates anyway."""
-    tiny = np.finfo(float).tiny
-    ax.semilogy(k, np.maximum(measured, tiny), lw=1.6, label=measured_label)
-    ax.semilogy(k, np.maximum(bound, tiny), "--", lw=1.2, color="k", label=bound_label)
+    ax.semilogy(k, log_floor(measured), lw=1.6, label=measured_label)
+    ax.semilogy(k, log_floor(bound), "--", lw=1.2, color="k", label=bound_label)
     values = np.concatenate([measured, bound])
     values = values[np.isfinite(values) & (values > 0)]
     if values.size:
@@ -92,21 +215,15 @@ def plot_scaling(
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` atomically (temp file + rename) and close it; the format
-    follows ``path``'s suffix."""
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
-    finally:
-        plt.close(fig)
+    """Write ``fig`` to ``path`` atomically (temp file + rename); the format follows
+    ``path``'s suffix."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
     return Path(path)
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 110) -> bytes:
-    """``fig`` encoded in memory (for embedding in a report or a generated page), then closed."""
-    try:
-        with io.BytesIO() as buf:
-            fig.savefig(buf, format=fmt, dpi=dpi)
-            return buf.getvalue()
-    finally:
-        plt.close(fig)
+    """``fig`` encoded in memory (for embedding in a report or a generated page)."""
+    with io.BytesIO() as buf:
+        fig.savefig(buf, format=fmt, dpi=dpi)
+        return buf.getvalue()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sympy as sp
 import torch
 from latex2mathml.converter import convert as latex_to_mathml
 from tqdm.auto import tqdm
@@ -213,38 +214,50 @@ def run_calibration(
     return Calibration(list(theorems), seeds, quick, results, time.perf_counter() - start)
 
 
-def draw_figure(theorem: Theorem, results: Sequence[CheckResult]) -> Any | None:
-    """The theorem's figure of those ``results`` that did not raise. None if it defines no
-    figure, if every record raised, or if drawing failed — a warning then says why, and the
-    run's records and exit code stand."""
+def draw_figures(theorem: Theorem, results: Sequence[CheckResult]) -> list[Any]:
+    """The theorem's figures (headline first) of those ``results`` that did not raise: empty if
+    it defines no figure, if every record raised, or if drawing failed — a warning then says
+    why, and the run's records and exit code stand. A ``figure`` function may return one
+    figure or a list of them."""
     drawn = [r for r in results if r.verdict is not Verdict.ERROR]
     if theorem.figure is None or not drawn:
-        return None
+        return []
     try:
-        return theorem.figure(drawn)
+        figures = theorem.figure(drawn)
     except Exception as exc:  # a figure never costs the records
         warnings.warn(
             f"{theorem.id}: its figure failed ({type(exc).__name__}: {exc}); records kept",
             RuntimeWarning,
             stacklevel=2,
         )
-        return None
+        return []
+    return list(figures) if isinstance(figures, (list, tuple)) else [figures]
 
 
-def figure_png(theorem: Theorem, results: Sequence[CheckResult]) -> bytes | None:
-    """:func:`draw_figure` as PNG bytes."""
-    figure = draw_figure(theorem, results)
-    return None if figure is None else figure_bytes(figure)
+def figure_names(theorem_id: str, count: int) -> list[str]:
+    """File stems of a theorem's figures: ``<id>`` for the headline, then ``<id>-2``, …"""
+    return [theorem_id] + [f"{theorem_id}-{i}" for i in range(2, count + 1)]
+
+
+def theorem_figures(figures: Mapping[str, bytes], theorem_id: str) -> list[bytes]:
+    """A theorem's figures from a name → PNG mapping (see :func:`figure_names`), in order."""
+    found = []
+    for name in figure_names(theorem_id, len(figures)):
+        if name not in figures:
+            break
+        found.append(figures[name])
+    return found
 
 
 def run_figures(run: CheckRun) -> dict[str, bytes]:
-    """Each checked theorem's figure of its records, as PNG bytes, by theorem id."""
-    figures = {}
+    """Every checked theorem's figures of its records as PNG bytes, named by
+    :func:`figure_names`."""
+    out = {}
     for theorem in run.theorems:
-        png = figure_png(theorem, run.of(theorem.id))
-        if png is not None:
-            figures[theorem.id] = png
-    return figures
+        drawn = draw_figures(theorem, run.of(theorem.id))
+        for name, fig in zip(figure_names(theorem.id, len(drawn)), drawn, strict=True):
+            out[name] = figure_bytes(fig)
+    return out
 
 
 def environment() -> dict[str, str]:
@@ -290,9 +303,24 @@ def format_requirement(h: Hypothesis) -> str:
     return " ".join(part for part in (format_value(h.required), h.note) if part)
 
 
+def statement_lines(statement: sp.Basic) -> list[str]:
+    """The statement as LaTeX lines short enough for a page column: one line per conjunct,
+    and an implication's premise on its own line ending in ⟹ before its conclusions."""
+    if isinstance(statement, sp.And):
+        return [line for arg in statement.args for line in statement_lines(arg)]
+    if isinstance(statement, sp.Implies):
+        premise, conclusion = statement.args
+        return [sp.latex(premise) + r" \implies", *statement_lines(conclusion)]
+    return [sp.latex(statement)]
+
+
 def statement_mathml(theorem: Theorem) -> str:
-    """The theorem's statement as display MathML, converted from its sympy LaTeX."""
-    return latex_to_mathml(theorem.latex(), display="block")
+    """The theorem's statement as display MathML (converted from its sympy LaTeX), one
+    ``<math>`` element per line of :func:`statement_lines`, so a long statement wraps at its
+    conjuncts instead of running out of its box."""
+    return "".join(
+        latex_to_mathml(line, display="block") for line in statement_lines(theorem.statement)
+    )
 
 
 def _cell(value: Any) -> str:
@@ -448,12 +476,10 @@ def report_html(run: CheckRun, figures: Mapping[str, bytes], command: str = "") 
     sections = []
     for theorem in run.theorems:
         mine = run.of(theorem.id)
-        png = figures.get(theorem.id)
-        img = (
-            f'<img alt="{html.escape(theorem.id)} figure" '
+        img = "".join(
+            f'<img alt="{html.escape(theorem.id)} figure {i}" '
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-            if png
-            else ""
+            for i, png in enumerate(theorem_figures(figures, theorem.id), 1)
         )
         sections.append(
             f'<section id="{html.escape(theorem.id)}"><h2>{html.escape(theorem.id)} — '

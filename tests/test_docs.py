@@ -95,7 +95,7 @@ def test_adding_a_theorem_example_runs() -> None:
     assert all(r.as_declared for r in results)
     assert results[0].measured["worst_step_ratio"] <= results[0].predicted["rate"].value + 1e-12
     assert 1.0 <= results[0].tightness.value < 1.5
-    png = nc.figure_bytes(theorem.figure(results))
+    png = nc.figure_bytes(theorem.figure(results)[0])
     assert png.startswith(b"\x89PNG")
     errors = results[-1].details["errors"]  # the control's distance grows along the top mode
     assert errors[-1] > errors[0]

@@ -311,12 +311,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = [f"{r.instance}: {r.verdict.value}" for r in results]
-    residual = [r for r in results if r.details["part"] == "residual"]
-    titles += [f"{r.instance}: eigen-directions" for r in residual]
-    fig, axes = nc.panel_grid(titles, ncols=3)
-    for ax, r in zip(axes, results, strict=False):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(axes: Any, r: nc.CheckResult) -> None:
+        ax = axes if r.details["part"] == "labels" else axes[0]
         d = r.details
         if d["part"] == "labels":
             for name, t in d["traces"].items():
@@ -359,33 +356,44 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
                 marker="s",
             )
         ax.legend(fontsize=6)
-    for ax, r in zip(axes[len(results) :], residual, strict=True):
-        t = r.details["trace"]
-        evals, lr, proj = r.details["evals"], r.details["lr"], np.asarray(t["proj"])
-        k = np.asarray(t["k"])
-        n = len(evals)
-        # float64 cannot resolve a component more than ~16 decades below the largest one (the
-        # top direction's prediction is exactly 0 at η = 1/λ_max)
-        floor = 1e-16 * float(proj[:, 0].max())
-        for j in (n - 1, n // 2, 0):
-            line = ax.semilogy(k, np.maximum(proj[j], floor), label=f"|v_{j + 1}ᵀ(y − u)|")[0]
-            ax.semilogy(
-                k,
-                np.maximum(proj[j, 0] * np.abs(1 - lr * evals[j]) ** k, floor),
-                ":",
-                color=line.get_color(),
-                lw=1,
-            )
-        ax.set_ylim(bottom=floor / 2)
-        ax.set_xlabel("step k (dotted: (1 − ηλ_i)^k)")
-        ax.legend(fontsize=6)
-    fig.suptitle("arora-fine-grained: residual in the eigenbasis of H^∞; true vs random labels")
-    return fig
+        if d["part"] == "residual":
+            _eigen_directions(axes[1], d)
+
+    return nc.record_figures(
+        results,
+        draw,
+        "arora-fine-grained: residual in the eigenbasis of H^∞; true vs random labels",
+        panels=lambda r: ("",) if r.details["part"] == "labels" else ("", "eigen-directions"),
+    )
+
+
+def _eigen_directions(ax: Any, d: dict[str, Any]) -> None:
+    """|v_jᵀ(y − u(k))| for the top, middle and bottom eigen-directions of H^∞, with the
+    linear prediction (1 − ηλ_j)^k."""
+    t = d["trace"]
+    evals, lr, proj = d["evals"], d["lr"], np.asarray(t["proj"])
+    k = np.asarray(t["k"])
+    n = len(evals)
+    # float64 cannot resolve a component more than ~16 decades below the largest one (the
+    # top direction's prediction is exactly 0 at η = 1/λ_max)
+    floor = 1e-16 * float(proj[:, 0].max())
+    for j in (n - 1, n // 2, 0):
+        line = ax.semilogy(k, nc.log_floor(proj[j], floor), label=f"|v_{j + 1}ᵀ(y − u)|")[0]
+        ax.semilogy(
+            k,
+            nc.log_floor(proj[j, 0] * np.abs(1 - lr * evals[j]) ** k, floor),
+            ":",
+            color=line.get_color(),
+            lw=1,
+        )
+    ax.set_ylim(bottom=floor / 2)
+    ax.set_xlabel("step k (dotted: (1 − ηλ_i)^k)")
+    ax.legend(fontsize=6)
 
 
 #: κ = 0.04 and the accuracy it buys, ε = κ√n/δ = 3.2 (constant 1): ε stays below ‖y‖ ≈ 4.6 at
 #: every seed (‖y‖ < 3.2 would be 4.6σ below its mean; with κ = 0.05, ε = 4.0 is 2.2σ away).
-RESIDUAL = {
+BASE_RESIDUAL = {
     "part": "residual",
     **_lazy.SETUP,
     "widths": tuple(2**p for p in range(8, 15)),
@@ -397,7 +405,7 @@ RESIDUAL = {
 INSTANCES = (
     nc.Instance(
         "residual",
-        RESIDUAL,
+        BASE_RESIDUAL,
         "κ = 0.04: the residual approaches the H^∞ eigen-formula as m grows, within ε = 3.2",
         quick={"widths": tuple(2**p for p in range(8, 13))},
         # Thm 4.1's width (~10²⁰ here) and step η = O(λ_0/n²) are out of reach: an empirical
@@ -422,7 +430,7 @@ INSTANCES = (
     ),
     nc.Instance(
         "large-init",
-        {**RESIDUAL, "kappa": 5.0},
+        {**BASE_RESIDUAL, "kappa": 5.0},
         "κ = 5 for the same accuracy ε = 3.2: ‖u(0)‖ ≈ 28, so at k = 0 the y-only formula "
         "already misses by ‖u(0)‖ − 2‖y‖ ≫ ε, at every width",
         breaks="small initialization (u(0) ~ 0)",

@@ -126,9 +126,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=2)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         for name, run in r.details["runs"].items():
             ls = "-" if "c=0" in name and "c=0." not in name else "--"
             ax.plot(run["step"], run["acc"], ls, label=name)
@@ -137,8 +136,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ax.set_xlabel("GD step")
         ax.set_ylabel("train accuracy")
         ax.legend(fontsize=7)
-    fig.suptitle("coherent-gradients: winsorized per-example gradients, digits")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "coherent-gradients: winsorized per-example gradients, digits"
+    )
 
 
 BASE = {

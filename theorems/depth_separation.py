@@ -176,10 +176,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = [f"{r.instance}: {r.verdict.value}" for r in results] + ["L1 error vs floor"]
-    fig, axes = nc.panel_grid(titles, ncols=len(titles))
-    for ax, r in zip(axes, results, strict=False):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         t = r.details["target"]
         ax.plot(t["knots"], t["values"], "k", lw=1.5, label=f"t^{r.config['k']}")
         for row in r.details["rows"]:
@@ -187,7 +185,16 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
                 row["curve"]["knots"], row["curve"]["values"], lw=1, label=f"w = {row['width']}"
             )
         ax.legend(fontsize=6)
-    ax = axes[len(results)]
+
+    return nc.record_figures(
+        results,
+        draw,
+        "depth-separation: the sawtooth t^k against one-hidden-layer nets",
+        summaries=[("L1 error vs floor", _errors)],
+    )
+
+
+def _errors(ax: Any, results: Sequence[nc.CheckResult]) -> None:
     for r in results:
         rows = [x for x in r.details["rows"] if x["floor"] > 0]
         if rows:
@@ -197,8 +204,6 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
     ax.set_xlabel("width w")
     ax.set_ylabel("∫|t^k − g|")
     ax.legend(fontsize=6)
-    fig.suptitle("depth-separation: the sawtooth t^k against one-hidden-layer nets")
-    return fig
 
 
 BASE = {"k": 5, "widths": (2, 4, 8, 12), "grid": 4097, "lr": 0.01, "steps": 1500}

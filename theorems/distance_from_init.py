@@ -133,9 +133,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=2)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         rec = r.details["records"]
         m = [x["m"] for x in rec]
         ax.loglog(m, [x["dist"] for x in rec], "o", label="‖W − W₀‖_F")
@@ -143,8 +142,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ax.axhline(rec[0]["arora_limit"], color="k", ls="--", lw=1, label="√(yᵀ(H^∞)⁻¹y)")
         ax.set_xlabel("width m")
         ax.legend(fontsize=7)
-    fig.suptitle("distance-from-init: two-layer ReLU net trained to a fixed loss")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "distance-from-init: two-layer ReLU net trained to a fixed loss"
+    )
 
 
 BASE = {

@@ -125,20 +125,21 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=3)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         det = r.details
         ax.loglog(det["N"], det["test"], "o-", label="test MSE")
         # train MSE is ~1e-28 once N ≥ n: drawn at the panel floor so the test curve keeps
         # the scale
         floor = float(np.min(det["test"])) / 3
-        ax.loglog(det["N"], np.maximum(det["train"], floor), "s:", label="train MSE (floored)")
+        ax.loglog(det["N"], nc.log_floor(det["train"], floor), "s:", label="train MSE (floored)")
         ax.axvline(r.config["n"], color="k", ls="--", lw=1, label="N = n")
         ax.set_xlabel("random features N")
         ax.legend(fontsize=7)
-    fig.suptitle("double-descent: minimum-norm random-feature regression")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "double-descent: minimum-norm random-feature regression"
+    )
 
 
 GRID = (10, 20, 40, 60, 80, 90, 100, 110, 125, 150, 200, 300, 500, 1000, 2000, 5000)

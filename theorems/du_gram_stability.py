@@ -243,12 +243,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = []
-    for r in results:
-        titles += [f"{r.instance}: Gram drift ({r.verdict.value})", f"{r.instance}: residual"]
-    fig, axes = nc.panel_grid(titles, ncols=4)
-    for r, (ax_drift, ax_res) in zip(results, zip(axes[::2], axes[1::2], strict=True), strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(axes: Sequence[Any], r: nc.CheckResult) -> None:
+        ax_drift, ax_res = axes
         d = r.details
         widths = np.asarray(d["widths"], float)
         lam_0 = d["lambda_0"]
@@ -269,14 +266,19 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
                 continue
             k = np.asarray(trace["k"])
             res = np.asarray(trace["residual_sq"])
-            ax_res.semilogy(k, np.maximum(res, 1e-300), label=f"m = {key}")
+            ax_res.semilogy(k, nc.log_floor(res), label=f"m = {key}")
             if key == str(int(widths[-1])) and lam_0 > 0:
                 bound = (1 - d["lr"] * lam_0 / 2) ** k * res[0]
                 ax_res.semilogy(k, bound, "k--", lw=1, label="(1 − ηλ_0/2)^k ‖y − u(0)‖²")
         ax_res.set_xlabel(f"step k ({d['regime']} step η = {d['lr']:.3g})")
         ax_res.legend(fontsize=6)
-    fig.suptitle("du-gram-stability: Gram drift vs width, and the residual against the linear rate")
-    return fig
+
+    return nc.record_figures(
+        results,
+        draw,
+        "du-gram-stability: Gram drift vs width, and the residual against the linear rate",
+        panels=("Gram drift", "residual"),
+    )
 
 
 BASE = {

@@ -162,9 +162,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         rows = r.details["rows"]
         if r.details["claim"] == "khatri-rao":
             for n, d in sorted({(row["n"], row["d0"]) for row in rows}):
@@ -188,8 +187,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
             ax.set_xlabel("predicted rank")
             ax.set_ylabel("rank J")
         ax.legend(fontsize=6)
-    fig.suptitle("jacobian-rank: rank of ∂f(X)/∂W₁ for one-hidden-layer nets")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "jacobian-rank: rank of ∂f(X)/∂W₁ for one-hidden-layer nets"
+    )
 
 
 def _sweep(pairs: Sequence[tuple[int, int]], ratios: Sequence[float]) -> tuple:

@@ -238,9 +238,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         d = r.details
         if "excess" in d:
             k_ = np.asarray(d["k"])
@@ -286,8 +285,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
                 transform=ax.transAxes,
                 fontsize=8,
             )
-    fig.suptitle("last-layer-convex: last-layer GD, rank of Q, and K^m → K^∞")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "last-layer-convex: last-layer GD, rank of Q, and K^m → K^∞"
+    )
 
 
 BASE_GD = {

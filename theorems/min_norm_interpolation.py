@@ -158,18 +158,17 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=3)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         det = r.details
         ax.semilogy(det["step"], det["dist"], label="‖w_k − X⁺y‖")
         if np.isfinite(det["bound"]).any():
             ax.semilogy(det["step"], det["bound"], "k--", label="(1 − ηλ_min)^k ‖w_0 − X⁺y‖")
-        ax.semilogy(det["step"], np.maximum(det["null"], 1e-18), label="‖(I − X⁺X)w_k‖")
+        ax.semilogy(det["step"], nc.log_floor(det["null"], 1e-18), label="‖(I − X⁺X)w_k‖")
         ax.set_xlabel("step")
         ax.legend(fontsize=7)
-    fig.suptitle("min-norm-interpolation: ½‖Xw − y‖², n < d")
-    return fig
+
+    return nc.record_figures(results, draw, "min-norm-interpolation: ½‖Xw − y‖², n < d")
 
 
 BASE = {"n": 40, "d": 200, "init": "zero", "lr_times_lambda_max": 1.0, "batch_size": None}

@@ -215,9 +215,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         d = r.details
         if "rows" in d:
             rows = d["rows"]
@@ -242,11 +241,13 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
                 "L(w_k)",
                 "(1 − 2λ/β)^k L(w_0)",
             )
-    fig.suptitle("nls-pl: ‖∇L‖² ≥ 4 λ_min(JJᵀ) L and the PL rate it implies")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "nls-pl: ‖∇L‖² ≥ 4 λ_min(JJᵀ) L and the PL rate it implies"
+    )
 
 
-INEQUALITY = {
+BASE_INEQUALITY = {
     "part": "inequality",
     "n": 24,
     "d": 4,
@@ -257,14 +258,14 @@ INEQUALITY = {
     "tight": False,
     "reduction": "sum",
 }
-TIGHT = {
-    **INEQUALITY,
+BASE_TIGHT = {
+    **BASE_INEQUALITY,
     "widths": (32, 128),
     "activation": "leaky_relu(0.1)",
     "draws": 2,
     "tight": True,
 }
-GD = {
+BASE_GD = {
     "part": "gd",
     "n": 20,
     "d": 4,
@@ -275,14 +276,14 @@ GD = {
 }
 TIGHT_POINT = nc.Instance(
     "tight-point",
-    TIGHT,
+    BASE_TIGHT,
     "residual on the bottom eigenvector of JJᵀ: equality, tightness ≈ 1",
     quick={"widths": (32,)},
 )
 INSTANCES = (
     nc.Instance(
         "inequality",
-        INEQUALITY,
+        BASE_INEQUALITY,
         "at initialization and at random weights (scale 3) for three widths",
         quick={"widths": (8, 32), "draws": 3},
     ),
@@ -291,20 +292,20 @@ INSTANCES = (
     TIGHT_POINT.sharpened(1.01, "the inequality claimed with 4.04 λ_min instead of 4 λ_min"),
     nc.Instance(
         "half-loss",
-        {**TIGHT, "reduction": "half_sum"},
+        {**BASE_TIGHT, "reduction": "half_sum"},
         "L = ½‖h − y‖² with the constant 4 kept: off by 2 at the tight point",
         breaks="L = ||h(X;w) - y||^2 (no 1/2)",
         quick={"widths": (32,)},
     ),
     nc.Instance(
         "gd-rate",
-        GD,
+        BASE_GD,
         "GD on random labels, step 1/β; L_k ≤ (1 − 2λ/β)^k L_0",
         quick={"width": 128, "steps": 120},
     ),
     nc.Instance(
         "narrow-width",
-        {**GD, "width": 3},
+        {**BASE_GD, "width": 3},
         "d0·d1 = 12 < n = 20: λ_min(JJᵀ) = 0, random labels are not fitted",
         breaks="d0*d1 >= n",
         # weak: with λ = 0 the predicted rate is 1 and "L_k ≤ L_0" holds anyway — the record

@@ -154,12 +154,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = []
-    for r in results:
-        titles += [f"{r.instance}: gap vs m ({r.verdict.value})", f"{r.instance}: residuals"]
-    fig, axes = nc.panel_grid(titles, ncols=4)
-    for r, ax_gap, ax_res in zip(results, axes[::2], axes[1::2], strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(axes: Sequence[Any], r: nc.CheckResult) -> None:
+        ax_gap, ax_res = axes
         d = r.details
         widths = np.asarray(d["widths"], float)
         for key, label in (("lin", "vs linearized (H(0))"), ("inf", "vs infinite width (H^∞)")):
@@ -175,15 +172,20 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ):
             ax_res.semilogy(
                 k,
-                np.maximum(np.asarray(trace[key]), 1e-300),
+                nc.log_floor(trace[key]),
                 style,
                 label=f"{label} (m = {int(widths[0])})",
             )
         ax_res.set_xlabel("step k")
         ax_res.set_ylabel("‖y − u(k)‖", fontsize=7)
         ax_res.legend(fontsize=6)
-    fig.suptitle("ntk-linearization: distance between the network and its linearization")
-    return fig
+
+    return nc.record_figures(
+        results,
+        draw,
+        "ntk-linearization: distance between the network and its linearization",
+        panels=("gap vs m", "residuals"),
+    )
 
 
 BASE = {

@@ -374,9 +374,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ------------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results])
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         d = r.details
         nc.plot_decay(
             ax,
@@ -386,14 +385,16 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
             "f(w_k) − f*",
             "(1 − μ/β)^k (f(w_0) − f*)",
         )
-    fig.suptitle("pl-gd-rate: GD on PL functions, measured gap vs the Karimi et al. bound")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "pl-gd-rate: GD on PL functions, measured gap vs the Karimi et al. bound"
+    )
 
 
-LINEAR_LSQ = {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 1.0}
+BASE_LINEAR_LSQ = {"problem": "linear-lsq", "n": 40, "d": 120, "steps": 2000, "lr_factor": 1.0}
 LINEAR = nc.Instance(
     "linear-lsq",
-    LINEAR_LSQ,
+    BASE_LINEAR_LSQ,
     "overparameterized least squares: μ, β exact from the spectrum of XXᵀ",
     quick={"n": 20, "d": 60},
 )
@@ -426,7 +427,7 @@ INSTANCES = (
     ),
     nc.Instance(
         "step-above-2/beta",
-        {**LINEAR_LSQ, "lr_factor": 2.2},
+        {**BASE_LINEAR_LSQ, "lr_factor": 2.2},
         "step 2.2/β: above the 2/β stability limit",
         breaks="step <= 1/beta",
         expect="diverged",

@@ -171,19 +171,29 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, ax = nc.panel_grid(["estimate vs bound, by class"], ncols=1, size=6.0)
-    ax = ax[0]
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    return nc.record_figures(
+        results,
+        None,
+        "rademacher: fitting random signs",
+        summaries=[("estimate vs bound, by class", _estimates)],
+    )
+
+
+def _estimates(ax: Any, results: Sequence[nc.CheckResult]) -> None:
+    """Every σ draw's correlation, per instance, against the instance's bound (dashed)."""
     for i, r in enumerate(results):
         draws = np.asarray(r.details["per_draw"], dtype=float)
         ax.scatter(np.full(draws.size, i) + np.linspace(-0.15, 0.15, draws.size), draws, s=8)
         ax.hlines(r.details["bound"], i - 0.3, i + 0.3, colors="k", linestyles="--")
     ax.set_xticks(
-        range(len(results)), [f"{r.instance}\n{r.verdict.value}" for r in results], fontsize=7
+        range(len(results)),
+        [f"{r.instance}\n{r.verdict.value}" for r in results],
+        fontsize=7,
+        rotation=20,
+        ha="right",
     )
     ax.set_ylabel("(1/n) Σ σ_i h(x_i) per σ draw; dashed: bound")
-    fig.suptitle("rademacher: fitting random signs")
-    return fig
 
 
 BASE = {

@@ -134,18 +134,24 @@ def _spearman(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = [f"{r.instance}: {r.verdict.value}" for r in results] + ["steps to fit, test acc."]
-    fig, axes = nc.panel_grid(titles, ncols=len(titles))
-    for ax, r in zip(axes, results, strict=False):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         for ratio, c in r.details["curves"].items():
             ax.plot(c["step"], c["train_accuracy"], label=f"p = {ratio}")
         ax.set_xlabel("GD step")
         ax.set_ylabel("train accuracy")
         ax.legend(fontsize=7)
-    ax = axes[len(results)]
-    regular = [r for r in results if not r.control]
-    for r in regular:
+
+    return nc.record_figures(
+        results,
+        draw,
+        "random-labels: digits, two-layer ReLU net, full-batch GD",
+        summaries=[("steps to fit, test accuracy", _summary)],
+    )
+
+
+def _summary(ax: Any, results: Sequence[nc.CheckResult]) -> None:
+    for r in (r for r in results if not r.control):
         rows = r.details["rows"]
         ax.plot([x["ratio"] for x in rows], [x["steps_to_fit"] for x in rows], "o-", label="steps")
         twin = ax.twinx()
@@ -154,8 +160,6 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         twin.set_ylabel("test accuracy (red; dotted: chance)")
     ax.set_xlabel("corruption ratio p")
     ax.set_ylabel("steps to 100% train accuracy")
-    fig.suptitle("random-labels: digits, two-layer ReLU net, full-batch GD")
-    return fig
 
 
 BASE = {

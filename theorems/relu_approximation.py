@@ -119,10 +119,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    titles = [f"{r.instance}: {r.verdict.value}" for r in results] + ["K = 8 approximants"]
-    fig, axes = nc.panel_grid(titles, ncols=len(titles))
-    for ax, r in zip(axes, results, strict=False):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         rows = r.details["rows"]
         K = [x["K"] for x in rows]
         ax.loglog(K, [x["certified_sup"] for x in rows], "o-", label="sup |f − g_K| (certified)")
@@ -130,15 +128,22 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ax.loglog(K, [x["omega_bound"] for x in rows], ":", label="ω(1/(2K) + ε)")
         ax.set_xlabel("K rectangles (4K ReLUs)")
         ax.legend(fontsize=6)
-    ax = axes[len(results)]
+
+    return nc.record_figures(
+        results,
+        draw,
+        "relu-approximation: sums of 4-ReLU rectangles",
+        summaries=[("K = 8 approximants", _approximants)],
+    )
+
+
+def _approximants(ax: Any, results: Sequence[nc.CheckResult]) -> None:
     for r in results:
         f = TARGETS[r.config["target"]][0]
         net, params, x = approximate(f, 8, r.config["eps_times_K"] / 8)
         ax.plot(x, f(x), "k", lw=0.8)
         ax.plot(x, net(params, x[:, None]).detach(), label=r.config["target"])
     ax.legend(fontsize=7)
-    fig.suptitle("relu-approximation: sums of 4-ReLU rectangles")
-    return fig
 
 
 BASE = {"target": "abs", "steps": (4, 8, 16, 32, 64, 128), "eps_times_K": 0.05}

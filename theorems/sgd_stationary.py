@@ -248,9 +248,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=2)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         rows = r.details["rows"]
         Ts = [row["T"] for row in rows]
         ax.loglog(Ts, [row["avg"] for row in rows], "o-", label="avg_k E‖∇f(w_k)‖²")
@@ -263,15 +262,17 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ax.set_xticks(Ts, [str(t) for t in Ts])
         ax.minorticks_off()
         ax.legend(fontsize=7)
-    fig.suptitle(
+
+    return nc.record_figures(
+        results,
+        draw,
         f"sgd-stationary: E‖∇f‖² along SGD vs the bound ({results[0].details['seeds']} seeds)"
         if results
-        else "sgd-stationary"
+        else "sgd-stationary",
     )
-    return fig
 
 
-COSINE = {
+BASE_COSINE = {
     "problem": "cosine-sum",
     "n": 32,
     "d": 8,
@@ -283,7 +284,7 @@ COSINE = {
     "Ts": (16, 64, 256, 1024, 4096),
     "seeds": 8,
 }
-NET = {
+BASE_NET = {
     "problem": "two-layer",
     "n": 16,
     "d": 4,
@@ -299,26 +300,26 @@ QUICK = {"Ts": (16, 64, 256), "seeds": 8}
 INSTANCES = (
     nc.Instance(
         "cosine-sum",
-        COSINE,
+        BASE_COSINE,
         "f_i = Σ_j (1 − cos(w_j − c_ij)): β = 1, L² = d, f* exact",
         quick=QUICK,
     ),
     nc.Instance(
         "two-layer-tanh",
-        NET,
+        BASE_NET,
         "½(u_i − y_i)² of a tanh net; β, L² estimated at w_0 × 1.5 and verified along the run",
         quick=QUICK,
     ),
     nc.Instance(
         "step-30x",
-        {**COSINE, "lr_factor": 30.0},
+        {**BASE_COSINE, "lr_factor": 30.0},
         "step 30× the prescribed one",
         breaks="step = sqrt(R/(beta L^2 T))",
         quick=QUICK,
     ),
     nc.Instance(
         "L2-underestimated",
-        {**NET, "L2_factor": 0.1},
+        {**BASE_NET, "L2_factor": 0.1},
         "L² taken as 0.1 × its estimate at w_0",
         breaks="E_i||grad f_i||^2 <= L^2 along the run",
         # weak: the bound still holds with L² a tenth too small (the proof's L² term is loose

@@ -174,9 +174,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in results], ncols=2)
-    for ax, r in zip(axes, results, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         rows = r.details["rows"]
         lr = [x["lr"] for x in rows]
         ax.loglog(lr, [x["mean_divergence"] for x in rows], "o-", label="mean ‖w_T − w'_T‖")
@@ -186,8 +185,10 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
             ax.loglog(lr, gaps, "s:", label="test − train loss")
         ax.set_xlabel("step size η")
         ax.legend(fontsize=7)
-    fig.suptitle("uniform-stability: SGD on neighbouring datasets, same sample order")
-    return fig
+
+    return nc.record_figures(
+        results, draw, "uniform-stability: SGD on neighbouring datasets, same sample order"
+    )
 
 
 BASE = {

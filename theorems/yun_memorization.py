@@ -69,37 +69,6 @@ def minimal_width(n: int) -> int:
     return 4 * math.ceil(math.sqrt(n) / 2)
 
 
-# --- data ------------------------------------------------------------------------------------
-def make_data(kind: str, n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs of the named kind with labels U[−1, 1] (±1 for ``classes``)."""
-    gen = nc.generator(seed)
-    labels = 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
-    if kind in ("gaussian", "classes"):
-        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    elif kind == "manifold":  # a closed curve through R^d: 1-D data in d dimensions
-        # stratified along the curve (one point per arc of length 2π/n, jittered by ±1/4 of
-        # it), so that no two points are closer than half an arc: with i.i.d. angles the
-        # closest pair is arbitrarily close, and float64 then fails at random seeds
-        jitter = 0.5 * (torch.rand(n, generator=gen, dtype=torch.float64) - 0.5)
-        theta = 2 * math.pi * (torch.arange(n, dtype=torch.float64) + 0.5 + jitter) / n
-        feats = torch.stack([f(k * theta) for k in (1, 2, 3) for f in (torch.cos, torch.sin)], 1)
-        X = feats @ torch.randn(6, d, generator=gen, dtype=torch.float64)
-    elif kind == "near-duplicates":  # pairs 1e-6 apart, independent labels
-        centres = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
-        step = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
-        twins = centres + 1e-6 * step / step.norm(dim=1, keepdim=True)
-        X = torch.cat([centres, twins])[:n]
-    elif kind == "duplicate-conflict":  # x_1 = x_0 with a different label
-        X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-        X[1] = X[0]
-        labels[1] = -labels[0] if labels[0] != 0 else 1.0
-    else:
-        raise ValueError(f"unknown data kind {kind!r}")
-    if kind == "classes":
-        labels = torch.where(labels >= 0, 1.0, -1.0).to(torch.float64)
-    return X, labels
-
-
 def _residuals(net: nc.ThreeLayerNet, params: Weights, X: torch.Tensor, y: torch.Tensor) -> dict:
     """|f(x_i) − y_i| (float64 labels) for the weights and inputs in float64 and in float32."""
     return {
@@ -133,7 +102,7 @@ def _gd_weights(
 
 # --- measurement -----------------------------------------------------------------------------
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    X, y = make_data(cfg["data"], cfg["n"], cfg["d"], seed)
+    X, y = nc.memorization_data(cfg["data"], cfg["n"], cfg["d"], seed)
     n = X.shape[0]
     width = minimal_width(n) if cfg["width"] == "minimal" else int(cfg["width"])
     net = nc.ThreeLayerNet(X.shape[1], width, width, "relu", bias=True)
@@ -218,7 +187,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 # --- figure ----------------------------------------------------------------------------------
 def gadget_demo(seed: int = 0) -> dict[str, np.ndarray]:
     """A 12-point example in 2-D for the figure: the constructed f along the projection."""
-    X, y = make_data("gaussian", 12, 2, seed)
+    X, y = nc.memorization_data("gaussian", 12, 2, seed)
     net, params = nc.yun_memorizer(X, y, 8, 12, seed=seed)
     u = params["W1"][0]
     z = X @ u
@@ -235,15 +204,28 @@ def gadget_demo(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    shown = [r for r in results if r.details.get("residual") is not None]
-    fig, axes = nc.panel_grid(
-        ["12 points in 2-D: f along the projection"]
-        + [f"{r.instance}: {r.verdict.value}" for r in shown],
-        ncols=3,
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
+        d = r.details
+        res = np.asarray(d["residual"])[np.asarray(d["order"])]
+        ax.semilogy(np.arange(res.size), nc.log_floor(res, 1e-18), ".", ms=2)
+        ax.axhline(d["tol"], color="k", ls="--", lw=1, label="tolerance")
+        ax.set_xlabel("points sorted by projection")
+        ax.set_ylabel("|f(x_i) − y_i|", fontsize=7)
+        ax.legend(fontsize=6)
+
+    return nc.record_figures(
+        results,
+        draw,
+        "yun-memorization: explicit 3-layer memorizers at the width condition",
+        summaries=[("12 points in 2-D: f along the projection", _gadget)],
+        select=lambda r: r.details.get("residual") is not None,
     )
+
+
+def _gadget(ax: Any, results: Sequence[nc.CheckResult]) -> None:
+    """The construction on 12 points in 2-D: every unit and their sum f along the projection."""
     demo = gadget_demo()
-    ax = axes[0]
     for col in demo["units"].T:
         if np.abs(col).max() > 0:
             ax.plot(demo["grid"], col, lw=0.6, alpha=0.5)
@@ -254,16 +236,6 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
     ax.set_ylim(-3, 3)
     ax.set_xlabel("z = uᵀx (dotted: α_a, β_a; thin: units)", fontsize=8)
     ax.legend(fontsize=6)
-    for ax, r in zip(axes[1:], shown, strict=True):
-        d = r.details
-        res = np.asarray(d["residual"])[np.asarray(d["order"])]
-        ax.semilogy(np.arange(res.size), np.maximum(res, 1e-18), ".", ms=2)
-        ax.axhline(d["tol"], color="k", ls="--", lw=1, label="tolerance")
-        ax.set_xlabel("points sorted by projection")
-        ax.set_ylabel("|f(x_i) − y_i|", fontsize=7)
-        ax.legend(fontsize=6)
-    fig.suptitle("yun-memorization: explicit 3-layer memorizers at the width condition")
-    return fig
 
 
 #: N = 200: the largest round N whose float64 floor stays 3× inside the margin at every one of

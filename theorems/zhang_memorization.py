@@ -28,7 +28,6 @@ import sympy as sp
 import torch
 
 import ntkconv as nc
-from theorems.yun_memorization import make_data
 
 # --- statement -------------------------------------------------------------------------------
 n_, d_, p_ = sp.symbols("n d p", positive=True, integer=True)
@@ -53,7 +52,7 @@ def _system(z: np.ndarray, frac: float) -> torch.Tensor:
 
 
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    X, y = make_data(cfg["data"], cfg["n"], cfg["d"], seed)
+    X, y = nc.memorization_data(cfg["data"], cfg["n"], cfg["d"], seed)
     n, d = X.shape
     distinct = int(torch.unique(X, dim=0).shape[0])
     units = n - cfg["fewer_units"]
@@ -119,10 +118,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 # --- figure ----------------------------------------------------------------------------------
-def figure(results: Sequence[nc.CheckResult]) -> Any:
-    shown = [r for r in results if r.details["conditioning"]]
-    fig, axes = nc.panel_grid([f"{r.instance}: {r.verdict.value}" for r in shown], ncols=3)
-    for ax, r in zip(axes, shown, strict=True):
+def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
+    def draw(ax: Any, r: nc.CheckResult) -> None:
         cond = r.details["conditioning"]
         names = list(cond)
         x = np.arange(len(names))
@@ -142,8 +139,13 @@ def figure(results: Sequence[nc.CheckResult]) -> Any:
         ax.set_xticks(x, [k.removeprefix("b at ") for k in names], fontsize=7)
         ax.axhline(TOL, color="k", ls="--", lw=1, label="tolerance 1e-8")
         ax.legend(fontsize=6)
-    fig.suptitle("zhang-memorization: conditioning of A_ij = relu(z_i − b_j) by bias placement")
-    return fig
+
+    return nc.record_figures(
+        results,
+        draw,
+        "zhang-memorization: conditioning of A_ij = relu(z_i − b_j) by bias placement",
+        select=lambda r: bool(r.details["conditioning"]),
+    )
 
 
 #: n = 200, as yun-memorization: the float64 floor stays 3× inside the margin at every one of
