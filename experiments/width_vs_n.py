@@ -375,7 +375,7 @@ def figures(
             "max_k ‖G(k) − G(0)‖₂, random labels (mean over seeds)",
         ],
         ncols=2,
-        size=5.0,
+        size=(5.0, 4.25),
     )
     plot_scaling_vs_n(axes[0], summary, config, parameters=False)
     plot_scaling_vs_n(axes[1], summary, config, parameters=True)
@@ -388,7 +388,7 @@ def figures(
         ax.set(xscale="log", yscale="log", xlabel="width m")
         ax.legend(fontsize=6)
     alone, (single,) = nc.panel_grid(
-        ["construction vs gradient descent: parameters to fit n points"], size=6.0
+        ["construction vs gradient descent: parameters to fit n points"]
     )
     plot_scaling_vs_n(single, summary, config, parameters=True)
     return {"width-vs-n": fig, "construction-vs-gd": alone}

@@ -25,6 +25,8 @@ def float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tenso
     strides), matching ``like``'s dtype and device when given, so mixed inputs fail loudly
     instead of casting."""
     if isinstance(x, np.ndarray):
+        if x.dtype.kind != "f":
+            raise TypeError(f"{name} must have dtype float32 or float64; got numpy {x.dtype}")
         x = torch.from_numpy(np.ascontiguousarray(x))  # from_numpy refuses negative strides
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray; got {type(x).__name__}")
@@ -35,6 +37,8 @@ def float_tensor(x: object, name: str, like: torch.Tensor | None) -> torch.Tenso
             raise TypeError(f"{name} has dtype {x.dtype} but the parameters are {like.dtype}")
         if x.device != like.device:
             raise ValueError(f"{name} is on {x.device} but the parameters are on {like.device}")
+    if x.requires_grad and not is_functorch_wrapped_tensor(x):
+        x = x.detach()  # data, not a parameter: no graph may grow through it
     return x
 
 
@@ -120,7 +124,11 @@ def check_wrt(wrt: Iterable[str], available: Iterable[str], name: str = "wrt") -
     """Validate a selection of parameter names; order follows the params dict."""
     if isinstance(wrt, str):
         wrt = (wrt,)
+    if not isinstance(wrt, Iterable) or not all(isinstance(k, str) for k in wrt):
+        raise TypeError(f"{name} must be a parameter name or a collection of them; got {wrt!r}")
     chosen = tuple(wrt)
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"{name} names a parameter twice: {list(chosen)}")
     names = tuple(available)
     if not chosen:
         raise ValueError(f"{name} must name at least one parameter; available: {names}")
@@ -162,3 +170,15 @@ def check_positive_float(value: object, name: str, *, allow_inf: bool = False) -
 
 def check_chunk_size(value: object, name: str = "chunk_size") -> int | None:
     return None if value is None else check_positive_int(value, name)
+
+
+def check_dtype(dtype: object, name: str = "dtype") -> torch.dtype:
+    """A dtype the engine computes in: torch.float32 or torch.float64."""
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be torch.float32 or torch.float64; got {dtype!r}")
+    return dtype  # type: ignore[return-value]
+
+
+def check_callable(value: object, name: str) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be callable or None; got {type(value).__name__}")

@@ -35,7 +35,10 @@ class Activation:
 
 def leaky_relu(slope: float = 0.01) -> Activation:
     """σ(z) = z for z > 0, slope·z otherwise (Soudry & Carmon 2016 need slope ≠ 0)."""
-    slope = float(slope)
+    try:
+        slope = float(slope)
+    except (TypeError, ValueError):
+        raise ValueError(f"leaky_relu slope must be a number in [0, 1); got {slope!r}") from None
     if not 0.0 <= slope < 1.0:
         raise ValueError(f"leaky_relu slope must lie in [0, 1); got {slope}")
     return Activation(
@@ -78,7 +81,7 @@ def get_activation(spec: str | Activation) -> Activation:
         return ACTIVATIONS[spec]
     match = _LEAKY.match(spec)
     if match:
-        return leaky_relu(float(match.group(1)))
+        return leaky_relu(match.group(1))
     raise ValueError(
         f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)} or 'leaky_relu(s)'"
     )

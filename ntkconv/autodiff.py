@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 import torch
+from torch._C._functorch import is_functorch_wrapped_tensor
 from torch.func import grad, jacrev, vmap
 from torch.func import jvp as _jvp
 from torch.func import vjp as _vjp
@@ -46,11 +47,18 @@ def bind(fn: Model, fixed: Params) -> Bound:
 def ravel(tree: Params, names: Iterable[str] | None = None) -> torch.Tensor:
     """Concatenate the named tensors (row-major) into one vector."""
     keys = tuple(tree) if names is None else tuple(names)
+    missing = [k for k in keys if k not in tree]
+    if missing:
+        raise ValueError(f"names lists keys {missing} that the dict lacks; it has {list(tree)}")
     return torch.cat([tree[k].reshape(-1) for k in keys])
 
 
 def unravel(vector: torch.Tensor, like: Params) -> Params:
     """Inverse of :func:`ravel` for the keys and shapes of ``like``."""
+    total = sum(v.numel() for v in like.values())
+    if not isinstance(vector, torch.Tensor) or vector.ndim != 1 or vector.shape[0] != total:
+        shape = tuple(vector.shape) if isinstance(vector, torch.Tensor) else type(vector).__name__
+        raise ValueError(f"vector must have shape ({total},) to fill like's shapes; got {shape}")
     out, start = {}, 0
     for k, v in like.items():
         out[k] = vector[start : start + v.numel()].reshape(v.shape)
@@ -193,6 +201,8 @@ def _check_like(tree: object, like: Params, name: str) -> Params:
         if not isinstance(t, torch.Tensor) or t.shape != v.shape:
             raise ValueError(f"{name}[{k!r}] must be a tensor of shape {tuple(v.shape)}")
         _same_kind(t, v, f"{name}[{k!r}]")
+        if not is_functorch_wrapped_tensor(t) and not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name}[{k!r}] contains NaN or inf")
     return {k: tree[k] for k in like}
 
 
@@ -230,6 +240,8 @@ def vjp(
     if not isinstance(cotangent, torch.Tensor) or tuple(cotangent.shape) != (X.shape[0],):
         raise ValueError(f"cotangent must be a tensor of shape ({X.shape[0]},)")
     _same_kind(cotangent, X, "cotangent")
+    if not bool(torch.isfinite(cotangent).all()):
+        raise ValueError("cotangent contains NaN or inf")
     sub, fixed = split(params, names)
     f = bind(fn, fixed)
     _, pullback = _vjp(lambda s: f(s, X), sub)
@@ -294,9 +306,11 @@ def ntk_vector_product(
     column (neural-tangents' "NTK-vector products"); memory O(p) per column, J never formed."""
     fn, params, X, names = prepare(fn, params, X, wrt)
     X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
-    if not isinstance(V, torch.Tensor) or V.shape[0] != X2_.shape[0] or V.ndim not in (1, 2):
+    if not isinstance(V, torch.Tensor) or V.ndim not in (1, 2) or V.shape[0] != X2_.shape[0]:
         raise ValueError(f"V must have shape ({X2_.shape[0]},) or ({X2_.shape[0]}, k)")
     _same_kind(V, X, "V")
+    if not bool(torch.isfinite(V).all()):
+        raise ValueError("V contains NaN or inf")
     sub, fixed = split(params, names)
     rows = ntvp_rows(bind(fn, fixed), sub, X, X2_, V.T.reshape(-1, X2_.shape[0]))
     return rows.T.reshape(X.shape[0], *V.shape[1:])

@@ -156,11 +156,17 @@ def _writable_dir(path: str, flag: str) -> Path:
     return folder
 
 
+#: A calibration runs every instance once per seed: 10⁴ seeds is already hours of work.
+MAX_SEEDS = 10_000
+
+
 def parse_seeds(text: str) -> list[int]:
     """``A:B`` (A, A+1, …, B−1, as Python's range) or a comma list ``1,5,9``."""
     try:
         if ":" in text:
             a, b = (int(v) for v in text.split(":"))
+            if b - a > MAX_SEEDS:
+                raise UsageError(f"--seeds: at most {MAX_SEEDS} seeds per calibration; got {b - a}")
             seeds = list(range(a, b))
         else:
             seeds = [int(v) for v in text.split(",")]

@@ -39,7 +39,7 @@ import math
 import numpy as np
 import torch
 
-from ._validation import Params, as_matrix, as_vector, check_positive_int
+from ._validation import Params, as_matrix, as_vector, check_positive_float, check_positive_int
 from .models import ThreeLayerNet, TwoLayerNet
 from .seeds import generator
 
@@ -123,6 +123,10 @@ def interleaved_biases(z: object, fraction: float = KINK) -> np.ndarray:
     fractions are there to compare conditioning (the solve multiplies errors by
     fraction/(1 − fraction) per point)."""
     z = np.asarray(z, dtype=float)
+    if z.ndim != 1 or z.size == 0 or not np.isfinite(z).all() or (np.diff(z) <= 0).any():
+        raise ValueError("z must be a non-empty 1-D array of finite, strictly increasing values")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a number in (0, 1); got {fraction!r}")
     lead = float(np.median(np.diff(z))) if z.size > 1 else 1.0
     return np.concatenate([[z[0] - lead], z[:-1] + fraction * np.diff(z)])
 
@@ -136,6 +140,9 @@ def abs_residuals(
 ) -> torch.Tensor:
     """|f(x_i) − y_i| for every row, evaluated ``chunk`` rows at a time (N = 10^5 points through
     a 636 × 636 net would otherwise hold a 10^5 × 636 activation per layer at once)."""
+    X = as_matrix(X, "X", like=next(iter(params.values())))
+    y = as_vector(y, "y", n=X.shape[0])  # any float dtype: float64 labels grade a float32 net
+    chunk = check_positive_int(chunk, "chunk")
     return torch.cat(
         [(net(params, X[i : i + chunk]) - y[i : i + chunk]).abs() for i in range(0, len(X), chunk)]
     )
@@ -162,8 +169,9 @@ def rounding_floor(X: object, y: object, u: object) -> float:
         6.0
     """
     X = as_matrix(X, "X").double()
-    y = torch.as_tensor(y, dtype=torch.float64).reshape(-1)
-    z = torch.sort(X @ torch.as_tensor(u, dtype=torch.float64).reshape(-1)).values
+    y = as_vector(torch.as_tensor(y, dtype=torch.float64), "y", n=X.shape[0])
+    u = as_vector(torch.as_tensor(u, dtype=torch.float64), "u", n=X.shape[1])
+    z = torch.sort(X @ u).values
     if z.numel() < 2:
         return 0.0
     gap = float((z[1:] - z[:-1]).min())
@@ -215,6 +223,8 @@ def zhang_memorizer(
     ``rtol``: the net is evaluated on X and refused (``ValueError``) if float64 rounding leaves
     max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips the check (an O(n²d) forward pass).
     """
+    if rtol is not None:
+        check_positive_float(rtol, "rtol")
     X, y = _data(X, y)
     n, d = X.shape
     u, z, order = _sorted_projection(X, seed)
@@ -236,6 +246,9 @@ def zhang_system(X: object, params: Params) -> torch.Tensor:
     """The n × n matrix A_ij = relu(uᵀx_i − b_j) of a :func:`zhang_memorizer` net (rows in the
     order of X): its condition number measures how many digits the solve can lose."""
     X = as_matrix(X, "X").double()
+    missing = [k for k in ("W", "b") if not isinstance(params, dict) or k not in params]
+    if missing:
+        raise KeyError(f"params is missing {missing}: pass a zhang_memorizer net's params")
     return torch.relu(X @ params["W"].T + params["b"])
 
 
@@ -295,6 +308,8 @@ def yun_memorizer(
     when identical inputs carry different labels (naming the rows), or when float64 rounding
     leaves max|f(x_i) − y_i| > rtol·max|y| (``rtol=None`` skips that O(N·d1·d2) check).
     """
+    if rtol is not None:
+        check_positive_float(rtol, "rtol")
     X, y = _data(X, y)
     n, d = X.shape
     width2 = width1 if width2 is None else width2
@@ -379,8 +394,17 @@ def rectangle_net(edges: object, heights: object, eps: float) -> tuple[TwoLayerN
     combination of the two heights. Returned as ``TwoLayerNet(1, 4K, bias=True)`` params
     (output weights scaled by √(4K) for the net's 1/√m); ``edges`` has K + 1 increasing
     entries, ``heights`` K, and ε must be below the narrowest rectangle."""
-    e = as_vector(torch.as_tensor(edges, dtype=torch.float64), "edges", n=len(edges))
-    h = as_vector(torch.as_tensor(heights, dtype=torch.float64), "heights", n=e.shape[0] - 1)
+    try:
+        e = torch.as_tensor(edges, dtype=torch.float64).reshape(-1)
+        h = torch.as_tensor(heights, dtype=torch.float64).reshape(-1)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError("edges and heights must be sequences of numbers") from None
+    if e.numel() < 2:
+        raise ValueError(f"edges must have K + 1 >= 2 entries; got {e.numel()}")
+    e = as_vector(e, "edges", n=e.numel())
+    h = as_vector(h, "heights", n=e.shape[0] - 1)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+        raise TypeError(f"eps must be a number; got {eps!r}")
     widths = e[1:] - e[:-1]
     if not bool((widths > 0).all()):
         raise ValueError("edges must be strictly increasing")

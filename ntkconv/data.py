@@ -8,8 +8,8 @@ import math
 import numpy as np
 import torch
 
-from ._validation import check_positive_int
-from .seeds import generator, legacy_random_state, numpy_rng
+from ._validation import as_labels, check_dtype, check_positive_int
+from .seeds import check_seed, generator, legacy_random_state, numpy_rng
 
 
 def sphere_inputs(
@@ -26,6 +26,7 @@ def sphere_inputs(
     ``seed`` is an int or a CPU ``torch.Generator`` to draw from (and advance), so labels can
     come from the same stream."""
     n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
+    dtype = check_dtype(dtype)
     gen = seed if isinstance(seed, torch.Generator) else generator(seed)
     X = torch.randn(n, d, generator=gen, dtype=torch.float64)
     X = X / torch.linalg.vector_norm(X, dim=1, keepdim=True)
@@ -52,9 +53,17 @@ def digits_two_class(
     (+1 for ``classes[0]``). ``n`` draws a class-balanced subsample (seeded); default all."""
     from sklearn.datasets import load_digits
 
-    a, b = (int(c) for c in classes)
-    if a == b or not {a, b} <= set(range(10)):
+    dtype = check_dtype(dtype)
+    check_seed(seed)
+    if (
+        not isinstance(classes, (tuple, list))
+        or len(classes) != 2
+        or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes)
+        or classes[0] == classes[1]
+        or not set(classes) <= set(range(10))
+    ):
         raise ValueError(f"classes must be two distinct digits in 0..9; got {classes!r}")
+    a, b = (int(c) for c in classes)
     data = load_digits()
     keep = np.flatnonzero(np.isin(data.target, (a, b)))
     if n is not None:
@@ -90,6 +99,7 @@ def digits(
     from sklearn.model_selection import train_test_split
 
     data = load_digits()
+    dtype = check_dtype(dtype)
     n_train = check_positive_int(n_train, "n_train")
     if not 10 <= n_train <= data.target.size - 10:
         raise ValueError(f"n_train must lie in 10..{data.target.size - 10}; got {n_train}")
@@ -111,16 +121,24 @@ def digits(
     return rows(Xtr), labels(ytr), rows(Xte), labels(yte)
 
 
+def _length(labels: object, name: str) -> int:
+    if not isinstance(labels, (torch.Tensor, np.ndarray)) or labels.ndim != 1:
+        raise TypeError(f"{name} must be a 1-D integer tensor of class labels")
+    return int(labels.shape[0])
+
+
 def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int = 0) -> torch.Tensor:
     """Zhang et al. (ICLR 2017), §3: independently with probability ``ratio`` each label is
     replaced by a class drawn uniformly from ``classes`` (which may equal the true one);
     ``ratio = 1`` gives fully random labels."""
-    if not 0.0 <= float(ratio) <= 1.0:
-        raise ValueError(f"ratio must lie in [0, 1]; got {ratio!r}")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+        raise ValueError(f"ratio must be a number in [0, 1]; got {ratio!r}")
+    classes = check_positive_int(classes, "classes")
+    labels = as_labels(labels, "labels", n=_length(labels, "labels"), classes=classes)
     gen = generator(seed)
     n = labels.shape[0]
     hit = torch.rand(n, generator=gen, dtype=torch.float64) < float(ratio)
-    fresh = torch.randint(0, check_positive_int(classes, "classes"), (n,), generator=gen)
+    fresh = torch.randint(0, classes, (n,), generator=gen)
     return torch.where(hit, fresh, labels.cpu()).to(labels.device)
 
 

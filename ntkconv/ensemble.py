@@ -11,7 +11,7 @@ would have stopped.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ._validation import (
     Params,
+    check_callable,
     check_choice,
     check_nonnegative_int,
     check_params,
@@ -34,17 +35,29 @@ from .training import REDUCTIONS, check_run_limits, squared_loss
 
 def stack_params(members: Sequence[Params]) -> Params:
     """Stack S params dicts (same keys and shapes) into one dict with a leading S axis."""
+    if isinstance(members, Mapping) or not isinstance(members, Iterable):
+        raise TypeError(f"members must be a list of params dicts; got {type(members).__name__}")
+    members = list(members)
     if not members:
         raise ValueError("members is empty; need at least one params dict to stack")
     first = check_params(members[0], "members[0]")
+    ref = next(iter(first.values()))
+    checked = [first]
     for i, p in enumerate(members[1:], 1):
         p = check_params(p, f"members[{i}]")
+        kind = next(iter(p.values()))
+        if (kind.dtype, kind.device) != (ref.dtype, ref.device):
+            raise TypeError(
+                f"members[{i}] is {kind.dtype} on {kind.device}; members[0] is {ref.dtype} on "
+                f"{ref.device}"
+            )
+        checked.append(p)
         bad = [k for k in first if k not in p or p[k].shape != first[k].shape] + [
             k for k in p if k not in first
         ]
         if bad:
             raise ValueError(f"members[{i}] differs from members[0] in keys or shapes: {bad}")
-    return {k: torch.stack([p[k] for p in members]) for k in first}
+    return {k: torch.stack([p[k] for p in checked]) for k in first}
 
 
 def unstack_params(stacked: Params) -> list[Params]:
@@ -77,6 +90,8 @@ class EnsembleTrajectory:
 
 def _members(value: float | Sequence[float] | torch.Tensor, size: int, name: str) -> torch.Tensor:
     """A per-member float64 vector from a scalar or a length-S sequence."""
+    if isinstance(value, bool) or (isinstance(value, torch.Tensor) and value.ndim > 1):
+        raise TypeError(f"{name} must be a number or a 1-D sequence of them; got {value!r}")
     try:
         t = torch.as_tensor(value, dtype=torch.float64).reshape(-1)
     except (TypeError, ValueError, RuntimeError):
@@ -114,6 +129,7 @@ def train_ensemble(
     diverge on non-finite values or loss > ``blowup`` × the initial loss), applied per member.
     ``observe(k, params)`` sees the stacked params at every recorded step.
     """
+    check_callable(observe, "observe")
     params = check_params(params)
     ref = next(iter(params.values()))
     if ref.ndim == 0:

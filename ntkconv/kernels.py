@@ -122,7 +122,7 @@ def arccos_kernel(X: object, X2: object | None = None, degree: int = 1) -> torch
     This is the m → ∞ limit of the random-feature Gram σ(XWᵀ) σ(X2Wᵀ)ᵀ/m, i.e. half of Cho &
     Saul's (2009) arc-cosine kernel k_n.
     """
-    if degree not in (0, 1):
+    if isinstance(degree, bool) or not isinstance(degree, int) or degree not in (0, 1):
         raise ValueError(f"degree must be 0 or 1; got {degree!r}")
     X = as_matrix(X, "X")
     X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
@@ -161,8 +161,7 @@ def random_feature_gram(
 ) -> torch.Tensor:
     """σ(X Wᵀ) σ(X2 Wᵀ)ᵀ / m for fixed first-layer weights W (m, d): the Gram of last-layer
     training (the lecture's QQᵀ/m; its m → ∞ limit for relu/step is :func:`arccos_kernel`)."""
-    if not isinstance(W, torch.Tensor) or W.ndim != 2:
-        raise ValueError("W must be a 2-D tensor of shape (m, d)")
+    W = as_matrix(W, "W")  # finite, float32/float64, non-empty (m, d); NumPy accepted
     X = as_matrix(X, "X", d=W.shape[1], like=W)
     X2_ = None if X2 is None else as_matrix(X2, "X2", d=W.shape[1], like=W)
     net = TwoLayerNet(W.shape[1], W.shape[0], activation, trainable=("a",))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import torch
 
-from ._validation import Params, check_positive_int, check_wrt
+from ._validation import Params, check_dtype, check_positive_int, check_wrt
 from .activations import Activation, get_activation
 from .seeds import generator
 
@@ -45,6 +45,13 @@ class ShallowNet:
         then moved, so a seed gives the same weights on every device and dtype.
         """
         gen = generator(seed)
+        dtype = check_dtype(dtype)
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, (int, float))
+            or not (math.isfinite(scale) and scale >= 0)
+        ):
+            raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
         params: Params = {}
         for name, shape in self.param_shapes().items():
             if name == "a":
@@ -69,8 +76,14 @@ class ShallowNet:
                 raise ValueError(
                     f"params[{name!r}] must have shape {shape}; got {tuple(params[name].shape)}"
                 )
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"X must be a torch.Tensor; got {type(X).__name__}")
         if X.ndim != 2 or X.shape[1] != self.d:
-            raise ValueError(f"X must have shape (n, {self.d}); got {tuple(X.shape)}")
+            got = f"{X.shape[1]} columns" if X.ndim == 2 else f"shape {tuple(X.shape)}"
+            raise ValueError(f"X must have shape (n, {self.d}) (d = {self.d} columns); got {got}")
+        dtype = next(iter(params.values())).dtype
+        if X.dtype != dtype:
+            raise TypeError(f"X has dtype {X.dtype} but the parameters are {dtype}")
 
 
 class TwoLayerNet(ShallowNet):
@@ -240,6 +253,8 @@ class TwoLayerClassifier(ShallowNet):
         self.d = check_positive_int(d, "d")
         self.width = check_positive_int(width, "width")
         self.classes = check_positive_int(classes, "classes")
+        if self.classes < 2:
+            raise ValueError(f"classes must be >= 2 (logits for cross-entropy); got {classes}")
         self.activation = get_activation(activation)
         self._set_trainable(trainable)
 

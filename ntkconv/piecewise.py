@@ -9,6 +9,8 @@ COLT 2016) are counted, not estimated from a grid.
 from __future__ import annotations
 
 import bisect
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,7 +21,16 @@ Number = Fraction | int | float
 
 
 def _q(x: Number) -> Fraction:
-    return x if isinstance(x, Fraction) else Fraction(x)
+    """``x`` as an exact rational; NaN, inf, strings and other objects are refused."""
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"knots and values must be real numbers; got {x!r}")
+    if isinstance(x, numbers.Rational):
+        return Fraction(int(x.numerator), int(x.denominator))
+    if not math.isfinite(x):
+        raise ValueError(f"knots and values must be finite; got {x!r}")
+    return Fraction(float(x))
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,8 @@ class PiecewiseLinear:
     ys: tuple[Fraction, ...]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "xs", tuple(_q(x) for x in self.xs))
+        object.__setattr__(self, "ys", tuple(_q(y) for y in self.ys))
         if len(self.xs) < 2 or len(self.xs) != len(self.ys):
             raise ValueError("need at least two knots and one value per knot")
         if any(b <= a for a, b in pairwise(self.xs)):

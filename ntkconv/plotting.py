@@ -217,6 +217,10 @@ def plot_scaling(
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` atomically (temp file + rename); the format follows
     ``path``'s suffix."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    if Path(path).is_dir():
+        raise ValueError(f"path {path} is a folder; give a file name such as figure.png")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
     return Path(path)

@@ -67,6 +67,14 @@ class Verdict(str, Enum):
 RELATIONS = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "==": "="}
 
 
+def _reals(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float array; strings, complex numbers and objects are refused by name."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real number or array of them; got {x!r}")
+    return a.astype(float)
+
+
 def leq(measured: Any, bound: Any, rtol: float = FLOAT_RTOL, atol: float = 0.0) -> np.ndarray:
     """Elementwise ``measured ≤ bound`` up to relative floating-point slack ``rtol`` (of the
     larger magnitude) and an absolute ``atol`` (for quantities whose scale is known, such as an
@@ -76,7 +84,13 @@ def leq(measured: Any, bound: Any, rtol: float = FLOAT_RTOL, atol: float = 0.0) 
         >>> bool(leq(1 + 5e-10, 1.0)), bool(leq(1 + 2e-9, 1.0)), bool(leq(float("inf"), 1.0))
         (True, False, False)
     """
-    m, b = np.asarray(measured, dtype=float), np.asarray(bound, dtype=float)
+    m, b = _reals(measured, "measured"), _reals(bound, "bound")
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0; got {rtol!r}, {atol!r}")
+    try:
+        np.broadcast_shapes(m.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"measured {m.shape} and bound {b.shape} do not broadcast") from None
     scale = np.maximum(np.abs(b), np.abs(m))
     # slack relative to a finite scale only: inf ≤ 1 must stay false
     slack = rtol * np.where(np.isfinite(scale), scale, 0.0) + atol
@@ -91,7 +105,7 @@ def compare(
     NaN never satisfies a relation."""
     if relation not in RELATIONS:
         raise ValueError(f"relation must be one of {list(RELATIONS)}; got {relation!r}")
-    m, b = np.asarray(measured, dtype=float), np.asarray(bound, dtype=float)
+    m, b = _reals(measured, "measured"), _reals(bound, "bound")
     if relation == "<=":
         return leq(m, b, rtol, atol)
     if relation == ">=":
@@ -287,6 +301,14 @@ def decide(hypotheses_met: bool, conclusion_holds: bool, diverged: bool = False)
         >>> decide(True, True).value, decide(False, False).value
         ('holds', 'failed-without-hypothesis')
     """
+    flags = {
+        "hypotheses_met": hypotheses_met,
+        "conclusion_holds": conclusion_holds,
+        "diverged": diverged,
+    }
+    for name, flag in flags.items():
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {flag!r}")
     if diverged:
         return Verdict.DIVERGED
     if hypotheses_met:

@@ -236,13 +236,13 @@ def draw_figures(theorem: Theorem, results: Sequence[CheckResult]) -> list[Any]:
 
 def figure_names(theorem_id: str, count: int) -> list[str]:
     """File stems of a theorem's figures: ``<id>`` for the headline, then ``<id>-2``, …"""
-    return [theorem_id] + [f"{theorem_id}-{i}" for i in range(2, count + 1)]
+    return [theorem_id if i == 1 else f"{theorem_id}-{i}" for i in range(1, count + 1)]
 
 
 def theorem_figures(figures: Mapping[str, bytes], theorem_id: str) -> list[bytes]:
     """A theorem's figures from a name → PNG mapping (see :func:`figure_names`), in order."""
     found = []
-    for name in figure_names(theorem_id, len(figures)):
+    for name in figure_names(theorem_id, len(figures) + 1):
         if name not in figures:
             break
         found.append(figures[name])

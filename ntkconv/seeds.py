@@ -53,8 +53,20 @@ def check_seed(seed: object, name: str = "seed") -> int:
     return int(seed)
 
 
+def _json_scalar(value: Any) -> Any:
+    """NumPy scalars as the Python numbers they hold; anything else JSON cannot encode is
+    refused (``str`` of an object holds its address, so its hash would differ between runs)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(
+        f"seed names and sweep configs must be JSON values (numbers, str, bool, None, lists, "
+        f"dicts with str keys); got {value!r} of type {type(value).__name__}"
+    )
+
+
 def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    """Canonical JSON: sorted keys, no spaces, NumPy scalars as numbers, nothing else coerced."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_scalar)
 
 
 def derive_seed(seed: object, *names: Any) -> int:

@@ -16,7 +16,14 @@ import torch
 from scipy.sparse.linalg import LinearOperator, eigsh
 from torch.func import vmap
 
-from ._validation import Params, check_choice, check_params
+from ._validation import (
+    FLOAT_DTYPES,
+    Params,
+    check_choice,
+    check_nonnegative_int,
+    check_params,
+    check_positive_float,
+)
 from .autodiff import hvp_fn, ravel, resolve_wrt, split, unravel
 from .seeds import check_seed, numpy_rng
 
@@ -30,6 +37,8 @@ def _matrix64(M: object, name: str) -> torch.Tensor:
         M = torch.from_numpy(np.ascontiguousarray(M))
     if not isinstance(M, torch.Tensor) or M.ndim != 2 or 0 in M.shape:
         raise ValueError(f"{name} must be a non-empty 2-D tensor")
+    if M.dtype not in FLOAT_DTYPES:  # complex would lose its imaginary part, half its digits
+        raise TypeError(f"{name} must have dtype float32 or float64; got {M.dtype}")
     if not torch.isfinite(M).all():
         raise ValueError(f"{name} contains NaN or inf")
     return M.to(SPECTRAL_DTYPE)
@@ -60,6 +69,8 @@ def lambda_max(G: object) -> float:
 
 def rank_cutoff(s_max: float, shape: tuple[int, ...], rtol: float | None = None) -> float:
     """Singular values at or below this are treated as zero (see the module docstring)."""
+    if rtol is not None:
+        check_positive_float(rtol, "rtol")
     return s_max * (max(shape) * EPS64 if rtol is None else rtol)
 
 
@@ -104,8 +115,8 @@ def min_norm_lstsq(
         shape = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
         raise ValueError(f"y must have shape ({A.shape[0]},) or ({A.shape[0]}, k); got {shape}")
     y = _matrix64(y.reshape(A.shape[0], -1), "y").reshape(y.shape)
-    if not ridge >= 0:
-        raise ValueError(f"ridge must be >= 0; got {ridge!r}")
+    if ridge != 0:
+        check_positive_float(ridge, "ridge")
     U, s, Vh = torch.linalg.svd(A, full_matrices=False)
     if ridge == 0:
         keep = s > rank_cutoff(float(s[0]), tuple(A.shape), rtol)
@@ -151,6 +162,8 @@ def hessian_eigenvalue(
     """
     which = check_choice(which, "which", WHICH)
     seed = check_seed(seed)
+    tol = check_positive_float(tol, "tol")
+    dense_below = check_nonnegative_int(dense_below, "dense_below")
     params = check_params(params)
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
@@ -161,7 +174,7 @@ def hessian_eigenvalue(
     def matvec_t(v: torch.Tensor) -> torch.Tensor:
         return ravel(hv(unravel(v, sub)))
 
-    if p <= dense_below:
+    if p <= max(dense_below, 2):  # eigsh needs k < p; tiny p goes dense
         H = vmap(matvec_t)(torch.eye(p, dtype=ref.dtype, device=ref.device))
         ev = eigvalsh(H)
         return float({"LA": ev[-1], "SA": ev[0], "LM": max(ev[0], ev[-1], key=abs)}[which])

@@ -33,7 +33,9 @@ class PowerLaw:
 
 
 def _positive_1d(v: object, name: str) -> np.ndarray:
-    a = np.asarray(v, dtype=float).ravel()
+    if v is None:
+        raise TypeError(f"{name} must be an array of numbers; got None")
+    a = _numbers(v, name)
     if a.size == 0:
         raise ValueError(f"{name} is empty")
     if not np.isfinite(a).all() or (a <= 0).any():
@@ -54,13 +56,15 @@ def fit_power_law(
 ) -> PowerLaw:
     """Fit log y = log c + α log x by least squares, with a bootstrap CI for α."""
     xs, ys = _positive_1d(x, "x"), _positive_1d(y, "y")
-    if xs.shape != ys.shape:
-        raise ValueError(f"x and y must have the same length; got {xs.size} and {ys.size}")
+    if np.shape(x) != np.shape(y):
+        raise ValueError(f"x and y must have the same shape; got {np.shape(x)} and {np.shape(y)}")
     if np.unique(xs).size < 2:
         raise ValueError("x needs at least two distinct values to fit an exponent")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level}")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level!r}")
     n_resamples = check_positive_int(n_resamples, "n_resamples")
+    if n_resamples < 10:
+        raise ValueError(f"n_resamples must be >= 10 for a bootstrap interval; got {n_resamples}")
     lx, ly = np.log(xs), np.log(ys)
     alpha = float(_slopes(lx, ly))
     prefactor = float(np.exp(ly.mean() - alpha * lx.mean()))
@@ -76,6 +80,8 @@ def fit_power_law(
         idx = rng.integers(0, xs.size, size=(n_resamples, xs.size))
     boot = _slopes(lx[idx], ly[idx])
     boot = boot[np.isfinite(boot)]
+    if boot.size == 0:  # every resample drew a single x: no slope, no interval
+        return PowerLaw(alpha, prefactor, (math.nan, math.nan), float(level), method)
     tail = 100 * (1 - level) / 2
     lo, hi = np.percentile(boot, [tail, 100 - tail])
     return PowerLaw(alpha, prefactor, (float(lo), float(hi)), float(level), method)
@@ -108,8 +114,19 @@ class MeanInterval:
         return self.upper < bound
 
 
+def _numbers(x: object, name: str) -> np.ndarray:
+    """``x`` as a flat float64 array of real numbers (tensors detached; strings, complex
+    values and objects refused)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()  # type: ignore[union-attr]
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf" or a.dtype == bool:
+        raise TypeError(f"{name} must be real numbers; got an array of {a.dtype}")
+    return a.astype(float).ravel()
+
+
 def _samples(x: object) -> np.ndarray:
-    a = np.asarray(x, dtype=float).ravel()
+    a = _numbers(x, "samples")
     if a.size == 0:
         raise ValueError("samples is empty")
     if not np.isfinite(a).all():
@@ -118,7 +135,7 @@ def _samples(x: object) -> np.ndarray:
 
 
 def _check_alpha(alpha: float) -> float:
-    if not 0 < alpha < 0.5:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
         raise ValueError(f"alpha must lie in (0, 0.5); got {alpha}")
     return float(alpha)
 
@@ -134,7 +151,9 @@ def hoeffding_interval(
         (0.378, 0.622)
     """
     a, alpha = _samples(samples), _check_alpha(alpha)
-    if not low < high or a.min() < low or a.max() > high:
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"low and high must be finite with low < high; got [{low}, {high}]")
+    if a.min() < low or a.max() > high:
         raise ValueError(f"samples must lie in [low, high] = [{low}, {high}]")
     t = (high - low) * math.sqrt(math.log(1 / alpha) / (2 * a.size))
     m = float(a.mean())
@@ -148,7 +167,7 @@ def subgaussian_interval(
     mean (e.g. by McDiarmid's bounded differences: σ² = Σ c_i²/4): mean ± sqrt(2σ² log(1/α)/N).
     """
     a, alpha = _samples(samples), _check_alpha(alpha)
-    if not variance_proxy > 0:
+    if not (variance_proxy > 0 and math.isfinite(variance_proxy)):
         raise ValueError(f"variance_proxy must be > 0; got {variance_proxy}")
     t = math.sqrt(2 * variance_proxy * math.log(1 / alpha) / a.size)
     m = float(a.mean())

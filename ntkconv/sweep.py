@@ -23,6 +23,7 @@ import hashlib
 import inspect
 import json
 import os
+import pickle
 import threading
 import time
 import types
@@ -175,8 +176,10 @@ def _plain(value: object, where: str) -> Any:
 def check_record(record: object, cell: Cell) -> Record:
     """A cell's record as a flat dict of JSON scalars whose keys do not shadow its coordinates
     (a record key ``n`` would overwrite the column ``n`` in the results table)."""
-    if not isinstance(record, Mapping):
-        raise TypeError(f"the record of cell {cell.coords} must be a dict; got {record!r}")
+    if not isinstance(record, Mapping) or not record:
+        raise TypeError(
+            f"the record of cell {cell.coords} must be a non-empty dict; got {record!r}"
+        )
     clash = sorted(set(record) & set(cell.coords))
     if clash:
         raise ValueError(f"the record of cell {cell.coords} repeats coordinate keys {clash}")
@@ -195,6 +198,11 @@ def run_task(
     if threads is not None:
         torch.set_num_threads(threads)
     records = cell_fn(cells, config)
+    if not isinstance(records, (list, tuple)):
+        raise TypeError(
+            f"the cell function must return a list of records (one dict per cell); got "
+            f"{type(records).__name__}"
+        )
     if len(records) != len(cells):
         raise RuntimeError(f"cell function returned {len(records)} records for {len(cells)} cells")
     return [check_record(r, c) for r, c in zip(records, cells, strict=True)]
@@ -371,8 +379,11 @@ def load_cells(out: Path | str) -> dict[str, Record]:
     Raises:
         ValueError: a cell file is not valid JSON or lacks the cell schema, naming the file.
     """
+    folder = Path(out) / "cells"
+    if not folder.is_dir():
+        raise ValueError(f"out: {folder} is not a folder of cell files")
     found = {}
-    for path in sorted((Path(out) / "cells").glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         entry = _read_json(path)
         if not isinstance(entry, dict) or set(entry) != CELL_KEYS:
             raise ValueError(f"{path}: not a cell file (expected the keys {sorted(CELL_KEYS)})")
@@ -435,10 +446,30 @@ def prepare_sweep(
     count, the grid and seed, and the ``out`` folder (created, writable, not holding another
     sweep; its manifest written and stale temp files of dead writers removed). Returns the
     cell function's identity and the cells. Raises ``ValueError``/``TypeError``."""
+    if not isinstance(sweep, Sweep):
+        raise TypeError(f"sweep must be an ntkconv.Sweep; got {type(sweep).__name__}")
+    if not isinstance(sweep.name, str) or not sweep.name:
+        raise ValueError(f"sweep.name must be a non-empty str; got {sweep.name!r}")
+    if not inspect.isfunction(sweep.cell):
+        raise TypeError(f"sweep.cell must be a module-level function; got {sweep.cell!r}")
+    if not isinstance(sweep.config, Mapping):
+        raise TypeError(f"sweep.config must be a dict; got {type(sweep.config).__name__}")
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a path; got {type(out).__name__}")
     out = Path(out)
     check_executor(executor, workers)
+    if executor in (None, "local"):  # worker processes import the cell function by name
+        try:
+            pickle.dumps(sweep.cell)
+        except (pickle.PicklingError, AttributeError, TypeError) as err:
+            raise ValueError(
+                f"sweep.cell {sweep.cell!r} cannot be sent to worker processes ({err}); define "
+                "it at module level or use executor='serial'"
+            ) from None
     identity = cell_identity(sweep.cell)
     cells = make_cells(sweep)
+    if sweep.batch_axis is not None and any(sweep.batch_axis not in c.coords for c in cells):
+        raise ValueError(f"sweep.batch_axis {sweep.batch_axis!r} is not an axis of every grid")
     _prepare_out(out, {"name": sweep.name, "config": dict(sweep.config), "cell": identity})
     remove_stale_temps(out / "cells")
     return identity, cells
@@ -548,6 +579,8 @@ def run_sweep(
     figures = []
     if sweep.figures is not None:
         for stem, fig in sweep.figures(frame, summary, sweep.config).items():
+            if not isinstance(stem, str) or not stem or Path(stem).name != stem:
+                raise ValueError(f"sweep.figures: a figure stem must be a file name; got {stem!r}")
             figures.append(save_figure(fig, out / f"{stem}.png"))
     return SweepRun(frame, len(todo), len(cells) - len(todo), summary, out, figures, rejected)
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch._C._functorch import is_functorch_wrapped_tensor
 from torch.func import grad, grad_and_value, vmap
 from tqdm.auto import tqdm
 
@@ -28,6 +29,7 @@ from ._validation import (
     as_labels,
     as_matrix,
     as_vector,
+    check_callable,
     check_choice,
     check_nonnegative_int,
     check_params,
@@ -36,7 +38,7 @@ from ._validation import (
 )
 from .autodiff import Model, logits_model, resolve_wrt, scalar_model, split
 from .kernels import empirical_ntk
-from .seeds import generator
+from .seeds import check_seed, generator
 from .spectra import eigvalsh, lambda_min
 
 REDUCTIONS = ("half_sum", "sum", "half_mean", "mean")
@@ -45,28 +47,41 @@ StepSize = float | Callable[[int, Params, Params], float]
 
 
 def _pair(u: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    """The outputs ``u`` under the output-shape rule for ``loss``: (n, k) logits against (n,)
-    integer labels for cross-entropy; otherwise (n,) against (n,) targets, an (n, 1) ``u``
-    squeezed. Shape-only, so it also runs under ``vmap``."""
+    """The outputs ``u`` under the output-shape rule for ``loss``: (n, k) logits (k ≥ 2)
+    against (n,) integer labels in 0..k−1 for cross-entropy; otherwise (n,) against (n,)
+    floating targets of u's dtype (±1 for the logistic loss), an (n, 1) ``u`` squeezed. Value
+    checks are skipped inside ``torch.func`` transforms (``vmap`` cannot trace them); the
+    public entry points have made them before."""
     if not isinstance(u, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError("u and y must be torch tensors")
+    checked = not (is_functorch_wrapped_tensor(u) or is_functorch_wrapped_tensor(y))
     if loss == "cross_entropy":
-        if u.ndim != 2 or y.ndim != 1 or y.shape[0] != u.shape[0]:
+        if u.ndim != 2 or u.shape[1] < 2 or y.ndim != 1 or y.shape[0] != u.shape[0]:
             raise ValueError(
-                "loss='cross_entropy' takes (n, k) logits u and (n,) integer labels y; "
-                f"got u {tuple(u.shape)}, y {tuple(y.shape)}"
+                "loss='cross_entropy' takes (n, k) logits u with k >= 2 and (n,) integer "
+                f"labels y; got u {tuple(u.shape)}, y {tuple(y.shape)}"
             )
-        if y.is_floating_point():
+        if y.is_floating_point() or y.dtype == torch.bool:
             raise TypeError(f"loss='cross_entropy' takes integer class labels y; got {y.dtype}")
-        return u
-    if u.ndim == 2 and u.shape[1] == 1:
-        u = u.squeeze(1)
-    if u.ndim != 1 or y.shape != u.shape:
-        hint = "; (n, k) logits take loss='cross_entropy'" if u.ndim == 2 else ""
-        raise ValueError(
-            f"loss={loss!r} takes (n,) outputs u (an (n, 1) u is squeezed) and (n,) targets y; "
-            f"got u {tuple(u.shape)}, y {tuple(y.shape)}{hint}"
-        )
+        if checked and y.numel() and (int(y.min()) < 0 or int(y.max()) >= u.shape[1]):
+            raise ValueError(
+                f"y must hold classes in 0..{u.shape[1] - 1}; got {int(y.min())}..{int(y.max())}"
+            )
+    else:
+        if u.ndim == 2 and u.shape[1] == 1:
+            u = u.squeeze(1)
+        if u.ndim != 1 or y.shape != u.shape:
+            hint = "; (n, k) logits take loss='cross_entropy'" if u.ndim == 2 else ""
+            raise ValueError(
+                f"loss={loss!r} takes (n,) outputs u (an (n, 1) u is squeezed) and (n,) "
+                f"targets y; got u {tuple(u.shape)}, y {tuple(y.shape)}{hint}"
+            )
+        if y.dtype != u.dtype:
+            raise TypeError(f"y has dtype {y.dtype} but the outputs u are {u.dtype}")
+        if checked and loss == "logistic" and not bool(((y == 1) | (y == -1)).all()):
+            raise ValueError("y must hold labels ±1 for loss='logistic'")
+    if u.shape[0] == 0:
+        raise ValueError("u and y are empty; need n >= 1")
     return u
 
 
@@ -149,9 +164,9 @@ def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
     if isinstance(u, torch.Tensor) and u.ndim == 2 and u.shape[1] > 1:
         pred = _pair(u, y, "cross_entropy").argmax(dim=1)
     else:
-        u = _pair(u, y, "squared")
-        if not bool(((y == 1) | (y == -1)).all()):
+        if not isinstance(y, torch.Tensor) or not bool(((y == 1) | (y == -1)).all()):
             raise ValueError("y must hold labels ±1 for (n,) scores; give (n, k) logits otherwise")
+        u = _pair(u, y.to(u.dtype) if u.is_floating_point() else y, "logistic")
         pred = torch.sign(u)
     return float((pred == y).double().mean())
 
@@ -267,6 +282,52 @@ def check_run_limits(lr: object, target_loss: object, blowup: object) -> None:
         raise ValueError(f"blowup must be >= 1 (a factor on the initial loss); got {blowup!r}")
 
 
+def _check_objective(loss_fn: object, params: Params) -> None:
+    """``loss_fn(params)`` must be a real scalar tensor in the params' dtype."""
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable; got {type(loss_fn).__name__}")
+    value = loss_fn(params)
+    ref = next(iter(params.values()))
+    if not isinstance(value, torch.Tensor) or value.ndim != 0 or value.dtype != ref.dtype:
+        kind = (
+            f"{value.dtype} tensor of shape {tuple(value.shape)}"
+            if isinstance(value, torch.Tensor)
+            else type(value).__name__
+        )
+        raise TypeError(f"loss_fn(params) must return a scalar {ref.dtype} tensor; got a {kind}")
+
+
+def _check_step_grad(step: object, sub: Params) -> None:
+    """``grad_fn(k, params)`` must return a dict like the trained params (keys, shapes, dtype)."""
+    if not isinstance(step, Mapping) or set(step) != set(sub):
+        raise TypeError(f"grad_fn(k, params) must return a dict with keys {sorted(sub)}")
+    for k, v in sub.items():
+        t = step[k]
+        if not isinstance(t, torch.Tensor) or t.shape != v.shape or t.dtype != v.dtype:
+            raise TypeError(
+                f"grad_fn(k, params)[{k!r}] must be a {v.dtype} tensor of shape {tuple(v.shape)}"
+            )
+
+
+RECORDED = ("step", "loss", "grad_norm_sq", "dist_from_init", "lr")
+
+
+def _check_callbacks(callbacks: object) -> dict[str, Callable[[Params], float]]:
+    """A mapping of new column names to callables (a name of a recorded column is refused:
+    its values would interleave with the recorded ones)."""
+    if callbacks is None:
+        return {}
+    if not isinstance(callbacks, Mapping):
+        raise TypeError(
+            f"callbacks must be a dict of name → callable; got {type(callbacks).__name__}"
+        )
+    for name, cb in callbacks.items():
+        if not isinstance(name, str) or name in RECORDED:
+            raise ValueError(f"callbacks[{name!r}]: the name must be a str other than {RECORDED}")
+        check_callable(cb, f"callbacks[{name!r}]")
+    return dict(callbacks)
+
+
 def _scheduled(eta: object, k: int) -> float:
     """A step size a schedule returned, refused unless finite and > 0."""
     try:
@@ -314,8 +375,12 @@ def gradient_descent(
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
     init = {k: v.clone() for k, v in sub.items()}
+    _check_objective(loss_fn, params)
     value_and_grad = grad_and_value(lambda s: loss_fn({**fixed, **s}))
-    callbacks = dict(callbacks or {})
+    callbacks = _check_callbacks(callbacks)
+    check_callable(until, "until")
+    check_callable(observe, "observe")
+    check_callable(grad_fn, "grad_fn")
     rows: dict[str, list[float]] = {
         k: [] for k in ("step", "loss", "grad_norm_sq", "dist_from_init", "lr", *callbacks)
     }
@@ -356,6 +421,8 @@ def gradient_descent(
         if done:
             break
         step_grad = g if grad_fn is None else grad_fn(k, full)
+        if k == 0 and grad_fn is not None:
+            _check_step_grad(step_grad, sub)
         if not all(torch.isfinite(v).all() for v in step_grad.values()):
             diverged_at = k
             break
@@ -431,6 +498,7 @@ def train(
 
     grad_fn = None
     n = X.shape[0]
+    check_seed(seed)  # GD does not use it, but a bad seed is a user error either way
     if batch_size is not None:
         batch = check_positive_int(batch_size, "batch_size")
         if batch > n:
@@ -445,7 +513,9 @@ def train(
                 lambda s: scale * risk(model({**fixed, **s}, X[idx]), y[idx], loss, reduction)
             )(sub)
 
-    cbs = dict(callbacks or {})
+    cbs = _check_callbacks(callbacks)
+    check_callable(observe, "observe")
+    check_callable(until, "until")
     pattern = getattr(model, "activation_pattern", None)
     if track_activations and pattern is not None:
         start = pattern(params, X)
@@ -455,7 +525,11 @@ def train(
     if track_gram:
         cbs.update(_gram_recorders(model, params, X, names))
     grams: dict[int, torch.Tensor] = {}
-    wanted = set(gram_steps)
+    if isinstance(gram_steps, (str, bytes)) or not isinstance(gram_steps, Collection):
+        raise TypeError(f"gram_steps must be a collection of step indices; got {gram_steps!r}")
+    wanted = {check_nonnegative_int(k, "gram_steps[...]") for k in gram_steps}
+    if wanted and max(wanted) > check_nonnegative_int(steps, "steps"):
+        raise ValueError(f"gram_steps must lie in 0..steps = {steps}; got {sorted(wanted)}")
 
     def observe_all(k: int, p: Params) -> None:
         if k in wanted:

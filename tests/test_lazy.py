@@ -139,7 +139,7 @@ def test_fit_power_law_recovers_exponent() -> None:
     ("x", "y", "match"),
     [
         ([1, 2], [1, 0], "y must be finite and > 0"),
-        ([1, 2], [1, 2, 3], "same length"),
+        ([1, 2], [1, 2, 3], "same shape"),
         ([2, 2], [1, 3], "two distinct"),
         ([], [], "x is empty"),
         ([1, np.nan], [1, 2], "x must"),

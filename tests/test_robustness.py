@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import signal
 import subprocess
@@ -187,12 +188,12 @@ def test_4_figures_pointing_at_a_file_fail_before_the_checks(
         (lambda: _ensemble(X[:0], Y[:0]), ValueError, "X is empty"),
         (lambda: _ensemble(X, Y, lr=-1.0), ValueError, "lr must be a finite scalar > 0"),
         (lambda: _ensemble(X, Y, lr="a"), TypeError, "lr must be a number"),
-        (lambda: _ensemble(X.half(), Y.half()), TypeError, "float32/float64"),
+        (lambda: _ensemble(X.half(), Y.half()), TypeError, "dtype must be torch.float32"),
         (lambda: nc.empirical_ntk(NET, NET.init(0), X.half()), TypeError, "float32 or float64"),
         (
             lambda: nc.empirical_ntk(NET, NET.init(0, dtype=torch.bfloat16), X),
             TypeError,
-            r"params\['W'\] must be a float32/float64",
+            "dtype must be torch.float32 or torch.float64",
         ),
         (lambda: NET.init(-1), ValueError, r"seed must be an integer in \[0, 2\^63\)"),
         (lambda: NET.init(2**64), ValueError, r"seed must be an integer in \[0, 2\^63\)"),
@@ -425,3 +426,151 @@ def test_7_compact_table_fits_80_columns(
 def test_sweep_dataclass_replace_keeps_identity_of_the_same_function() -> None:
     same = dataclasses.replace(_sweep(), name="tiny")
     assert nc.cell_identity(same.cell) == nc.cell_identity(tiny_cell)
+
+
+# --- a second battery (an independent reviewer's cases), each once accepted or a traceback ---
+
+P0 = NET.init(0)
+LOGITS = torch.randn(5, 3, generator=nc.generator(2), dtype=torch.float64)
+
+
+def _gd(**kw: object) -> nc.Trajectory:
+    return nc.gradient_descent(lambda p: (p["W"] ** 2).sum(), P0, **{"lr": 0.1, "steps": 2, **kw})
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: nc.risk(LOGITS, torch.tensor([0, 1, 5, 0, 1]), "cross_entropy"),
+            ValueError,
+            r"classes in 0\.\.2",
+        ),
+        (
+            lambda: nc.risk(LOGITS[:, :1], torch.zeros(5, dtype=torch.long), "cross_entropy"),
+            ValueError,
+            "k >= 2",
+        ),
+        (
+            lambda: nc.risk(
+                Y[:5], torch.tensor([1.0, 0, 1, 0, 1], dtype=torch.float64), "logistic"
+            ),
+            ValueError,
+            "±1",
+        ),
+        (lambda: nc.risk(Y[:5], torch.arange(5)), TypeError, "y has dtype torch.int64"),
+        (lambda: nc.risk(torch.zeros(0), torch.zeros(0)), ValueError, "empty"),
+        (lambda: nc.accuracy(LOGITS, torch.tensor([0, 1, 7, 0, 1])), ValueError, "classes"),
+        (lambda: _train(callbacks={"loss": lambda p: 1.0}), ValueError, r"callbacks\['loss'\]"),
+        (lambda: _train(callbacks=[len]), TypeError, "callbacks must be a dict"),
+        (lambda: _train(until=True), TypeError, "until must be callable"),
+        (lambda: _train(observe=3), TypeError, "observe must be callable"),
+        (lambda: _train(gram_steps=[1.5]), ValueError, "gram_steps"),
+        (lambda: _train(gram_steps=[100]), ValueError, "gram_steps must lie in 0..steps"),
+        (lambda: _train(gram_steps="01"), TypeError, "gram_steps"),
+        (lambda: _train(seed=-1), ValueError, "seed"),
+        (lambda: _train(wrt=5), TypeError, "wrt must be a parameter name"),
+        (lambda: _train(wrt=["W", "W"]), ValueError, "wrt names a parameter twice"),
+        (lambda: nc.train(NET, P0, X[:, :4], Y, lr=0.1, steps=1), ValueError, "got 4 columns"),
+        (
+            lambda: _gd(lr=0.1) and nc.gradient_descent(lambda p: p["W"], P0, lr=0.1, steps=1),
+            TypeError,
+            "loss_fn",
+        ),
+        (
+            lambda: nc.gradient_descent(
+                lambda p: (p["W"] ** 2).sum(),
+                P0,
+                lr=0.1,
+                steps=1,
+                grad_fn=lambda k, p: {"Q": p["W"]},
+            ),
+            TypeError,
+            "grad_fn",
+        ),
+        (
+            lambda: nc.hessian_eigenvalue(lambda p: (p["W"] ** 2).sum(), P0, tol=-1),
+            ValueError,
+            "tol",
+        ),
+        (lambda: nc.jvp(NET, P0, X, {"W": P0["W"] * math.nan}), ValueError, "NaN"),
+        (
+            lambda: nc.ntk_vector_product(NET, P0, X, torch.tensor(1.0, dtype=torch.float64)),
+            ValueError,
+            "V must have shape",
+        ),
+        (lambda: nc.unravel(torch.ones(3), P0), ValueError, "vector must have shape"),
+        (lambda: nc.ravel(P0, ["Q"]), ValueError, "lacks"),
+        (lambda: nc.random_feature_gram(X, P0["W"] * math.nan), ValueError, "W contains NaN"),
+        (lambda: nc.arccos_kernel(X, degree=True), ValueError, "degree"),
+        (lambda: nc.eigvalsh(torch.tensor([[1, 1j], [-1j, 1]])), TypeError, "float32 or float64"),
+        (lambda: nc.eigvalsh(torch.eye(2).half()), TypeError, "float32 or float64"),
+        (lambda: nc.numerical_rank(torch.eye(2), rtol=-1.0), ValueError, "rtol"),
+        (lambda: nc.min_norm_lstsq(torch.eye(2), torch.ones(2), ridge="0.1"), TypeError, "ridge"),
+        (
+            lambda: nc.stack_params([P0, NET.init(1, dtype=torch.float32)]),
+            TypeError,
+            r"members\[1\] is torch.float32",
+        ),
+        (lambda: nc.stack_params(P0), TypeError, "members must be a list"),
+        (lambda: _ensemble(X, Y, lr=True), TypeError, "lr must be a number"),
+        (lambda: nc.zhang_memorizer(X, Y, rtol=-1.0), ValueError, "rtol"),
+        (lambda: nc.rectangle_net([0.0], [], 0.1), ValueError, "edges"),
+        (lambda: nc.interleaved_biases([2.0, 1.0]), ValueError, "strictly increasing"),
+        (lambda: nc.abs_residuals(NET, P0, X, Y[:3]), ValueError, "y must have shape"),
+        (lambda: nc.digits(50, dtype=torch.int64), TypeError, "dtype"),
+        (lambda: nc.sphere_inputs(3, 2, dtype=torch.float16), TypeError, "dtype"),
+        (lambda: NET.init(0, dtype=torch.int64), TypeError, "dtype"),
+        (lambda: NET.init(0, scale=math.nan), ValueError, "scale"),
+        (lambda: nc.TwoLayerClassifier(3, 4, classes=1), ValueError, "classes must be >= 2"),
+        (lambda: nc.digits_two_class((0.5, 1)), ValueError, "classes"),
+        (lambda: nc.digits_two_class((0, 1), seed="a"), TypeError, "seed"),
+        (lambda: nc.corrupt_labels(torch.arange(10), 0.5, classes=5), ValueError, "labels"),
+        (lambda: nc.corrupt_labels(torch.arange(3), True, classes=5), ValueError, "ratio"),
+        (lambda: NET(P0, X.float()), TypeError, "X has dtype"),
+        (lambda: nc.leaky_relu("abc"), ValueError, "slope"),
+        (lambda: nc.hoeffding_interval(["0.5", "0.6"], 0, 1), TypeError, "samples"),
+        (lambda: nc.hoeffding_interval([0.5], 0, math.inf), ValueError, "low and high"),
+        (lambda: nc.fit_power_law([1, 2], [1, 4], n_resamples=1), ValueError, "n_resamples"),
+        (lambda: nc.fit_power_law(np.ones((2, 2)) + 1, [1, 2, 3, 4]), ValueError, "same shape"),
+        (lambda: nc.derive_seed(0, object()), TypeError, "JSON values"),
+        (lambda: nc.derive_seed(0, {"b", "a"}), TypeError, "JSON values"),
+        (lambda: nc.PiecewiseLinear((0.0, math.nan), (0, 1)), ValueError, "finite"),
+        (lambda: nc.compare("abc", "<=", 1), TypeError, "measured"),
+        (lambda: nc.decide("no", "no"), TypeError, "hypotheses_met"),
+        (lambda: nc.save_figure(5, "x.png"), TypeError, "Figure"),
+    ],
+)
+def test_battery_bad_values_are_refused_by_name(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_battery_data_requiring_grad_is_detached() -> None:
+    Xg = X.clone().requires_grad_()
+    traj = nc.train(NET, P0, Xg, Y, lr=0.1, steps=3)
+    assert all(v.grad_fn is None for v in traj.params.values())
+    assert nc.empirical_ntk(NET, P0, Xg).grad_fn is None
+
+
+def test_battery_sweep_definitions_are_checked_up_front(tmp_path: Path) -> None:
+    def nested(cells: list[nc.Cell], config: dict) -> list[dict]:
+        return [{"v": 1.0} for _ in cells]
+
+    bad = [
+        (dataclasses.replace(_sweep(), batch_axis="rep"), "serial", "batch_axis"),
+        (dataclasses.replace(_sweep(), name=""), "serial", "sweep.name"),
+        (dataclasses.replace(_sweep(), cell=5), "serial", "sweep.cell"),
+        (dataclasses.replace(_sweep(), config={"x": object()}), "serial", "JSON values"),
+        (_sweep(nested), "local", "cannot be sent to worker processes"),
+    ]
+    for sweep, executor, match in bad:
+        with pytest.raises((TypeError, ValueError), match=match):
+            nc.run_sweep(sweep, tmp_path / "s", executor=executor, progress=False)
+    with pytest.raises(ValueError, match="not a folder of cell files"):
+        nc.load_cells(tmp_path / "missing")
+
+
+def test_battery_seeds_flag_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "pl-gd-rate", "--quick", "--seeds", "0:3000000000"]) == 2
+    assert "at most 10000 seeds" in capsys.readouterr().err
