@@ -45,8 +45,29 @@ def bind(fn: Model, fixed: Params) -> Bound:
 
 
 def ravel(tree: Params, names: Iterable[str] | None = None) -> torch.Tensor:
-    """Concatenate the named tensors (row-major) into one vector."""
-    keys = tuple(tree) if names is None else tuple(names)
+    """Concatenate the named tensors, each raveled row-major, into one vector.
+
+    This is the flattened parameter vector whose coordinates index the columns of
+    :func:`jacobian`; :func:`unravel` inverts it.
+
+    Args:
+        tree: a dict {name: tensor}, e.g. params, gradients or tangents.
+        names: the keys to concatenate, in this order (default: all keys, in the dict's
+            order). Pass a tuple or list: a bare string is read as its characters.
+
+    Returns:
+        A 1-D tensor of length Σ numel, in the tensors' common dtype.
+
+    Raises:
+        ValueError: ``names`` lists keys that ``tree`` lacks.
+
+    Examples:
+        >>> ravel({"W": torch.ones(2, 2), "a": torch.zeros(2)})
+        tensor([1., 1., 1., 1., 0., 0.])
+        >>> ravel({"W": torch.ones(2, 2), "a": torch.zeros(2)}, names=("a",))
+        tensor([0., 0.])
+    """
+    keys = tuple(tree) if names is None else ((names,) if isinstance(names, str) else tuple(names))
     missing = [k for k in keys if k not in tree]
     if missing:
         raise ValueError(f"names lists keys {missing} that the dict lacks; it has {list(tree)}")
@@ -54,7 +75,27 @@ def ravel(tree: Params, names: Iterable[str] | None = None) -> torch.Tensor:
 
 
 def unravel(vector: torch.Tensor, like: Params) -> Params:
-    """Inverse of :func:`ravel` for the keys and shapes of ``like``."""
+    """Split a flat vector back into a dict: the inverse of :func:`ravel`.
+
+    Args:
+        vector: a 1-D tensor of length Σ ``like[k].numel()``.
+        like: a dict whose keys (in order) and shapes the result takes; only shapes are
+            read, not dtype or device.
+
+    Returns:
+        A dict {name: tensor of ``like[name]``'s shape}; the entries are views into
+        ``vector`` (same dtype and device as it).
+
+    Raises:
+        ValueError: ``vector`` is not a 1-D tensor of the right length.
+
+    Examples:
+        >>> like = {"W": torch.ones(2, 2), "a": torch.zeros(2)}
+        >>> unravel(torch.arange(6.0), like)
+        {'W': tensor([[0., 1.], [2., 3.]]), 'a': tensor([4., 5.])}
+        >>> torch.equal(ravel(unravel(torch.arange(6.0), like)), torch.arange(6.0))
+        True
+    """
     total = sum(v.numel() for v in like.values())
     if not isinstance(vector, torch.Tensor) or vector.ndim != 1 or vector.shape[0] != total:
         shape = tuple(vector.shape) if isinstance(vector, torch.Tensor) else type(vector).__name__
@@ -172,10 +213,46 @@ def jacobian(
     chunk_size: int | None = None,
     flat: bool = True,
 ) -> torch.Tensor | Params:
-    """J = ∂fn(params, X)/∂params[wrt].
+    """The Jacobian J = ∂fn(params, X)/∂params[wrt] of a scalar-output model.
 
-    Returns the flattened (n, p) matrix (``flat=True``) or the per-parameter blocks
-    {name: (n, *shape)}. ``chunk_size`` bounds how many samples are differentiated at once.
+    Computed per sample (``vmap`` of ``jacrev``), so memory stays O(n·p).
+
+    Args:
+        fn: a model ``fn(params, X)`` returning (n,) outputs ((n, 1) is squeezed), e.g. an
+            ntkconv model or a functional wrapper of an ``nn.Module``.
+        params: dict of float32 or float64 tensors of one dtype and device, finite; they are
+            detached first.
+        X: (n, d) inputs, a tensor or NumPy array of the params' dtype, finite.
+        wrt: the differentiated params (default: ``fn.trainable`` for ntkconv models, else all
+            of ``params``).
+        chunk_size: how many samples are differentiated at once (default: all); bounds memory.
+        flat: return the (n, p) matrix (default) rather than the per-parameter blocks.
+
+    Returns:
+        With ``flat=True``, the (n, p) matrix whose columns follow :func:`ravel` of the
+        ``wrt`` params (in the params dict's order); otherwise a dict {name: (n, *shape)}.
+        Same dtype and device as ``params``.
+
+    Raises:
+        TypeError: ``params`` is not a non-empty dict of float32/float64 tensors of one dtype
+            and device; ``X`` has another type or dtype; ``fn`` returns no tensor or one of
+            another dtype.
+        ValueError: ``X`` is not a finite, non-empty (n, d) matrix, a param is non-finite or
+            on another device than ``X``, ``wrt`` names unknown params, ``chunk_size`` is not
+            an integer ≥ 1, or ``fn``'s outputs are neither (n,) nor (n, 1).
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> jacobian(net, params, X).shape
+        torch.Size([4, 150])
+        >>> blocks = jacobian(net, params, X, wrt=("W", "a"), flat=False)
+        >>> {k: tuple(v.shape) for k, v in blocks.items()}
+        {'W': (4, 50, 3), 'a': (4, 50)}
+        >>> linear = nc.LinearModel(d=3)
+        >>> torch.equal(jacobian(linear, linear.init(0), X), X)
+        True
     """
     chunk_size = check_chunk_size(chunk_size)
     fn, params, X, names = prepare(fn, params, X, wrt)
@@ -220,7 +297,34 @@ def jvp(
     tangents: Params,
     wrt: Iterable[str] | str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(fn(params, X), J·v) for a tangent dict ``v`` over the ``wrt`` params."""
+    """The outputs and the Jacobian-vector product J·v (forward mode), J never formed.
+
+    Args:
+        fn: a model ``fn(params, X)`` returning (n,) outputs ((n, 1) is squeezed).
+        params: dict of float32/float64 tensors of one dtype and device, finite.
+        X: (n, d) inputs of the params' dtype, finite.
+        tangents: the direction v, a dict with exactly the ``wrt`` keys, each of that param's
+            shape, dtype and device.
+        wrt: the differentiated params (default: ``fn.trainable``, else all).
+
+    Returns:
+        (fn(params, X), J·v), both of shape (n,).
+
+    Raises:
+        TypeError: invalid ``params`` or ``X`` (as :func:`jacobian`), or a tangent of another
+            dtype or device than the params.
+        ValueError: invalid ``X``/``wrt``/outputs (as :func:`jacobian`), ``tangents`` without
+            exactly the ``wrt`` keys, a tangent of the wrong shape, or one with NaN/inf.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> v = {"W": torch.ones(50, 3, dtype=torch.float64)}
+        >>> u, Jv = jvp(net, params, X, v)
+        >>> Jv.shape, torch.allclose(Jv, jacobian(net, params, X) @ ravel(v))
+        (torch.Size([4]), True)
+    """
     fn, params, X, names = prepare(fn, params, X, wrt)
     sub, fixed = split(params, names)
     v = _check_like(tangents, sub, "tangents")
@@ -235,7 +339,36 @@ def vjp(
     cotangent: torch.Tensor,
     wrt: Iterable[str] | str | None = None,
 ) -> Params:
-    """Jᵀ·c as a dict over the ``wrt`` params, for a cotangent ``c`` of shape (n,)."""
+    """The vector-Jacobian product Jᵀ·c (reverse mode), as a dict over the ``wrt`` params.
+
+    For c = u − y this is the gradient of the loss ½‖u − y‖² with respect to ``wrt``.
+
+    Args:
+        fn: a model ``fn(params, X)`` returning (n,) outputs ((n, 1) is squeezed).
+        params: dict of float32/float64 tensors of one dtype and device, finite.
+        X: (n, d) inputs of the params' dtype, finite.
+        cotangent: c, a finite tensor of shape (n,) of the params' dtype and device.
+        wrt: the differentiated params (default: ``fn.trainable``, else all).
+
+    Returns:
+        A dict {name: tensor of that param's shape} for the ``wrt`` params; its
+        :func:`ravel` is Jᵀc.
+
+    Raises:
+        TypeError: invalid ``params`` or ``X`` (as :func:`jacobian`), or a cotangent of
+            another dtype or device than the params.
+        ValueError: invalid ``X``/``wrt``/outputs (as :func:`jacobian`), a cotangent that
+            is not a tensor of shape (n,), or one with NaN/inf.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> c = torch.ones(4, dtype=torch.float64)
+        >>> g = vjp(net, params, X, c)
+        >>> list(g), torch.allclose(ravel(g), jacobian(net, params, X).T @ c)
+        (['W'], True)
+    """
     fn, params, X, names = prepare(fn, params, X, wrt)
     if not isinstance(cotangent, torch.Tensor) or tuple(cotangent.shape) != (X.shape[0],):
         raise ValueError(f"cotangent must be a tensor of shape ({X.shape[0]},)")
@@ -254,8 +387,34 @@ def hvp(
     tangents: Params,
     wrt: Iterable[str] | str | None = None,
 ) -> Params:
-    """∇²L(params)·v for a scalar ``loss_fn(params)``, by reverse-over-reverse differentiation
-    (the pullback of ∇L; see :func:`hvp_fn`)."""
+    """The Hessian-vector product ∇²L(params)·v of a scalar ``loss_fn(params)``.
+
+    By reverse-over-reverse differentiation (the pullback of ∇L; see :func:`hvp_fn`); the
+    Hessian is never formed. Parameters outside ``wrt`` are held fixed.
+
+    Args:
+        loss_fn: ``loss_fn(params) -> scalar tensor``, twice differentiable by ``torch.func``;
+            it receives the full params dict.
+        params: dict of float32/float64 tensors of one dtype and device, finite.
+        tangents: the direction v, a dict with exactly the ``wrt`` keys, each of that param's
+            shape, dtype and device.
+        wrt: the differentiated params (default: all of ``params``; there is no model whose
+            ``trainable`` could be used).
+
+    Returns:
+        ∇²L·v as a dict {name: tensor of that param's shape} over the ``wrt`` params.
+
+    Raises:
+        TypeError: ``params`` is not a non-empty dict of float32/float64 tensors of one dtype
+            and device, or a tangent of another dtype or device.
+        ValueError: a param is non-finite, ``wrt`` names unknown params, or ``tangents`` lacks
+            exactly the ``wrt`` keys, has a wrong shape or contains NaN/inf.
+
+    Examples:
+        >>> loss = lambda p: (p["w"] ** 3).sum()  # ∇²L = diag(6 w)
+        >>> hvp(loss, {"w": torch.tensor([1.0, 2.0])}, {"w": torch.tensor([1.0, 1.0])})
+        {'w': tensor([ 6., 12.])}
+    """
     params = check_params(params)
     names = resolve_wrt(None, params, wrt)
     sub, fixed = split(params, names)
@@ -302,8 +461,37 @@ def ntk_vector_product(
     X2: object | None = None,
     wrt: Iterable[str] | str | None = None,
 ) -> torch.Tensor:
-    """Θ(X, X2)·V = J(X) J(X2)ᵀ V for V of shape (n2,) or (n2, k), via one VJP and one JVP per
-    column (neural-tangents' "NTK-vector products"); memory O(p) per column, J never formed."""
+    """The NTK-vector product Θ(X, X2)·V = J(X) J(X2)ᵀ V, J never formed.
+
+    One VJP and one JVP per column of V (neural-tangents' "NTK-vector products"); memory O(p)
+    per column. Under gradient flow on ½‖u − y‖², du/dt = −Θ(X, X)(u − y).
+
+    Args:
+        fn: a model ``fn(params, X)`` returning (n,) outputs ((n, 1) is squeezed).
+        params: dict of float32/float64 tensors of one dtype and device, finite.
+        X: (n, d) inputs of the params' dtype, finite.
+        V: a finite tensor of shape (n2,) or (n2, k), of the params' dtype and device.
+        X2: (n2, d) second inputs (default: ``X``, so n2 = n).
+        wrt: the differentiated params (default: ``fn.trainable``, else all).
+
+    Returns:
+        Θ(X, X2) V, shape (n,) for a vector V and (n, k) for a matrix V.
+
+    Raises:
+        TypeError: invalid ``params``, ``X`` or ``X2`` (as :func:`jacobian`), or ``V`` of
+            another dtype or device than the params.
+        ValueError: invalid ``X``/``X2``/``wrt``/outputs (as :func:`jacobian`; ``X2`` must
+            have d columns), ``V`` not of shape (n2,) or (n2, k), or ``V`` with NaN/inf.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> V = torch.eye(4, dtype=torch.float64)[:, :2]
+        >>> TV = ntk_vector_product(net, params, X, V)
+        >>> TV.shape, torch.allclose(TV, nc.empirical_ntk(net, params, X) @ V)
+        (torch.Size([4, 2]), True)
+    """
     fn, params, X, names = prepare(fn, params, X, wrt)
     X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
     if not isinstance(V, torch.Tensor) or V.ndim not in (1, 2) or V.shape[0] != X2_.shape[0]:
@@ -312,5 +500,5 @@ def ntk_vector_product(
     if not bool(torch.isfinite(V).all()):
         raise ValueError("V contains NaN or inf")
     sub, fixed = split(params, names)
-    rows = ntvp_rows(bind(fn, fixed), sub, X, X2_, V.T.reshape(-1, X2_.shape[0]))
+    rows = ntvp_rows(bind(fn, fixed), sub, X, X2_, (V[None] if V.ndim == 1 else V.T))
     return rows.T.reshape(X.shape[0], *V.shape[1:])

@@ -39,7 +39,14 @@ import math
 import numpy as np
 import torch
 
-from ._validation import Params, as_matrix, as_vector, check_positive_float, check_positive_int
+from ._validation import (
+    Params,
+    as_matrix,
+    as_vector,
+    check_params,
+    check_positive_float,
+    check_positive_int,
+)
 from .models import ThreeLayerNet, TwoLayerNet
 from .seeds import generator
 
@@ -71,13 +78,44 @@ def _data(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def projection(X: object, seed: int = 0) -> torch.Tensor:
-    """A unit direction u whose projections uᵀx_i are distinct, with the largest smallest gap
-    relative to their span among the coordinate axes and a few seeded random directions.
+    """A unit direction u that separates the rows of X: projections uᵀx_i all distinct.
 
-    Coordinate axes come first because the network computes eᵀ_k x exactly (no rounding), so
-    nothing but the gap limits the accuracy; a random direction is used when it separates the
-    points at least 4× better (or no axis separates them at all). Raises ``ValueError`` when no
-    candidate gives distinct projections (the rows of X are then not distinct)."""
+    Among the d coordinate axes and :data:`N_RANDOM_DIRECTIONS` seeded random unit directions,
+    picks the one with the largest score
+
+        min_i (z_(i+1) − z_(i)) / (z_(n) − z_(1)),   z = Xu sorted,
+
+    i.e. the largest smallest gap relative to the span. Coordinate axes come first because the
+    network computes eᵀ_k x exactly (no rounding), so nothing but the gap limits the accuracy;
+    a random direction is used when it separates the points at least 4× better (or no axis
+    separates them at all).
+
+    Args:
+        X: inputs, shape (n, d), float32 or float64 (a tensor or NumPy array; computed in
+            float64).
+        seed: seed of the random candidate directions (see :func:`ntkconv.check_seed`);
+            default 0.
+
+    Returns:
+        The chosen direction u, shape (d,), float64, unit norm, on X's device.
+
+    Raises:
+        TypeError: ``X`` is not a float32/float64 tensor or array, or ``seed`` is not an
+            integer.
+        ValueError: ``X`` is not 2-D, is empty or holds NaN/inf; ``seed`` is out of range; or
+            no candidate gives distinct projections (some rows of X are identical).
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(20, 3, seed=0)
+        >>> u = nc.projection(X)
+        >>> tuple(u.shape), round(float(u.norm()), 6)
+        ((3,), 1.0)
+        >>> z = torch.sort(X @ u).values
+        >>> bool((z[1:] > z[:-1]).all())
+        True
+    """
     X = as_matrix(X, "X").double()
     n, d = X.shape
     gen = generator(seed)
@@ -118,10 +156,35 @@ def _kink_slopes(z: np.ndarray, y: np.ndarray, first_slope: float) -> np.ndarray
 
 
 def interleaved_biases(z: object, fraction: float = KINK) -> np.ndarray:
-    """Biases b_1 < z_1 < b_2 < … < b_n < z_n for sorted distinct z: b_1 one median gap below
-    z_1, b_{j+1} = z_j + fraction·(z_{j+1} − z_j). ``zhang_memorizer`` uses ``KINK``; other
-    fractions are there to compare conditioning (the solve multiplies errors by
-    fraction/(1 − fraction) per point)."""
+    """Biases interleaved with sorted distinct points: b_1 < z_1 < b_2 < … < b_n < z_n.
+
+    b_1 sits one median gap below z_1 (one unit below when n = 1), and
+
+        b_(j+1) = z_j + fraction·(z_(j+1) − z_j),   j = 1, …, n − 1.
+
+    :func:`zhang_memorizer` uses ``fraction = KINK``; other fractions are there to compare
+    conditioning (the solve multiplies errors by fraction/(1 − fraction) per point).
+
+    Args:
+        z: sorted projections, shape (n,), finite and strictly increasing (anything
+            ``np.asarray(z, dtype=float)`` accepts).
+        fraction: where in each gap the next bias sits, a number in (0, 1); default
+            :data:`KINK` = 0.125.
+
+    Returns:
+        The biases b, shape (n,), float64 NumPy array.
+
+    Raises:
+        ValueError: ``z`` is not a non-empty 1-D array of finite, strictly increasing values,
+            or ``fraction`` is not a number in (0, 1).
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> nc.interleaved_biases([0.0, 1.0, 3.0]).tolist()
+        [-1.5, 0.125, 1.25]
+        >>> nc.interleaved_biases([0.0, 1.0, 3.0], fraction=0.5).tolist()
+        [-1.5, 0.5, 2.0]
+    """
     z = np.asarray(z, dtype=float)
     if z.ndim != 1 or z.size == 0 or not np.isfinite(z).all() or (np.diff(z) <= 0).any():
         raise ValueError("z must be a non-empty 1-D array of finite, strictly increasing values")
@@ -138,8 +201,38 @@ def abs_residuals(
     y: torch.Tensor,
     chunk: int = 8192,
 ) -> torch.Tensor:
-    """|f(x_i) − y_i| for every row, evaluated ``chunk`` rows at a time (N = 10^5 points through
-    a 636 × 636 net would otherwise hold a 10^5 × 636 activation per layer at once)."""
+    """Absolute residuals |f(x_i) − y_i| of a network on every row, ``chunk`` rows at a time.
+
+    Chunking bounds the memory: N = 10^5 points through a 636 × 636 net would otherwise hold a
+    10^5 × 636 activation per layer at once.
+
+    Args:
+        net: the network, e.g. a :func:`zhang_memorizer` or :func:`yun_memorizer` net.
+        params: its params dict (``net``'s keys and shapes).
+        X: inputs, shape (n, d), with the dtype and device of ``params``.
+        y: labels, shape (n,), any float dtype (float64 labels grade a float32 net).
+        chunk: rows per forward pass, an integer >= 1; default 8192.
+
+    Returns:
+        The residuals, shape (n,), in the promoted dtype of the outputs and ``y``.
+
+    Raises:
+        TypeError: ``X`` or ``y`` is not a float32/float64 tensor or array, or ``X``'s dtype
+            differs from the params'.
+        ValueError: ``X`` or ``y`` has the wrong shape, is empty or holds NaN/inf, ``X`` is on
+            another device than the params, or ``chunk`` is not an integer >= 1.
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(20, 3, seed=0)
+        >>> y = torch.randn(20, generator=nc.generator(1), dtype=torch.float64)
+        >>> net, params = nc.zhang_memorizer(X, y)
+        >>> r = nc.abs_residuals(net, params, X, y, chunk=8)
+        >>> tuple(r.shape), bool(r.max() < 1e-8)
+        ((20,), True)
+    """
+    params = check_params(params)
     X = as_matrix(X, "X", like=next(iter(params.values())))
     y = as_vector(y, "y", n=X.shape[0])  # any float dtype: float64 labels grade a float32 net
     chunk = check_positive_int(chunk, "chunk")
@@ -156,12 +249,27 @@ FLOOR_MARGIN = 100.0
 
 
 def rounding_floor(X: object, y: object, u: object) -> float:
-    """The float64 rounding floor of a 1-D construction along the direction ``u``:
-    ε·(max y − min y)·span(z)/(smallest gap of z), z = Xu. Slopes up to max|Δy|/gap carry
-    rounding relative to |z| ~ span, so no construction through these projections does better;
-    measured errors run 1–60× this (:data:`FLOOR_MARGIN`). +inf when two projections coincide.
+    """The float64 rounding floor of a 1-D construction along the direction ``u``.
 
-    Example:
+        floor = ε·(max y − min y)·span(z) / (smallest gap of z),   z = Xu,  ε = 2^−52.
+
+    Slopes up to max|Δy|/gap carry rounding relative to |z| ~ span, so no construction
+    through these projections does better; measured errors run 1–60× this
+    (:data:`FLOOR_MARGIN`).
+
+    Args:
+        X: inputs, shape (n, d), float32 or float64 (computed in float64).
+        y: labels, shape (n,) (anything ``torch.as_tensor`` converts to float64).
+        u: the projection direction, shape (d,), e.g. :func:`projection`'s.
+
+    Returns:
+        The floor as a float: 0.0 when n = 1, +inf when two projections coincide.
+
+    Raises:
+        TypeError: ``X`` is not a float32/float64 tensor or array.
+        ValueError: ``X``, ``y`` or ``u`` has the wrong shape, is empty or holds NaN/inf.
+
+    Examples:
         >>> import torch
         >>> X = torch.tensor([[0.0], [1.0], [3.0]], dtype=torch.float64)
         >>> f = rounding_floor(X, torch.tensor([0.0, 1.0, -1.0]), torch.ones(1))
@@ -211,17 +319,52 @@ def _check_accuracy(
 def zhang_memorizer(
     X: object, y: object, *, seed: int = 0, rtol: float | None = 1e-8
 ) -> tuple[TwoLayerNet, Params]:
-    """Zhang et al. (ICLR 2017), Theorem 1: a width-n two-layer ReLU net (bias on) whose hidden
-    units share one direction u, c(x) = Σ_j w_j relu(uᵀx − b_j), with c(x_i) = y_i.
+    """A width-n two-layer ReLU net that memorizes n points (Zhang et al., ICLR 2017, Thm. 1).
 
-    With z sorted and :func:`interleaved_biases` b_1 < z_1 < b_2 < … < b_n < z_n,
+    The hidden units share one direction u (:func:`projection`):
+
+        c(x) = Σ_j w_j relu(uᵀx − b_j),   c(x_i) = y_i  for i = 1, …, n.
+
+    With z = Xu sorted and :func:`interleaved_biases` b_1 < z_1 < b_2 < … < b_n < z_n,
     A_ij = relu(z_i − b_j) is lower triangular with diagonal z_i − b_i > 0. Solving Aw = y by
     forward substitution is the recurrence for the slopes s_i = Σ_{j≤i} w_j of
     :func:`_kink_slopes`, then w = diff(s): O(n) after the sort. Returned as
-    ``TwoLayerNet(d, n, bias=True)`` params (a scaled by √n for the net's 1/√m).
+    ``TwoLayerNet(d, n, bias=True)`` params (a scaled by √n for the net's 1/√m). Everything is
+    float64: the weights grow like 1/(smallest gap between projections).
 
-    ``rtol``: the net is evaluated on X and refused (``ValueError``) if float64 rounding leaves
-    max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips the check (an O(n²d) forward pass).
+    Args:
+        X: inputs, shape (N, d), float32 or float64 (converted to float64). Identical rows
+            with equal labels are memorized once, so the width n is the number of distinct
+            rows.
+        y: real labels, shape (N,), float32 or float64.
+        seed: seed of :func:`projection`'s random candidate directions; default 0.
+        rtol: the net is evaluated on X and refused if float64 rounding leaves
+            max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips the check (an O(n²d) forward
+            pass). Default 1e-8.
+
+    Returns:
+        ``(net, params)``: a ``TwoLayerNet(d, n, "relu", trainable=("W", "b", "a"),
+        bias=True)`` and its float64 params on X's device, ``W`` (n, d) (every row u),
+        ``b`` (n,) = −(interleaved biases), ``a`` (n,) = √n·w.
+
+    Raises:
+        TypeError: ``X`` or ``y`` is not a float32/float64 tensor or array, or ``rtol`` or
+            ``seed`` is not a number/integer.
+        ValueError: ``X`` or ``y`` has the wrong shape, is empty or holds NaN/inf; ``rtol`` is
+            not a finite number > 0; ``seed`` is out of range; identical rows of X carry
+            different labels (the rows are named); or float64 rounding misses the labels by
+            more than ``rtol``.
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(20, 3, seed=0)
+        >>> y = torch.randn(20, generator=nc.generator(1), dtype=torch.float64)
+        >>> net, params = nc.zhang_memorizer(X, y)
+        >>> net.width, {k: tuple(v.shape) for k, v in params.items()}
+        (20, {'W': (20, 3), 'b': (20,), 'a': (20,)})
+        >>> bool((net(params, X) - y).abs().max() < 1e-8)
+        True
     """
     if rtol is not None:
         check_positive_float(rtol, "rtol")
@@ -243,8 +386,35 @@ def zhang_memorizer(
 
 
 def zhang_system(X: object, params: Params) -> torch.Tensor:
-    """The n × n matrix A_ij = relu(uᵀx_i − b_j) of a :func:`zhang_memorizer` net (rows in the
-    order of X): its condition number measures how many digits the solve can lose."""
+    """The linear system A_ij = relu(uᵀx_i − b_j) that a :func:`zhang_memorizer` net solves.
+
+    Its condition number measures how many digits the solve Aw = y can lose. Rows follow the
+    order of X, columns the net's hidden units (sorted biases); on the memorized data
+    A·a/√n = y.
+
+    Args:
+        X: inputs, shape (n, d), float32 or float64 (computed in float64), usually the data
+            the net memorizes.
+        params: a :func:`zhang_memorizer` net's params (``W`` (m, d) and ``b`` (m,) are used).
+
+    Returns:
+        A, shape (n, m), float64; n × n on the memorized data.
+
+    Raises:
+        KeyError: ``params`` is not a dict holding ``W`` and ``b``.
+        TypeError: ``X`` is not a float32/float64 tensor or array.
+        ValueError: ``X`` is not 2-D, is empty or holds NaN/inf.
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(6, 2, seed=0)
+        >>> y = torch.randn(6, generator=nc.generator(1), dtype=torch.float64)
+        >>> net, params = nc.zhang_memorizer(X, y)
+        >>> A = nc.zhang_system(X, params)
+        >>> tuple(A.shape), bool(torch.allclose(A @ params["a"] / 6**0.5, y))
+        ((6, 6), True)
+    """
     X = as_matrix(X, "X").double()
     missing = [k for k in ("W", "b") if not isinstance(params, dict) or k not in params]
     if missing:
@@ -254,8 +424,30 @@ def zhang_system(X: object, params: Params) -> torch.Tensor:
 
 # --- Yun, Sra, Jadbabaie -----------------------------------------------------------------------
 def yun_capacity(width1: int, width2: int, out_dim: int = 1) -> int:
-    """4⌊d1/4⌋⌊d2/(4d_y)⌋: the number of points Theorem 3.1 guarantees a 3-layer ReLU net with
-    hidden widths d1, d2 and d_y outputs can memorize."""
+    """How many points a 3-layer ReLU net can memorize (Yun, Sra, Jadbabaie, 2019, Thm. 3.1).
+
+        capacity = 4⌊d1/4⌋⌊d2/(4d_y)⌋
+
+    for hidden widths d1, d2 and d_y outputs: Theorem 3.1 guarantees that any this many
+    distinct points with real labels can be memorized.
+
+    Args:
+        width1: first hidden width d1, an integer >= 1.
+        width2: second hidden width d2, an integer >= 1.
+        out_dim: number of outputs d_y, an integer >= 1; default 1 (scalar labels, the case
+            :func:`yun_memorizer` builds).
+
+    Returns:
+        The capacity, an int >= 0.
+
+    Raises:
+        ValueError: a width or ``out_dim`` is not an integer >= 1.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> nc.yun_capacity(8, 8), nc.yun_capacity(12, 8), nc.yun_capacity(16, 16, out_dim=2)
+        (16, 24, 32)
+    """
     check_positive_int(width1, "width1")
     check_positive_int(width2, "width2")
     check_positive_int(out_dim, "out_dim")
@@ -300,13 +492,56 @@ def yun_memorizer(
     seed: int = 0,
     rtol: float | None = 1e-8,
 ) -> tuple[ThreeLayerNet, Params]:
-    """A ``ThreeLayerNet(d, width1, width2, bias=True)`` with f(x_i) = y_i, for any N distinct
-    points and real labels when 4⌊width1/4⌋⌊width2/4⌋ ≥ N (Yun, Sra, Jadbabaie, NeurIPS 2019,
-    Theorem 3.1, scalar output). The construction is described in the module docstring.
+    """A three-layer ReLU net with f(x_i) = y_i (Yun, Sra, Jadbabaie, NeurIPS 2019, Thm. 3.1).
 
-    Raises ``ValueError`` when the widths are below the condition (naming both sides of it),
-    when identical inputs carry different labels (naming the rows), or when float64 rounding
-    leaves max|f(x_i) − y_i| > rtol·max|y| (``rtol=None`` skips that O(N·d1·d2) check).
+    Memorizes any N distinct points with real labels when
+
+        4⌊width1/4⌋⌊width2/4⌋ ≥ N
+
+    (:func:`yun_capacity`, scalar output). The construction, step by step, is described in the
+    module docstring: it groups the sorted projections z = Xu, spends two first-layer ReLUs per
+    group and one second-layer unit per kink of a piecewise-linear interpolant. Everything is
+    float64: the weights grow like 1/(smallest gap between projections).
+
+    Args:
+        X: inputs, shape (N, d), float32 or float64 (converted to float64). Identical rows
+            with equal labels are memorized once.
+        y: real labels, shape (N,), float32 or float64.
+        width1: first hidden width d1, an integer >= 1.
+        width2: second hidden width d2, an integer >= 1; default ``width1``.
+        seed: seed of :func:`projection`'s random candidate directions; default 0.
+        rtol: the net is evaluated on X and refused if float64 rounding leaves
+            max|f(x_i) − y_i| > rtol·max|y|; ``None`` skips that O(N·d1·d2) check.
+            Default 1e-8.
+
+    Returns:
+        ``(net, params)``: a ``ThreeLayerNet(d, width1, width2, "relu", bias=True)`` (default
+        trainable ``W1``, ``W2``) and its float64 params on X's device: ``W1`` (width1, d),
+        ``b1`` (width1,), ``W2`` (width2, width1), ``b2`` (width2,), ``a`` (width2,).
+
+    Raises:
+        TypeError: ``X`` or ``y`` is not a float32/float64 tensor or array, or ``rtol`` or
+            ``seed`` is not a number/integer.
+        ValueError: the widths are below the condition (naming both sides of it) or not
+            integers >= 1; ``X`` or ``y`` has the wrong shape, is empty or holds NaN/inf;
+            ``rtol`` is not a finite number > 0; ``seed`` is out of range; identical inputs
+            carry different labels (naming the rows); or float64 rounding misses the labels
+            by more than ``rtol``.
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(20, 3, seed=0)
+        >>> y = torch.randn(20, generator=nc.generator(1), dtype=torch.float64)
+        >>> net, params = nc.yun_memorizer(X, y, width1=12, width2=8)  # capacity 24 >= 20
+        >>> {k: tuple(v.shape) for k, v in params.items()}
+        {'W1': (12, 3), 'b1': (12,), 'W2': (8, 12), 'b2': (8,), 'a': (8,)}
+        >>> bool(nc.abs_residuals(net, params, X, y).max() < 1e-8)
+        True
+        >>> nc.yun_memorizer(X, y, width1=8)
+        Traceback (most recent call last):
+        ...
+        ValueError: width1=8, width2=8 give 4⌊width1/4⌋⌊width2/4⌋ = 16 < N = 20: ...
     """
     if rtol is not None:
         check_positive_float(rtol, "rtol")
@@ -387,13 +622,45 @@ def yun_memorizer(
 
 # --- universal approximation in one dimension ---------------------------------------------------
 def rectangle_net(edges: object, heights: object, eps: float) -> tuple[TwoLayerNet, Params]:
-    """Σ_i h_i·rect(x; e_i, e_{i+1}) with four ReLUs per rectangle (the lecture's ``rect``):
-    rect(x; a, b) = [relu(x − a) − relu(x − a − ε) − relu(x − b) + relu(x − b − ε)]/ε is 0
-    left of a, ramps to 1 on [a, a + ε], stays 1 on [a + ε, b] and ramps back to 0 on
+    """A two-layer ReLU net drawing a step function: Σ_i h_i·rect(x; e_i, e_(i+1)).
+
+    Four ReLUs per rectangle (the lecture's ``rect``):
+
+        rect(x; a, b) = [relu(x − a) − relu(x − a − ε) − relu(x − b) + relu(x − b − ε)]/ε
+
+    is 0 left of a, ramps to 1 on [a, a + ε], stays 1 on [a + ε, b] and ramps back to 0 on
     [b, b + ε]. Neighbouring rectangles share an edge, so on each ramp the sum is a convex
-    combination of the two heights. Returned as ``TwoLayerNet(1, 4K, bias=True)`` params
-    (output weights scaled by √(4K) for the net's 1/√m); ``edges`` has K + 1 increasing
-    entries, ``heights`` K, and ε must be below the narrowest rectangle."""
+    combination of the two heights (one-dimensional universal approximation).
+
+    Args:
+        edges: the K + 1 strictly increasing rectangle edges e_1 < … < e_(K+1) (a sequence
+            of numbers or a tensor/array; converted to float64).
+        heights: the K heights h_i, one per rectangle.
+        eps: ramp width ε, in (0, narrowest rectangle).
+
+    Returns:
+        ``(net, params)``: a ``TwoLayerNet(1, 4K, "relu", trainable=("W", "b", "a"),
+        bias=True)`` and its float64 params ``W`` (4K, 1) (all ones), ``b`` (4K,) (minus the
+        kinks a, a + ε, b, b + ε of each rectangle) and ``a`` (4K,) (the signed h_i/ε, scaled
+        by √(4K) for the net's 1/√m).
+
+    Raises:
+        TypeError: ``edges`` or ``heights`` is not a sequence of numbers, or ``eps`` is not a
+            number.
+        ValueError: ``edges`` has fewer than 2 entries or is not strictly increasing,
+            ``heights`` does not have K entries, either holds NaN/inf, or ``eps`` is not in
+            (0, narrowest rectangle).
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> net, params = nc.rectangle_net([0.0, 1.0, 2.0], [1.0, 3.0], eps=0.1)
+        >>> net.width
+        8
+        >>> x = torch.tensor([[-0.5], [0.5], [1.05], [1.5], [2.5]], dtype=torch.float64)
+        >>> net(params, x).round(decimals=6).tolist()
+        [0.0, 1.0, 2.0, 3.0, 0.0]
+    """
     try:
         e = torch.as_tensor(edges, dtype=torch.float64).reshape(-1)
         h = torch.as_tensor(heights, dtype=torch.float64).reshape(-1)

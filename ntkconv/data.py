@@ -20,11 +20,36 @@ def sphere_inputs(
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """n points drawn uniformly on the unit sphere S^{d−1} (normalized Gaussians): unit norm
-    and, almost surely, no two parallel — Du et al.'s (2019) Assumption on the data.
+    """n points drawn uniformly on the unit sphere S^{d−1} (normalized Gaussians).
 
-    ``seed`` is an int or a CPU ``torch.Generator`` to draw from (and advance), so labels can
-    come from the same stream."""
+    Unit norm and, almost surely, no two parallel — Du et al.'s (2019) Assumption on the data.
+    The draw is made on the CPU in float64 and then cast and moved, so a seed gives the same
+    points on every device and dtype.
+
+    Args:
+        n: the number of points, an int ≥ 1.
+        d: the input dimension, an int ≥ 1.
+        seed: an int seed (see :func:`ntkconv.check_seed`) or a CPU ``torch.Generator`` to
+            draw from (and advance), so labels can come from the same stream.
+        dtype: ``torch.float64`` (the default) or ``torch.float32``.
+        device: where the result lives; ``None`` (the default) is the CPU.
+
+    Returns:
+        The (n, d) tensor X of unit-norm rows, in ``dtype`` on ``device``.
+
+    Raises:
+        TypeError: ``dtype`` is not float32/float64, or an int ``seed`` is not an integer.
+        ValueError: ``n`` or ``d`` is not an int ≥ 1, or an int ``seed`` is out of range.
+
+    Examples:
+        >>> X = sphere_inputs(5, 3, seed=0)
+        >>> tuple(X.shape), X.dtype
+        ((5, 3), torch.float64)
+        >>> torch.allclose(torch.linalg.vector_norm(X, dim=1), torch.ones(5, dtype=X.dtype))
+        True
+        >>> gen = generator(0)  # inputs and labels from one stream
+        >>> X, y = sphere_inputs(4, 2, gen), torch.randn(4, generator=gen)
+    """
     n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
     dtype = check_dtype(dtype)
     gen = seed if isinstance(seed, torch.Generator) else generator(seed)
@@ -48,9 +73,35 @@ def digits_two_class(
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two classes of scikit-learn's 8×8 digits as (X, y): pixels centred on the pair's mean
-    and scaled to unit norm (inputs on the sphere, as the NTK theorems assume), labels ±1
-    (+1 for ``classes[0]``). ``n`` draws a class-balanced subsample (seeded); default all."""
+    """Two classes of scikit-learn's 8×8 digits as (X, y), inputs on the sphere, labels ±1.
+
+    Pixels are centred on the pair's mean (of the images kept) and scaled to unit norm
+    (inputs on the sphere, as the NTK theorems assume); labels are ±1 (+1 for
+    ``classes[0]``). The images ship inside scikit-learn, so nothing is downloaded.
+
+    Args:
+        classes: two distinct digits in 0..9; the first gets label +1, the second −1.
+        n: the number of images, a class-balanced subsample (⌈n/2⌉ of ``classes[0]``, ⌊n/2⌋
+            of ``classes[1]``) drawn without replacement; ``None`` (the default) keeps all
+            images of both classes (about 360).
+        seed: seeds the subsample (see :func:`ntkconv.check_seed`); unused when ``n`` is None.
+        dtype: ``torch.float64`` (the default) or ``torch.float32``, for X and y.
+        device: where the tensors live; ``None`` (the default) is the CPU.
+
+    Returns:
+        (X, y): X of shape (N, 64) with unit-norm rows, y of shape (N,) with values ±1, in
+        ``dtype``; rows in the dataset's order.
+
+    Raises:
+        TypeError: ``dtype`` is not float32/float64, or ``seed`` is not an integer.
+        ValueError: ``classes`` are not two distinct digits in 0..9; ``n`` is not an int ≥ 1
+            or asks for more images of a digit than exist; ``seed`` is out of range.
+
+    Examples:
+        >>> X, y = digits_two_class((3, 8), n=11, seed=0)
+        >>> tuple(X.shape), tuple(y.shape), int((y == 1).sum()), int((y == -1).sum())
+        ((11, 64), (11,), 6, 5)
+    """
     from sklearn.datasets import load_digits
 
     dtype = check_dtype(dtype)
@@ -92,9 +143,35 @@ def digits(
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """All ten classes of scikit-learn's 1797 8×8 digits as (X_train, y_train, X_test, y_test):
-    a seeded class-stratified split with ``n_train`` training images, pixels centred on the
-    training mean and rows scaled to unit norm; labels are int64 digits 0..9."""
+    """All ten classes of scikit-learn's 1797 8×8 digits, split into train and test.
+
+    A seeded class-stratified split (``sklearn.model_selection.train_test_split``) with
+    ``n_train`` training images; pixels centred on the *training* mean and rows scaled to unit
+    norm, for both splits.
+
+    Args:
+        n_train: the number of training images, an int in 10..1787 (every split keeps at least
+            ten images, one per class).
+        seed: seeds the split (see :func:`ntkconv.check_seed`).
+        dtype: ``torch.float64`` (the default) or ``torch.float32``, for the inputs.
+        device: where the tensors live; ``None`` (the default) is the CPU.
+
+    Returns:
+        (X_train, y_train, X_test, y_test): inputs of shape (n_train, 64) and
+        (1797 − n_train, 64) in ``dtype`` with unit-norm rows; labels of shape (n_train,) and
+        (1797 − n_train,), int64 digits 0..9.
+
+    Raises:
+        TypeError: ``dtype`` is not float32/float64, or ``seed`` is not an integer.
+        ValueError: ``n_train`` is not an int in 10..1787, or ``seed`` is out of range.
+
+    Examples:
+        >>> X_train, y_train, X_test, y_test = digits(100, seed=0)
+        >>> tuple(X_train.shape), tuple(X_test.shape), y_train.dtype
+        ((100, 64), (1697, 64), torch.int64)
+        >>> sorted(set(y_train.tolist())) == list(range(10))
+        True
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -128,9 +205,35 @@ def _length(labels: object, name: str) -> int:
 
 
 def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int = 0) -> torch.Tensor:
-    """Zhang et al. (ICLR 2017), §3: independently with probability ``ratio`` each label is
-    replaced by a class drawn uniformly from ``classes`` (which may equal the true one);
-    ``ratio = 1`` gives fully random labels."""
+    """Randomly corrupted labels, as in Zhang et al. (ICLR 2017), §3.
+
+    Independently with probability ``ratio`` each label is replaced by a class drawn uniformly
+    from ``classes`` (which may equal the true one, so a fraction ratio·(1 − 1/classes) changes
+    on average); ``ratio = 1`` gives fully random labels. The draws are made on the CPU, so a
+    seed gives the same labels on every device.
+
+    Args:
+        labels: a 1-D integer tensor or NumPy array of classes in 0..classes−1, shape (n,).
+        ratio: the corruption probability, a number in [0, 1].
+        classes: the number of classes, an int ≥ 1.
+        seed: see :func:`ntkconv.check_seed`.
+
+    Returns:
+        The (n,) int64 tensor of (partly) corrupted labels, on ``labels``' device.
+
+    Raises:
+        TypeError: ``labels`` is not a 1-D tensor/array of integers, or ``seed`` is not an
+            integer.
+        ValueError: ``ratio`` is not in [0, 1]; ``classes`` is not an int ≥ 1; ``labels``
+            holds a class outside 0..classes−1; ``seed`` is out of range.
+
+    Examples:
+        >>> labels = torch.arange(10)
+        >>> bool((corrupt_labels(labels, 0.0, 10) == labels).all())
+        True
+        >>> corrupt_labels(labels, 0.5, 10, seed=0)
+        tensor([0, 1, 1, 3, 4, 5, 9, 9, 8, 0])
+    """
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
         raise ValueError(f"ratio must be a number in [0, 1]; got {ratio!r}")
     classes = check_positive_int(classes, "classes")
@@ -151,20 +254,26 @@ def memorization_data(
     """Labelled point sets for the memorization checks (float64, CPU).
 
     Args:
-        kind: ``"gaussian"`` (X ~ N(0, I)); ``"classes"`` (the same with labels ±1);
-            ``"manifold"`` (a closed curve through R^d: 1-D data in d dimensions, stratified
-            along the curve so no two points are closer than half an arc — with i.i.d. angles
-            the closest pair is arbitrarily close and float64 fails at random seeds);
-            ``"near-duplicates"`` (pairs 1e-6 apart with independent labels);
-            ``"duplicate-conflict"`` (x_1 = x_0 with a different label).
-        n: number of points.
-        d: input dimension.
+        kind: one of ``MEMORIZATION_KINDS``: ``"gaussian"`` (X ~ N(0, I)); ``"classes"``
+            (the same with labels ±1); ``"manifold"`` (a closed curve through R^d: 1-D data
+            in d dimensions, stratified along the curve so no two points are closer than half
+            an arc — with i.i.d. angles the closest pair is arbitrarily close and float64 fails
+            at random seeds); ``"near-duplicates"`` (pairs 1e-6 apart, rows i and i + n/2,
+            with independent labels; use an even n); ``"duplicate-conflict"`` (x_1 = x_0 with
+            a different label; needs n ≥ 2).
+        n: number of points, an int ≥ 1.
+        d: input dimension, an int ≥ 1.
         seed: see :func:`ntkconv.check_seed`.
 
     Returns:
-        (X, y): X of shape (n, d), labels y ~ U[−1, 1] of shape (n,) (±1 for ``"classes"``).
+        (X, y): X of shape (n, d), labels y ~ U[−1, 1] of shape (n,) (±1 for ``"classes"``),
+        both float64 on the CPU.
 
-    Example:
+    Raises:
+        TypeError: ``seed`` is not an integer.
+        ValueError: an unknown ``kind``; ``n`` or ``d`` not an int ≥ 1; ``seed`` out of range.
+
+    Examples:
         >>> X, y = memorization_data("manifold", 8, 3, seed=0)
         >>> tuple(X.shape), tuple(y.shape)
         ((8, 3), (8,))
@@ -172,6 +281,8 @@ def memorization_data(
     if kind not in MEMORIZATION_KINDS:
         raise ValueError(f"unknown data kind {kind!r}; expected one of {MEMORIZATION_KINDS}")
     n, d = check_positive_int(n, "n"), check_positive_int(d, "d")
+    if kind == "duplicate-conflict" and n < 2:
+        raise ValueError(f"kind='duplicate-conflict' needs n >= 2 (a pair); got n = {n}")
     gen = generator(seed)
     labels = 2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1
     if kind in ("gaussian", "classes"):
@@ -182,7 +293,7 @@ def memorization_data(
         feats = torch.stack([f(k * theta) for k in (1, 2, 3) for f in (torch.cos, torch.sin)], 1)
         X = feats @ torch.randn(6, d, generator=gen, dtype=torch.float64)
     elif kind == "near-duplicates":
-        centres = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
+        centres = torch.randn(n - n // 2, d, generator=gen, dtype=torch.float64)
         step = torch.randn(n // 2, d, generator=gen, dtype=torch.float64)
         twins = centres + 1e-6 * step / step.norm(dim=1, keepdim=True)
         X = torch.cat([centres, twins])[:n]

@@ -34,7 +34,31 @@ from .training import REDUCTIONS, check_run_limits, squared_loss
 
 
 def stack_params(members: Sequence[Params]) -> Params:
-    """Stack S params dicts (same keys and shapes) into one dict with a leading S axis."""
+    """Stack S params dicts (same keys and shapes) into one dict with a leading S axis.
+
+    The layout of ``torch.func.stack_module_state``, which :func:`train_ensemble` and
+    ``vmap`` over models take. The stacked tensors are copies, detached from any graph.
+
+    Args:
+        members: a list (or other non-mapping iterable) of S ≥ 1 params dicts with the same
+            keys and shapes, all float32 or all float64 on one device, finite.
+
+    Returns:
+        A dict {name: tensor of shape (S, *shape)} in ``members[0]``'s key order.
+
+    Raises:
+        TypeError: ``members`` is a dict or not iterable, a member is not a valid params dict,
+            or members differ in dtype or device.
+        ValueError: ``members`` is empty, a member has NaN/inf, or members differ in keys or
+            shapes.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> stacked = stack_params([net.init(seed=s) for s in range(3)])
+        >>> {k: tuple(v.shape) for k, v in stacked.items()}
+        {'W': (3, 50, 3), 'a': (3, 50)}
+    """
     if isinstance(members, Mapping) or not isinstance(members, Iterable):
         raise TypeError(f"members must be a list of params dicts; got {type(members).__name__}")
     members = list(members)
@@ -61,7 +85,31 @@ def stack_params(members: Sequence[Params]) -> Params:
 
 
 def unstack_params(stacked: Params) -> list[Params]:
-    """Inverse of :func:`stack_params`: a list of S params dicts (views, not copies)."""
+    """Split stacked params into S params dicts: the inverse of :func:`stack_params`.
+
+    Args:
+        stacked: a dict of tensors that share the leading (ensemble) axis of size S, e.g.
+            ``EnsembleTrajectory.params``.
+
+    Returns:
+        A list of S params dicts; member s maps each name to ``stacked[name][s]`` (views,
+        not copies).
+
+    Raises:
+        ValueError: the tensors disagree on the size of the leading axis.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> members = [net.init(seed=s) for s in range(3)]
+        >>> back = unstack_params(stack_params(members))
+        >>> len(back), torch.equal(back[1]["W"], members[1]["W"])
+        (3, True)
+    """
+    if not isinstance(stacked, Mapping) or not stacked:
+        raise TypeError("stacked must be a non-empty dict of stacked tensors")
+    if any(not isinstance(v, torch.Tensor) or v.ndim == 0 for v in stacked.values()):
+        raise ValueError("stacked params need a leading ensemble axis on every tensor")
     sizes = {v.shape[0] for v in stacked.values()}
     if len(sizes) != 1:
         raise ValueError(f"stacked params disagree on the ensemble size: {sorted(sizes)}")
@@ -70,11 +118,34 @@ def unstack_params(stacked: Params) -> list[Params]:
 
 @dataclass
 class EnsembleTrajectory:
-    """Per-recorded-step losses of S members. ``loss[i, s]`` is member s's loss at ``step[i]``
-    (constant once it stopped); ``stopped_at[s]`` is the step where it reached the target or
-    its last step; ``reached[s]`` says whether its loss reached ``target_loss``; ``diverged[s]``
-    whether it produced a non-finite loss/gradient or blew up (its params are then the last
-    finite iterate). ``params`` are the stacked final params."""
+    """The result of :func:`train_ensemble`: per-recorded-step losses of S members.
+
+    R is the number of recorded steps: every ``record_every``-th step plus the step where the
+    run ended (when the last active member stopped, or ``steps``).
+
+    Attributes:
+        step: (R,) int array of the recorded step indices, starting at 0.
+        loss: (R, S) float64 array; ``loss[i, s]`` is member s's loss at ``step[i]`` (constant
+            once it stopped: a diverged member keeps its last finite loss, NaN if none).
+        stopped_at: (S,) int array; the step where member s reached the target or diverged,
+            else ``steps``.
+        reached: (S,) bool array; whether member s's loss reached ``target_loss``.
+        diverged: (S,) bool array; whether member s produced a non-finite loss/gradient or
+            blew up (its params are then the last finite iterate).
+        params: the stacked final params (leading axis S, fixed params included); split
+            them with :func:`unstack_params`.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params = stack_params([net.init(seed=s) for s in range(2)])
+        >>> X, y = nc.sphere_inputs(4, 3, seed=1), torch.zeros(4, dtype=torch.float64)
+        >>> run = train_ensemble(net, params, X, y, lr=1.0, steps=5, record_every=2, progress=False)
+        >>> run.step, run.loss.shape, run.final_loss.shape
+        (array([0, 2, 4, 5]), (4, 2), (2,))
+        >>> [tuple(p["W"].shape) for p in unstack_params(run.params)]
+        [(50, 3), (50, 3)]
+    """
 
     step: np.ndarray
     loss: np.ndarray
@@ -85,6 +156,7 @@ class EnsembleTrajectory:
 
     @property
     def final_loss(self) -> np.ndarray:
+        """(S,) float64 array: each member's loss at its stopping point (``loss[-1]``)."""
         return self.loss[-1]
 
 
@@ -123,11 +195,65 @@ def train_ensemble(
 ) -> EnsembleTrajectory:
     """Full-batch GD, w ← w − η_s ∇L_s(w), on S stacked members at once.
 
-    ``params`` are stacked (:func:`stack_params`); ``X`` is (n, d) or (S, n, d), ``y`` is (n,)
-    or (S, n); ``lr`` a scalar or one step size per member. Same loss normalization, target and
-    divergence rules as :func:`ntkconv.train` (``reduction``, stop at loss ≤ ``target_loss``,
-    diverge on non-finite values or loss > ``blowup`` × the initial loss), applied per member.
-    ``observe(k, params)`` sees the stacked params at every recorded step.
+    One ``vmap``-ed gradient per step for all members, on the squared loss
+    L_s(w) = ``squared_loss(model(w, X_s), y_s, reduction)``. Same loss normalization, target
+    and divergence rules as :func:`ntkconv.train` (``reduction``, stop at loss ≤
+    ``target_loss``, diverge on non-finite values or loss > ``blowup`` × the initial loss),
+    applied per member: a member that stops is frozen while the others go on, so each ends
+    where a sequential :func:`ntkconv.train` run of it would have stopped.
+
+    Args:
+        model: a scalar-output model ``model(params, X) -> (n,)`` ((n, 1) is squeezed),
+            applied to one member's params.
+        params: stacked params (:func:`stack_params`), float32 or float64: every tensor has
+            the leading ensemble axis of size S.
+        X: (n, d) inputs shared by all members, or (S, n, d) one set per member; the params'
+            dtype and device, finite.
+        y: (n,) shared targets or (S, n) per member; the params' dtype, finite.
+        lr: the step size η, a finite number > 0, or one per member (a length-S sequence or
+            1-D tensor).
+        steps: the number of GD steps, an integer ≥ 0.
+        reduction: the loss normalization, one of :data:`ntkconv.REDUCTIONS`:
+            ``"half_sum"`` ½Σ (default), ``"sum"`` Σ, ``"half_mean"`` (1/2n)Σ, ``"mean"``
+            (1/n)Σ.
+        wrt: the trained params (default: ``model.trainable`` for ntkconv models, else all);
+            the others stay fixed.
+        target_loss: stop a member once its loss is ≤ this finite value (default: never).
+        blowup: a member diverges when its loss exceeds ``blowup`` × its initial loss; a
+            number ≥ 1, ``inf`` allowed. Default 1e8.
+        record_every: record the losses every this many steps (an integer ≥ 1; default 1).
+        observe: called as ``observe(k, params)`` with the stacked params at every recorded
+            step (default: none).
+        progress: show a tqdm bar (default: only when stderr is a terminal).
+
+    Returns:
+        An :class:`EnsembleTrajectory` with the per-member losses, stopping steps, flags and
+        the stacked final params.
+
+    Raises:
+        TypeError: ``params`` is not a valid params dict, ``X``/``y`` of the wrong type or
+            dtype, ``lr`` not a number or sequence of numbers, ``observe`` not callable,
+            ``blowup`` not a number, or ``model`` returning no tensor or one of another dtype.
+        ValueError: unstacked params or ones that disagree on S, ``X``/``y`` of the wrong
+            shape, empty, non-finite or on another device, ``lr`` not > 0 and finite (or not
+            S of them), invalid ``steps``/``record_every``/``reduction``/``target_loss``/
+            ``blowup``/``wrt``, or ``model`` outputs neither (n,) nor (n, 1).
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params = stack_params([net.init(seed=s) for s in range(3)])
+        >>> X = nc.sphere_inputs(4, 3, seed=1)
+        >>> y = torch.tensor([1.0, -1.0, 0.5, 0.0], dtype=torch.float64)
+        >>> run = train_ensemble(net, params, X, y, lr=[0.5, 1e3, 1.0], steps=20, progress=False)
+        >>> run.loss.shape, run.diverged, run.stopped_at
+        ((21, 3), array([False,  True, False]), array([20,  2, 20]))
+        >>> bool(run.final_loss[0] < run.loss[0, 0])
+        True
+        >>> run = train_ensemble(net, params, X, y, lr=1.0, steps=200, target_loss=1e-3,
+        ...                      record_every=50, progress=False)
+        >>> run.step, run.reached
+        (array([ 0, 13]), array([ True,  True,  True]))
     """
     check_callable(observe, "observe")
     params = check_params(params)

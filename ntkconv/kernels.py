@@ -39,17 +39,61 @@ def empirical_ntk(
     chunk_size: int | None = None,
     memory_cap: int = DEFAULT_MEMORY_CAP,
 ) -> torch.Tensor:
-    """Θ(X, X2) = J(X) J(X2)ᵀ, shape (n, n2), in the dtype and on the device of ``params``.
+    """The empirical (finite-width) NTK Θ(X, X2) = J(X) J(X2)ᵀ.
 
-    ``method`` chooses how:
-      * ``"structured"`` — the model's closed form (``TwoLayerNet``: any activation, W/b/a
-        blocks), O(n·n2·(d + m)) work, J never formed;
-      * ``"jacobian"`` — per-sample ``vmap(jacrev)`` then one matrix product, O(n·n2·p);
-      * ``"ntvp"`` — J(X)·(J(X2)ᵀ e_j) column by column (one VJP + one JVP each), J never formed;
-      * ``"auto"`` — structured when the model has it; else ``jacobian`` if J fits in
-        ``memory_cap`` bytes (same flop count, but one GEMM), else ``ntvp`` in column chunks.
+    J = ∂fn(X)/∂params[wrt], with no loss factor, so for the loss ½‖u − y‖² gradient flow
+    gives du/dt = −Θ(X, X)(u − y) (Du et al. 2019, eq. (4)). ``method`` chooses how:
 
-    Works for any callable ``fn(params, X) -> (n,)``; ``wrt`` defaults to ``fn.trainable``.
+    * ``"structured"`` — the model's closed form (``TwoLayerNet``: any activation, W/b/a
+      blocks), O(n·n2·(d + m)) work, J never formed;
+    * ``"jacobian"`` — per-sample ``vmap(jacrev)`` then one matrix product, O(n·n2·p);
+    * ``"ntvp"`` — J(X)·(J(X2)ᵀ e_j) column by column (one VJP + one JVP each), J never
+      formed;
+    * ``"auto"`` — structured when the model has it; else ``jacobian`` if J fits in
+      ``memory_cap`` bytes (same flop count, but one GEMM), else ``ntvp`` in column chunks.
+
+    Works for any callable ``fn(params, X) -> (n,)`` (an (n, 1) output is squeezed).
+
+    Args:
+        fn: the model ``fn(params, X)``; one with a ``structured_ntk`` method (e.g.
+            :class:`ntkconv.TwoLayerNet`) gets the closed form.
+        params: dict of float32 or float64 tensors of one dtype and device, finite; the Gram
+            is computed in this dtype (pass float64 params for spectra).
+        X: (n, d) inputs, a tensor or NumPy array of the params' dtype, finite.
+        X2: (n2, d) second inputs (default: ``X``, giving the symmetric (n, n) Gram).
+        wrt: the differentiated params (default: ``fn.trainable`` for ntkconv models, else
+            all of ``params``).
+        method: ``"auto"`` (default), ``"structured"``, ``"jacobian"`` or ``"ntvp"``.
+        chunk_size: samples (``"jacobian"``) or columns (``"ntvp"``) processed at once
+            (default: all, except that ``"auto"`` picks a chunk for ``"ntvp"`` to fit
+            ``memory_cap``); ignored by ``"structured"``.
+        memory_cap: bytes J(X) and J(X2) may take for ``"auto"`` to form them (default
+            2 GiB).
+
+    Returns:
+        Θ(X, X2), shape (n, n2), in the dtype and on the device of ``params``.
+
+    Raises:
+        TypeError: ``params`` is not a non-empty dict of float32/float64 tensors of one dtype
+            and device, ``X``/``X2`` has another type or dtype, or ``fn`` returns no tensor
+            or one of another dtype.
+        ValueError: an unknown ``method``, ``chunk_size``/``memory_cap`` not an integer ≥ 1,
+            ``X``/``X2`` not finite non-empty matrices with the same d (or on another
+            device), a non-finite param, ``wrt`` naming unknown params, ``fn``'s outputs
+            neither (n,) nor (n, 1), or ``method="structured"`` for a model without a
+            closed form.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> G = empirical_ntk(net, params, X)  # closed form for TwoLayerNet
+        >>> G.shape, bool(torch.allclose(G, G.T))
+        (torch.Size([4, 4]), True)
+        >>> X2 = nc.sphere_inputs(3, 3, seed=2)
+        >>> K = empirical_ntk(net, params, X, X2, method="ntvp")
+        >>> K.shape, torch.allclose(K, empirical_ntk(net, params, X, X2, method="jacobian"))
+        (torch.Size([4, 3]), True)
     """
     method = check_choice(method, "method", METHODS)
     chunk_size = check_chunk_size(chunk_size)
@@ -115,12 +159,38 @@ def _angles(X: torch.Tensor, X2: torch.Tensor) -> torch.Tensor:
 
 
 def arccos_kernel(X: object, X2: object | None = None, degree: int = 1) -> torch.Tensor:
-    r"""K(x, x') = E_{w ~ N(0, I)}[σ_n(wᵀx) σ_n(wᵀx')] with σ_0 = 1{z ≥ 0}, σ_1 = relu:
+    r"""The arc-cosine kernel K(x, x') = E_{w ~ N(0, I)}[σ_n(wᵀx) σ_n(wᵀx')].
+
+    With σ_0 = 1{z ≥ 0} (degree 0) and σ_1 = relu (degree 1), and θ the angle between x and x':
 
     degree 0: (π − θ)/(2π);  degree 1: (‖x‖‖x'‖ sin θ + (π − θ) xᵀx')/(2π).
 
-    This is the m → ∞ limit of the random-feature Gram σ(XWᵀ) σ(X2Wᵀ)ᵀ/m, i.e. half of Cho &
-    Saul's (2009) arc-cosine kernel k_n.
+    This is the m → ∞ limit of the random-feature Gram σ(XWᵀ) σ(X2Wᵀ)ᵀ/m
+    (:func:`random_feature_gram` with W ~ N(0, I)), i.e. half of Cho & Saul's (2009)
+    arc-cosine kernel k_n. Angles use Kahan's formula θ = 2·atan2(‖u − v‖, ‖u + v‖) on unit
+    vectors, accurate near θ = 0 and θ = π where arccos(uᵀv) loses half the digits; a zero row
+    gets θ = π/2.
+
+    Args:
+        X: (n, d) inputs, a float32/float64 tensor or NumPy array, finite.
+        X2: (n2, d) second inputs of X's dtype (default: ``X``).
+        degree: 0 or 1 (default 1).
+
+    Returns:
+        K(X, X2), shape (n, n2), in X's dtype.
+
+    Raises:
+        TypeError: ``X`` or ``X2`` is not a float32/float64 tensor or array, or ``X2``'s
+            dtype differs from ``X``'s.
+        ValueError: ``degree`` is not 0 or 1, or ``X``/``X2`` are not finite, non-empty
+            matrices with the same number of columns (on the same device).
+
+    Examples:
+        >>> X = torch.eye(2, dtype=torch.float64)  # two orthogonal unit vectors
+        >>> arccos_kernel(X, degree=0)
+        tensor([[0.5000, 0.2500], [0.2500, 0.5000]], dtype=torch.float64)
+        >>> arccos_kernel(X, degree=1)  # off-diagonal: 1/(2π)
+        tensor([[0.5000, 0.1592], [0.1592, 0.5000]], dtype=torch.float64)
     """
     if isinstance(degree, bool) or not isinstance(degree, int) or degree not in (0, 1):
         raise ValueError(f"degree must be 0 or 1; got {degree!r}")
@@ -136,11 +206,42 @@ def arccos_kernel(X: object, X2: object | None = None, degree: int = 1) -> torch
 def relu_ntk_infinite(
     X: object, X2: object | None = None, trainable: Iterable[str] = ("W",)
 ) -> torch.Tensor:
-    r"""lim_{m→∞} of ``empirical_ntk`` for ``TwoLayerNet(activation="relu", bias=False)``.
+    r"""The infinite-width NTK: lim_{m→∞} of ``empirical_ntk`` for a relu ``TwoLayerNet``.
 
-    W block: xᵢᵀxⱼ (π − θᵢⱼ)/(2π) — for unit-norm inputs Du et al.'s H^∞ (ICLR 2019, eq. (5));
-    a block (``"a"`` trainable): the degree-1 arc-cosine kernel. Angles are computed stably, so
-    entries are accurate to ~1e-15 relative in float64, diagonal included.
+    For ``TwoLayerNet(activation="relu", bias=False)`` at its default initialization
+    (``init(scale=1)``):
+
+    * W block: xᵢᵀxⱼ (π − θᵢⱼ)/(2π) — for unit-norm inputs Du et al.'s H^∞ (ICLR 2019,
+      eq. (5)); it does not depend on the init scale (> 0);
+    * a block (``"a"`` trainable): the degree-1 arc-cosine kernel (:func:`arccos_kernel`),
+      which scales with scale² for ``init(scale=...)``.
+
+    Angles are computed stably, so entries are accurate to ~1e-15 relative in float64,
+    diagonal included.
+
+    Args:
+        X: (n, d) inputs, a float32/float64 tensor or NumPy array, finite.
+        X2: (n2, d) second inputs of X's dtype (default: ``X``).
+        trainable: the trained layers, ``"W"`` and/or ``"a"`` (default ``("W",)``, as
+            ``TwoLayerNet``'s default).
+
+    Returns:
+        The limit Gram, shape (n, n2), in X's dtype.
+
+    Raises:
+        TypeError: ``X``/``X2`` of the wrong type or dtype, or ``trainable`` not names.
+        ValueError: ``trainable`` empty, repeated or naming anything but ``"W"``/``"a"``, or
+            ``X``/``X2`` not finite, non-empty matrices with the same number of columns.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(4, 3, seed=1)
+        >>> H = relu_ntk_infinite(X)
+        >>> H.diagonal()  # xᵀx (π − 0)/(2π) = 1/2 on the sphere
+        tensor([0.5000, 0.5000, 0.5000, 0.5000], dtype=torch.float64)
+        >>> net = nc.TwoLayerNet(d=3, width=20_000)
+        >>> bool((empirical_ntk(net, net.init(0), X) - H).abs().max() < 0.01)
+        True
     """
     names = check_wrt(trainable, ("W", "a"), name="trainable")
     X = as_matrix(X, "X")
@@ -159,8 +260,36 @@ def random_feature_gram(
     activation: str | Activation = "relu",
     X2: object | None = None,
 ) -> torch.Tensor:
-    """σ(X Wᵀ) σ(X2 Wᵀ)ᵀ / m for fixed first-layer weights W (m, d): the Gram of last-layer
-    training (the lecture's QQᵀ/m; its m → ∞ limit for relu/step is :func:`arccos_kernel`)."""
+    """The random-feature Gram σ(X Wᵀ) σ(X2 Wᵀ)ᵀ / m for fixed first-layer weights W.
+
+    The Gram of last-layer training (the lecture's QQᵀ/m): the ``a`` block of a
+    :class:`ntkconv.TwoLayerNet` NTK. Its m → ∞ limit for W ~ N(0, I) is
+    :func:`arccos_kernel` (degree 1 for relu, degree 0 for step).
+
+    Args:
+        X: (n, d) inputs of W's dtype, finite (tensor or NumPy array).
+        W: (m, d) first-layer weights, a finite float32/float64 tensor or NumPy array.
+        activation: a name for :func:`ntkconv.get_activation` or an
+            :class:`ntkconv.Activation`. Default ``"relu"``.
+        X2: (n2, d) second inputs of W's dtype (default: ``X``).
+
+    Returns:
+        The Gram, shape (n, n2), in W's dtype and on W's device.
+
+    Raises:
+        TypeError: ``W``, ``X`` or ``X2`` not a float32/float64 tensor or array, an input
+            dtype different from W's, or an ``activation`` of the wrong type.
+        ValueError: ``W``, ``X`` or ``X2`` not finite, non-empty matrices with d columns (or
+            on another device), or an unknown activation name.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(4, 3, seed=1)
+        >>> W = torch.randn(20_000, 3, generator=nc.generator(0), dtype=torch.float64)
+        >>> Q = random_feature_gram(X, W)
+        >>> Q.shape, bool((Q - arccos_kernel(X)).abs().max() < 0.05)
+        (torch.Size([4, 4]), True)
+    """
     W = as_matrix(W, "W")  # finite, float32/float64, non-empty (m, d); NumPy accepted
     X = as_matrix(X, "X", d=W.shape[1], like=W)
     X2_ = None if X2 is None else as_matrix(X2, "X2", d=W.shape[1], like=W)

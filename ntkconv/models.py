@@ -8,6 +8,7 @@ A model is a callable ``net(params, X) -> (n,)``. The object holds only the arch
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import torch
@@ -25,6 +26,11 @@ class ShallowNet:
     trainable: tuple[str, ...]
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every parameter, in the params dict's order.
+
+        Returns:
+            A dict {name: shape}; this order is the order of the flattened parameter vector.
+        """
         raise NotImplementedError
 
     def _set_trainable(self, trainable: Iterable[str]) -> None:
@@ -41,17 +47,44 @@ class ShallowNet:
         """Du et al. (2019) initialization: hidden weights and biases ~ N(0, scale²),
         output weights a_r ~ Unif{±1}.
 
-        Draws happen on the CPU in float64 from ``torch.Generator().manual_seed(seed)`` and are
-        then moved, so a seed gives the same weights on every device and dtype.
+        Every parameter other than ``a`` (including a classifier's ``A`` and a linear model's
+        ``w``, ``b``) is N(0, scale²). Draws happen on the CPU in float64 from
+        ``torch.Generator().manual_seed(seed)`` and are then moved, so a seed gives the same
+        weights on every device and dtype.
+
+        Args:
+            seed: an integer in [0, 2^63) (see :func:`ntkconv.check_seed`). Default 0.
+            scale: the standard deviation of the Gaussian parameters, a finite number ≥ 0;
+                ``scale=0`` zeroes them (``a`` stays ±1). Default 1.
+            dtype: ``torch.float64`` (default) or ``torch.float32``.
+            device: where the tensors go (default: the CPU).
+
+        Returns:
+            A params dict {name: tensor} with the shapes of :meth:`param_shapes`, all of one
+            dtype and device, not requiring grad.
+
+        Raises:
+            TypeError: ``seed`` is not an integer, or ``dtype`` is not float32/float64.
+            ValueError: ``seed`` is out of range, or ``scale`` is not a finite number ≥ 0.
+
+        Examples:
+            >>> net = TwoLayerNet(d=3, width=50)
+            >>> params = net.init(seed=0)
+            >>> {k: (tuple(v.shape), v.dtype) for k, v in params.items()}
+            {'W': ((50, 3), torch.float64), 'a': ((50,), torch.float64)}
+            >>> bool(params["a"].abs().eq(1).all())
+            True
+            >>> torch.equal(net.init(0, dtype=torch.float32)["W"], params["W"].float())
+            True
         """
         gen = generator(seed)
         dtype = check_dtype(dtype)
         if (
             isinstance(scale, bool)
-            or not isinstance(scale, (int, float))
+            or not isinstance(scale, numbers.Real)
             or not (math.isfinite(scale) and scale >= 0)
         ):
-            raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
+            raise ValueError(f"scale must be a finite real number >= 0; got {scale!r}")
         params: Params = {}
         for name, shape in self.param_shapes().items():
             if name == "a":
@@ -63,6 +96,23 @@ class ShallowNet:
         return params
 
     def n_params(self, wrt: Iterable[str] | None = None) -> int:
+        """The number p of scalar parameters in ``wrt``: the width of the (n, p) Jacobian.
+
+        Args:
+            wrt: parameter names (default: :attr:`trainable`).
+
+        Returns:
+            The total number of entries of the named parameters.
+
+        Raises:
+            TypeError: ``wrt`` is not a name or a collection of names.
+            ValueError: ``wrt`` is empty, repeats a name or names an unknown parameter.
+
+        Examples:
+            >>> net = TwoLayerNet(d=3, width=50)
+            >>> net.n_params(), net.n_params(wrt=("W", "a"))
+            (150, 200)
+        """
         names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
         return sum(math.prod(self.param_shapes()[k]) for k in names)
 
@@ -87,11 +137,43 @@ class ShallowNet:
 
 
 class TwoLayerNet(ShallowNet):
-    r"""f(x) = aᵀ σ(W x + b) / √m  (Du, Zhai, Póczos, Singh, ICLR 2019, eq. (1)).
+    r"""Two-layer network f(x) = aᵀ σ(W x + b) / √m (Du, Zhai, Póczos, Singh, ICLR 2019, eq. (1)).
 
+    A pure function of a params dict: ``net(params, X)`` maps (n, d) inputs to (n,) outputs.
     Params: ``W`` (m, d), ``a`` (m,), and ``b`` (m,) when ``bias=True``. ``trainable`` names the
     params that Jacobians, Grams and training differentiate (default: ``W`` only, ``a`` fixed,
-    as in Du et al.).
+    as in Du et al.). The model has a closed-form NTK (:meth:`structured_ntk`), which
+    :func:`ntkconv.empirical_ntk` uses by default.
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        width: number m of hidden units, an integer ≥ 1.
+        activation: a name for :func:`ntkconv.get_activation` or an
+            :class:`ntkconv.Activation`. Default ``"relu"``.
+        trainable: the differentiated params, a subset of ``W``, ``a`` (and ``b``); stored in
+            the params dict's order. Default ``("W",)``.
+        bias: add the hidden bias ``b``. Default False.
+
+    Attributes:
+        d: input dimension.
+        width: hidden width m.
+        activation: the resolved :class:`ntkconv.Activation`.
+        trainable: tuple of the trainable parameter names.
+        bias: whether ``b`` is a parameter.
+
+    Raises:
+        ValueError: ``d`` or ``width`` is not an integer ≥ 1, an unknown activation name, or
+            ``trainable`` empty, repeated or naming an unknown parameter.
+        TypeError: ``activation`` of the wrong type, or ``trainable`` not names.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=50)
+        >>> net
+        TwoLayerNet(d=3, width=50, activation='relu', trainable=('W',), bias=False)
+        >>> params = net.init(seed=0)
+        >>> net(params, nc.sphere_inputs(4, 3, seed=1)).shape
+        torch.Size([4])
     """
 
     def __init__(
@@ -115,13 +197,41 @@ class TwoLayerNet(ShallowNet):
         )
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes {``"W"``: (m, d), ``"a"``: (m,)}, plus ``"b"``: (m,) when ``bias=True``.
+
+        Returns:
+            A dict {name: shape} in the params dict's order.
+
+        Examples:
+            >>> TwoLayerNet(d=3, width=5, bias=True).param_shapes()
+            {'W': (5, 3), 'a': (5,), 'b': (5,)}
+        """
         shapes = {"W": (self.width, self.d), "a": (self.width,)}
         if self.bias:
             shapes["b"] = (self.width,)
         return shapes
 
     def preactivations(self, params: Params, X: torch.Tensor) -> torch.Tensor:
-        """Z = X Wᵀ (+ b), shape (n, m)."""
+        """Hidden pre-activations Z = X Wᵀ (+ b).
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            Z, shape (n, m).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.TwoLayerNet(d=3, width=50)
+            >>> net.preactivations(net.init(0), nc.sphere_inputs(4, 3, seed=1)).shape
+            torch.Size([4, 50])
+        """
         self._check_call(params, X)
         return self._preactivations(params, X)
 
@@ -130,11 +240,48 @@ class TwoLayerNet(ShallowNet):
         return Z + params["b"] if self.bias else Z
 
     def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """The outputs f(X) = σ(Z) a / √m.
+
+        Shape checks only (they work under ``vmap``); values are checked by the public entry
+        points (:func:`ntkconv.train`, :func:`ntkconv.jacobian`, …).
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            f(X), shape (n,).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
         Z = self.preactivations(params, X)
         return self.activation(Z) @ params["a"] / math.sqrt(self.width)
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
-        """Boolean (n, m): which units are active (Z > 0) on each input."""
+        """Which hidden units are active (Z > 0) on each input.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            A bool tensor of shape (n, m).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.TwoLayerNet(d=3, width=50)
+            >>> S = net.activation_pattern(net.init(0), nc.sphere_inputs(4, 3, seed=1))
+            >>> S.shape, S.dtype
+            (torch.Size([4, 50]), torch.bool)
+        """
         return self.preactivations(params, X) > 0
 
     def structured_ntk(
@@ -146,8 +293,39 @@ class TwoLayerNet(ShallowNet):
     ) -> torch.Tensor:
         r"""Closed-form Gram J(X) J(X2)ᵀ, never forming J; O(n·n2·(d + m)) work.
 
-        W block: (X X2ᵀ) ∘ (S diag(a²) S2ᵀ)/m, with S = σ'(Z); the b block drops the X X2ᵀ
-        factor; the a block is σ(Z) σ(Z2)ᵀ/m (the random-feature Gram).
+        The Gram is the sum of one block per differentiated parameter:
+
+        * W block: (X X2ᵀ) ∘ (S diag(a²) S2ᵀ)/m, with S = σ'(Z);
+        * b block: S diag(a²) S2ᵀ/m (the W block without the X X2ᵀ factor);
+        * a block: σ(Z) σ(Z2)ᵀ/m (the random-feature Gram).
+
+        It equals the Jacobian route of :func:`ntkconv.empirical_ntk` to rounding, because σ'
+        is autograd's derivative (see :class:`ntkconv.Activation`). Shape checks only, so it
+        runs under ``vmap`` over stacked params.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+            X2: (n2, d) second inputs (default: ``X``, giving the symmetric (n, n) Gram).
+            wrt: the differentiated params (default: :attr:`trainable`).
+
+        Returns:
+            Θ(X, X2), shape (n, n2), in the params' dtype.
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter, ``X`` or ``X2`` has the wrong shape, or ``wrt`` is
+                empty, repeated or names an unknown parameter.
+            TypeError: ``X`` or ``X2`` is not a tensor or not of the params' dtype, or
+                ``wrt`` is not names.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.TwoLayerNet(d=3, width=50)
+            >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+            >>> G = net.structured_ntk(params, X)
+            >>> G.shape, torch.allclose(G, nc.empirical_ntk(net, params, X, method="jacobian"))
+            (torch.Size([4, 4]), True)
         """
         names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
         m = self.width
@@ -175,10 +353,42 @@ class TwoLayerNet(ShallowNet):
 
 
 class ThreeLayerNet(ShallowNet):
-    r"""f(x) = aᵀ σ(W2 σ(W1 x + b1)/√m1 + b2) / √m2 — two hidden layers, NTK scaling.
+    r"""Three-layer network f(x) = aᵀ σ(W2 σ(W1 x + b1)/√m1 + b2) / √m2 (NTK scaling).
 
-    Params: ``W1`` (m1, d), ``W2`` (m2, m1), ``a`` (m2,), plus ``b1`` (m1,), ``b2`` (m2,) when
-    ``bias=True``. Default trainable: both hidden layers (``W1``, ``W2``), output fixed.
+    Two hidden layers, ``net(params, X)`` mapping (n, d) inputs to (n,) outputs. Params:
+    ``W1`` (m1, d), ``W2`` (m2, m1), ``a`` (m2,), plus ``b1`` (m1,), ``b2`` (m2,) when
+    ``bias=True``. Default trainable: both hidden layers (``W1``, ``W2``), output fixed. It has
+    no closed-form NTK: :func:`ntkconv.empirical_ntk` goes through the Jacobian.
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        width1: first hidden width m1, an integer ≥ 1.
+        width2: second hidden width m2 (default: ``width1``).
+        activation: a name for :func:`ntkconv.get_activation` or an
+            :class:`ntkconv.Activation`, used in both hidden layers. Default ``"relu"``.
+        trainable: the differentiated params. Default ``("W1", "W2")``.
+        bias: add the hidden biases ``b1``, ``b2``. Default False.
+
+    Attributes:
+        d: input dimension.
+        width1: first hidden width m1.
+        width2: second hidden width m2.
+        activation: the resolved :class:`ntkconv.Activation`.
+        trainable: tuple of the trainable parameter names.
+        bias: whether ``b1``, ``b2`` are parameters.
+
+    Raises:
+        ValueError: a dimension is not an integer ≥ 1, an unknown activation name, or
+            ``trainable`` empty, repeated or naming an unknown parameter.
+        TypeError: ``activation`` of the wrong type, or ``trainable`` not names.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.ThreeLayerNet(d=3, width1=20, width2=10)
+        >>> net.param_shapes()
+        {'W1': (20, 3), 'W2': (10, 20), 'a': (10,)}
+        >>> net(net.init(0), nc.sphere_inputs(4, 3, seed=1)).shape
+        torch.Size([4])
     """
 
     def __init__(
@@ -204,6 +414,11 @@ class ThreeLayerNet(ShallowNet):
         )
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes ``W1`` (m1, d), ``W2`` (m2, m1), ``a`` (m2,) (+ ``b1`` (m1,), ``b2`` (m2,)).
+
+        Returns:
+            A dict {name: shape} in the params dict's order.
+        """
         shapes = {
             "W1": (self.width1, self.d),
             "W2": (self.width2, self.width1),
@@ -214,7 +429,28 @@ class ThreeLayerNet(ShallowNet):
         return shapes
 
     def preactivations(self, params: Params, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(Z1, Z2): pre-activations of both hidden layers, shapes (n, m1) and (n, m2)."""
+        """Pre-activations of both hidden layers.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            (Z1, Z2) with Z1 = X W1ᵀ (+ b1), shape (n, m1), and
+            Z2 = σ(Z1) W2ᵀ / √m1 (+ b2), shape (n, m2).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.ThreeLayerNet(d=3, width1=20, width2=10)
+            >>> Z1, Z2 = net.preactivations(net.init(0), nc.sphere_inputs(4, 3, seed=1))
+            >>> Z1.shape, Z2.shape
+            (torch.Size([4, 20]), torch.Size([4, 10]))
+        """
         self._check_call(params, X)
         Z1 = X @ params["W1"].T
         if self.bias:
@@ -225,21 +461,85 @@ class ThreeLayerNet(ShallowNet):
         return Z1, Z2
 
     def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """The outputs f(X) = σ(Z2) a / √m2.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            f(X), shape (n,).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
         _, Z2 = self.preactivations(params, X)
         return self.activation(Z2) @ params["a"] / math.sqrt(self.width2)
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
-        """Boolean (n, m1 + m2): active units of both hidden layers."""
+        """Active units (Z > 0) of both hidden layers on each input.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            A bool tensor of shape (n, m1 + m2): layer 1's units, then layer 2's.
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.ThreeLayerNet(d=3, width1=20, width2=10)
+            >>> net.activation_pattern(net.init(0), nc.sphere_inputs(4, 3, seed=1)).shape
+            torch.Size([4, 30])
+        """
         Z1, Z2 = self.preactivations(params, X)
         return torch.cat([Z1 > 0, Z2 > 0], dim=1)
 
 
 class TwoLayerClassifier(ShallowNet):
-    r"""Logits f(x) = A σ(W x + b) / √m, shape (n, k): the two-layer net of
-    :class:`TwoLayerNet` with k outputs, for cross-entropy training on k classes.
+    r"""Two-layer classifier with logits f(x) = A σ(W x + b) / √m, shape (n, k).
 
+    The two-layer net of :class:`TwoLayerNet` with k outputs, for cross-entropy training on k
+    classes (``ntkconv.train(..., loss="cross_entropy")``); the scalar-output tools
+    (:func:`ntkconv.jacobian`, :func:`ntkconv.empirical_ntk`) refuse its (n, k) outputs.
     Params: ``W`` (m, d), ``b`` (m,), ``A`` (k, m), all N(0, scale²) at init (NTK scaling: the
     1/√m keeps the logits O(1) at any width). Default trainable: all three.
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        width: number m of hidden units, an integer ≥ 1.
+        classes: number k of classes, an integer ≥ 2.
+        activation: a name for :func:`ntkconv.get_activation` or an
+            :class:`ntkconv.Activation`. Default ``"relu"``.
+        trainable: the differentiated params. Default ``("W", "b", "A")``.
+
+    Attributes:
+        d: input dimension.
+        width: hidden width m.
+        classes: number of classes k.
+        activation: the resolved :class:`ntkconv.Activation`.
+        trainable: tuple of the trainable parameter names.
+
+    Raises:
+        ValueError: ``d``, ``width`` or ``classes`` is not an integer ≥ 1, ``classes`` < 2,
+            an unknown activation name, or ``trainable`` empty, repeated or naming an
+            unknown parameter.
+        TypeError: ``activation`` of the wrong type, or ``trainable`` not names.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerClassifier(d=3, width=16, classes=4)
+        >>> net.param_shapes()
+        {'W': (16, 3), 'b': (16,), 'A': (4, 16)}
+        >>> net(net.init(0), nc.sphere_inputs(5, 3, seed=1)).shape
+        torch.Size([5, 4])
     """
 
     def __init__(
@@ -265,24 +565,76 @@ class TwoLayerClassifier(ShallowNet):
         )
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes {``"W"``: (m, d), ``"b"``: (m,), ``"A"``: (k, m)}.
+
+        Returns:
+            A dict {name: shape} in the params dict's order.
+        """
         return {"W": (self.width, self.d), "b": (self.width,), "A": (self.classes, self.width)}
 
     def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """The logits σ(X Wᵀ + b) Aᵀ / √m.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            Logits of shape (n, k).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
         self._check_call(params, X)
         hidden = self.activation(X @ params["W"].T + params["b"])
         return hidden @ params["A"].T / math.sqrt(self.width)
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
-        """Boolean (n, m): which hidden units are active on each input."""
+        """Which hidden units are active (X Wᵀ + b > 0) on each input.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            A bool tensor of shape (n, m).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
         self._check_call(params, X)
         return X @ params["W"].T + params["b"] > 0
 
 
 class LinearModel(ShallowNet):
-    """f(x) = wᵀx (+ b): the linear predictor of least squares and logistic regression.
+    """Linear model f(x) = wᵀx (+ b): the predictor of least squares and logistic regression.
 
     Params: ``w`` (d,), and the scalar ``b`` (shape ()) when ``bias=True``; ``init(seed, scale)``
-    draws them N(0, scale²), so ``scale=0`` is the zero start. Default trainable: all.
+    draws them N(0, scale²), so ``scale=0`` is the zero start. Trainable: all (fixed).
+    Its Jacobian is X itself (with a column of ones for ``b``).
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        bias: add the scalar intercept ``b``. Default False.
+
+    Attributes:
+        d: input dimension.
+        bias: whether ``b`` is a parameter.
+        trainable: ``("w",)`` or ``("w", "b")``.
+
+    Raises:
+        ValueError: ``d`` is not an integer ≥ 1.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> model = nc.LinearModel(d=3, bias=True)
+        >>> params = model.init(seed=0, scale=0.0)
+        >>> model(params, nc.sphere_inputs(4, 3, seed=1))
+        tensor([0., 0., 0., 0.], dtype=torch.float64)
     """
 
     def __init__(self, d: int, bias: bool = False) -> None:
@@ -294,9 +646,28 @@ class LinearModel(ShallowNet):
         return f"LinearModel(d={self.d}, bias={self.bias})"
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes {``"w"``: (d,)}, plus ``"b"``: () when ``bias=True``.
+
+        Returns:
+            A dict {name: shape} in the params dict's order.
+        """
         return {"w": (self.d,), "b": ()} if self.bias else {"w": (self.d,)}
 
     def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """The predictions X w (+ b).
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            f(X), shape (n,).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
         self._check_call(params, X)
         u = X @ params["w"]
         return u + params["b"] if self.bias else u

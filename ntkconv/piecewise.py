@@ -35,7 +35,34 @@ def _q(x: Number) -> Fraction:
 
 @dataclass(frozen=True)
 class PiecewiseLinear:
-    """f on [xs[0], xs[-1]], linear between consecutive knots ``xs`` with values ``ys``."""
+    """A continuous piecewise-linear f on [xs[0], xs[-1]], in exact rational arithmetic.
+
+    f is linear between consecutive knots ``xs`` and takes the values ``ys`` there:
+
+        f(x) = y_i + (y_(i+1) − y_i)·(x − x_i)/(x_(i+1) − x_i)   for x in [x_i, x_(i+1)].
+
+    Knots and values are stored as ``Fraction`` (every float64 is a rational, so
+    ``Fraction(float)`` is exact); piece counts, compositions and L1/sup distances are then
+    exact, as depth-separation counts (Telgarsky, COLT 2016) need. Frozen (immutable).
+
+    Attributes:
+        xs: the knots, strictly increasing, at least two (ints, floats, Fractions or other
+            real numbers; stored as a tuple of ``Fraction``).
+        ys: the values at the knots, one per knot (stored as a tuple of ``Fraction``).
+
+    Raises:
+        TypeError: a knot or value is not a real number (bools and strings included).
+        ValueError: a knot or value is NaN or inf, there are fewer than two knots or not one
+            value per knot, or the knots are not strictly increasing.
+
+    Examples:
+        >>> from fractions import Fraction
+        >>> f = PiecewiseLinear((0, 1, 2), (0, 1, 0))  # a hat on [0, 2]
+        >>> f(0.5), f.pieces(), f.slopes()
+        (Fraction(1, 2), 2, [Fraction(1, 1), Fraction(-1, 1)])
+        >>> PiecewiseLinear((0, 0.5), (1, 2)).xs
+        (Fraction(0, 1), Fraction(1, 2))
+    """
 
     xs: tuple[Fraction, ...]
     ys: tuple[Fraction, ...]
@@ -57,8 +84,33 @@ class PiecewiseLinear:
         c: Number = 0,
         interval: tuple[Number, Number] = (0, 1),
     ) -> PiecewiseLinear:
-        """g(x) = c + Σ_j a_j relu(w_j x + b_j) on ``interval``: one hidden layer of width
-        len(w), kinks at −b_j/w_j."""
+        """A one-hidden-layer ReLU net of one variable as an exact piecewise-linear function.
+
+            g(x) = c + Σ_j a_j relu(w_j x + b_j)   on ``interval``,
+
+        width len(w), kinks at −b_j/w_j (those inside the interval become knots; units with
+        w_j = 0 add the constant a_j relu(b_j)).
+
+        Args:
+            w: input weights w_j, one per hidden unit (real numbers; converted exactly).
+            b: biases b_j, one per unit.
+            a: output weights a_j, one per unit.
+            c: output bias; default 0.
+            interval: the domain (lo, hi), lo < hi; default (0, 1).
+
+        Returns:
+            g as a :class:`PiecewiseLinear` whose knots are lo, hi and the kinks in between.
+
+        Raises:
+            TypeError: a weight, bias or interval end is not a real number.
+            ValueError: ``w``, ``b``, ``a`` differ in length, a number is NaN or inf, or
+                lo >= hi.
+
+        Examples:
+            >>> tent = PiecewiseLinear.relu_units(w=[2, 4], b=[0, -2], a=[1, -1])
+            >>> [str(x) for x in tent.xs], [str(y) for y in tent.ys]
+            (['0', '1/2', '1'], ['0', '1', '0'])
+        """
         if not len(w) == len(b) == len(a):
             raise ValueError(f"w, b, a must have equal lengths; got {len(w)}, {len(b)}, {len(a)}")
         lo, hi = _q(interval[0]), _q(interval[1])
@@ -71,6 +123,22 @@ class PiecewiseLinear:
         return cls(tuple(xs), tuple(ys))
 
     def __call__(self, x: Number) -> Fraction:
+        """f(x), exactly.
+
+        Args:
+            x: a point of the domain [xs[0], xs[-1]] (a real number; converted exactly).
+
+        Returns:
+            f(x) as a ``Fraction``.
+
+        Raises:
+            TypeError: ``x`` is not a real number.
+            ValueError: ``x`` is NaN or inf, or lies outside the domain.
+
+        Examples:
+            >>> PiecewiseLinear((0, 1, 2), (0, 1, 0))(1.5)
+            Fraction(1, 2)
+        """
         x = _q(x)
         if not self.xs[0] <= x <= self.xs[-1]:
             raise ValueError(f"x = {x} lies outside [{self.xs[0]}, {self.xs[-1]}]")
@@ -79,7 +147,26 @@ class PiecewiseLinear:
         return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
     def compose(self, inner: PiecewiseLinear) -> PiecewiseLinear:
-        """self ∘ inner; inner's range must lie in self's domain."""
+        """The composition self ∘ inner, x ↦ self(inner(x)), exactly.
+
+        The knots of the result are inner's knots plus every point where inner crosses one of
+        self's knots, so piece counts of deep compositions (Telgarsky's tent map: 2^k pieces
+        after k compositions) are exact.
+
+        Args:
+            inner: the function applied first; its range must lie in self's domain.
+
+        Returns:
+            self ∘ inner on inner's domain.
+
+        Raises:
+            ValueError: inner's range leaves self's domain.
+
+        Examples:
+            >>> tent = PiecewiseLinear((0, 0.5, 1), (0, 1, 0))
+            >>> tent.compose(tent).compose(tent).pieces()
+            8
+        """
         lo, hi = self.xs[0], self.xs[-1]
         if min(inner.ys) < lo or max(inner.ys) > hi:
             raise ValueError(f"inner's range leaves the outer domain [{lo}, {hi}]")
@@ -92,12 +179,28 @@ class PiecewiseLinear:
         return PiecewiseLinear(tuple(xs), tuple(self(inner(x)) for x in xs))
 
     def slopes(self) -> list[Fraction]:
-        """The slope between each pair of consecutive knots."""
+        """The slope between each pair of consecutive knots.
+
+        Returns:
+            len(xs) − 1 slopes (y_(i+1) − y_i)/(x_(i+1) − x_i), as ``Fraction``.
+
+        Examples:
+            >>> [str(s) for s in PiecewiseLinear((0, 1, 3), (0, 2, 3)).slopes()]
+            ['2', '1/2']
+        """
         knots = zip(self.xs, self.ys, strict=True)
         return [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in pairwise(knots)]
 
     def pieces(self) -> int:
-        """Number of maximal linear pieces (collinear neighbours merged)."""
+        """Number of maximal linear pieces (collinear neighbours merged).
+
+        Returns:
+            1 + the number of knots where the slope changes.
+
+        Examples:
+            >>> PiecewiseLinear((0, 1, 2), (0, 2, 4)).pieces()  # one line, three knots
+            1
+        """
         return 1 + sum(s != t for s, t in pairwise(self.slopes()))
 
     def _common(self, other: PiecewiseLinear) -> list[tuple[Fraction, Fraction, Fraction]]:
@@ -107,7 +210,26 @@ class PiecewiseLinear:
         return [(x, self(x), other(x)) for x in xs]
 
     def l1_distance(self, other: PiecewiseLinear) -> Fraction:
-        """∫|self − other| over the common domain, exactly."""
+        """The L1 distance ∫|self − other| over the common domain, exactly.
+
+        On each piece of the common refinement the difference is linear: a trapezoid, or two
+        triangles when it changes sign inside the piece.
+
+        Args:
+            other: a function on the same domain.
+
+        Returns:
+            The integral as a ``Fraction``.
+
+        Raises:
+            ValueError: the two functions do not share their domain.
+
+        Examples:
+            >>> hat = PiecewiseLinear((0, 1, 2), (0, 1, 0))
+            >>> line = PiecewiseLinear((0, 2), (1, -1))
+            >>> hat.l1_distance(PiecewiseLinear((0, 2), (0, 0))), hat.l1_distance(line)
+            (Fraction(1, 1), Fraction(3, 2))
+        """
         pts = self._common(other)
         total = Fraction(0)
         for (x0, f0, g0), (x1, f1, g1) in pairwise(pts):
@@ -119,8 +241,35 @@ class PiecewiseLinear:
         return total
 
     def sup_distance(self, other: PiecewiseLinear) -> Fraction:
-        """max|self − other| (attained at a knot of one of them)."""
+        """The sup distance max|self − other| over the common domain, exactly.
+
+        The maximum is attained at a knot of one of them, so only those are compared.
+
+        Args:
+            other: a function on the same domain.
+
+        Returns:
+            The maximum as a ``Fraction``.
+
+        Raises:
+            ValueError: the two functions do not share their domain.
+
+        Examples:
+            >>> hat = PiecewiseLinear((0, 1, 2), (0, 1, 0))
+            >>> hat.sup_distance(PiecewiseLinear((0, 2), (1, -1)))
+            Fraction(1, 1)
+        """
         return max(abs(f - g) for _, f, g in self._common(other))
 
     def to_dict(self) -> dict[str, Any]:
+        """The knots and values as floats, for JSON records.
+
+        Returns:
+            ``{"knots": [...], "values": [...]}``, float lists (rounded to the nearest
+            float64).
+
+        Examples:
+            >>> PiecewiseLinear((0, 1), (0, Fraction(1, 3))).to_dict()
+            {'knots': [0.0, 1.0], 'values': [0.0, 0.3333333333333333]}
+        """
         return {"knots": [float(x) for x in self.xs], "values": [float(y) for y in self.ys]}

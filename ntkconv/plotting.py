@@ -46,10 +46,20 @@ LOG_FLOOR = float(np.finfo(np.float64).tiny)
 
 
 def log_floor(values: object, floor: float = LOG_FLOOR) -> np.ndarray:
-    """``values`` as a float array with everything below ``floor`` raised to it, so zeros
-    (an exact fit, a vanished residual) stay visible on a log axis instead of being dropped.
+    """``values`` as a float array with everything below ``floor`` raised to ``floor``.
 
-    Example:
+    Zeros (an exact fit, a vanished residual) then stay visible on a log axis instead of
+    being dropped.
+
+    Args:
+        values: numbers of any shape (anything ``np.asarray(values, dtype=float)`` accepts).
+        floor: the smallest value kept; default :data:`LOG_FLOOR`, the smallest positive
+            float64.
+
+    Returns:
+        ``max(values, floor)`` elementwise, a float64 NumPy array of ``values``' shape.
+
+    Examples:
         >>> log_floor([0.0, 1e-3], floor=1e-12).tolist()
         [1e-12, 0.001]
     """
@@ -61,13 +71,24 @@ def panel_grid(
 ) -> tuple[Figure, list[Axes]]:
     """A figure with one panel per title (row-major) and unused panels hidden.
 
+    The figure is a ``matplotlib.figure.Figure`` with constrained layout, made without
+    ``pyplot``; a lone panel is drawn 1.6× larger so its tick labels and legend have room.
+
     Args:
-        titles: one title per panel.
-        ncols: panels per row (at most ``len(titles)``).
-        size: inches per panel, (width, height).
+        titles: one title per panel (at least one).
+        ncols: panels per row, clipped to [1, ``len(titles)``]; default 2.
+        size: inches per panel, (width, height); default :data:`PANEL_SIZE`.
 
     Returns:
-        The figure and its panels, in title order.
+        ``(fig, axes)``: the figure and its ``len(titles)`` visible panels, in title order.
+
+    Raises:
+        ValueError: ``titles`` is empty.
+
+    Examples:
+        >>> fig, axes = panel_grid(["loss", "margin", "spectrum"])
+        >>> len(axes), fig.get_size_inches().tolist(), axes[2].get_title()
+        (3, [8.4, 6.6], 'spectrum')
     """
     if not titles:
         raise ValueError("titles is empty; a figure needs at least one panel")
@@ -117,12 +138,29 @@ def record_figures(
         select: which records get panels (default: all).
 
     Returns:
-        The figures, headline first.
+        The figures (``matplotlib.figure.Figure``), headline first.
+
+    Raises:
+        ValueError: a record has more than :data:`MAX_PANELS` panels.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> import ntkconv as nc
+        >>> records = [
+        ...     SimpleNamespace(instance=f"n={n}", control=False, as_declared=True,
+        ...                     verdict=nc.Verdict.HOLDS)
+        ...     for n in range(5)
+        ... ]
+        >>> figs = record_figures(records, lambda ax, r: ax.plot([0, 1]), "T: loss")
+        >>> len(figs), [len(f.axes) for f in figs]
+        (2, [4, 1])
+        >>> figs[0].axes[0].get_title(), figs[1].get_suptitle()
+        ('n=0: holds', 'T: loss (continued)')
     """
     chosen = [r for r in results if draw is not None and (select is None or select(r))]
     ordered = [r for r in chosen if not r.control] + [r for r in chosen if r.control]
     names = [list(panels(r) if callable(panels) else panels) or [""] for r in ordered]
-    if any(len(n) > MAX_PANELS for n in names):
+    if len(summaries) > MAX_PANELS or any(len(n) > MAX_PANELS for n in names):
         raise ValueError(f"a record may have at most {MAX_PANELS} panels")
     pages: list[list[int]] = [[]]
     used = len(summaries)
@@ -172,8 +210,33 @@ def plot_decay(
     measured_label: str = "measured",
     bound_label: str = "bound",
 ) -> None:
-    """Measured quantity and its predicted bound against step k, log scale. The y-range stops
-    18 decades below the largest value: below that float64 rounding dominates anyway."""
+    """Draw a measured quantity and its predicted bound against step k, log y-axis.
+
+    Values ≤ 0 are drawn at :data:`LOG_FLOOR` (:func:`log_floor`). The y-range stops 18
+    decades below the largest value (the lower limit is half of max(smallest positive value,
+    largest·1e-18)): below that float64 rounding dominates anyway.
+
+    Args:
+        ax: the panel to draw on.
+        k: steps, shape (K,).
+        measured: the measured quantity per step, shape (K,) (solid line).
+        bound: the predicted bound per step, shape (K,) (dashed black line).
+        measured_label: legend label of ``measured``; default "measured".
+        bound_label: legend label of ``bound``; default "bound".
+
+    Returns:
+        None; ``ax`` is drawn on in place.
+
+    Examples:
+        >>> import numpy as np
+        >>> fig, (ax,) = panel_grid(["decay"])
+        >>> k = np.arange(5)
+        >>> plot_decay(ax, k, 0.5**k, 0.6**k)
+        >>> ax.get_yscale(), [line.get_label() for line in ax.lines]
+        ('log', ['measured', 'bound'])
+        >>> float(ax.get_ylim()[0])
+        0.03125
+    """
     ax.semilogy(k, log_floor(measured), lw=1.6, label=measured_label)
     ax.semilogy(k, log_floor(bound), "--", lw=1.2, color="k", label=bound_label)
     values = np.concatenate([measured, bound])
@@ -195,11 +258,40 @@ def plot_scaling(
     marker: str = "o",
     xlabel: str = "width m",
 ) -> None:
-    """A sweep on log-log axes: the replicate mean per x (``samples`` has shape (len(x), seeds)),
-    the fitted power law ``fit`` (a mapping with ``exponent`` and ``prefactor``, as the checks
-    store :func:`ntkconv.fit_power_law`'s result; skipped when its exponent is NaN) in the same
-    colour, and a dotted reference
-    slope x^``guide`` through the first point, so a measured exponent reads against theory's."""
+    """Draw a sweep on log-log axes, with its fitted power law and a reference slope.
+
+    Draws the replicate mean per x, the fitted power law prefactor·x^exponent in the same
+    colour, and a dotted reference slope x^``guide`` through the first mean, so a measured
+    exponent reads against theory's.
+
+    Args:
+        ax: the panel to draw on.
+        x: the swept values (e.g. widths), shape (len(x),).
+        samples: measurements, shape (len(x), seeds) (or (len(x),) for one seed); their mean
+            over seeds is drawn.
+        label: legend label of the means; ": α = <exponent>" is appended when ``fit`` is
+            drawn.
+        fit: a mapping with ``exponent`` and ``prefactor``, as the checks store
+            :func:`ntkconv.fit_power_law`'s result; None or a NaN exponent draws no fit.
+        guide: exponent of the dotted reference slope; None (default) draws none (nor does a
+            first mean ≤ 0).
+        marker: matplotlib format string of the means; default "o" (markers, no line).
+        xlabel: x-axis label; default "width m".
+
+    Returns:
+        None; ``ax`` is drawn on in place.
+
+    Examples:
+        >>> import numpy as np
+        >>> fig, (ax,) = panel_grid(["scaling"])
+        >>> samples = np.array([[1.0, 1.2], [0.5, 0.6], [0.25, 0.3]])
+        >>> fit = {"exponent": -1.0, "prefactor": 17.6}
+        >>> plot_scaling(ax, [16, 32, 64], samples, "error", fit=fit, guide=-1.0)
+        >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
+        ('log', 'log', 3)
+        >>> [t.get_text() for t in ax.get_legend().get_texts()]
+        ['error: α = -1.00', 'slope -1']
+    """
     x = np.asarray(x, dtype=float)
     mean = np.asarray(samples, dtype=float).reshape(len(x), -1).mean(axis=1)
     fitted = fit is not None and math.isfinite(fit["exponent"])
@@ -215,8 +307,32 @@ def plot_scaling(
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` atomically (temp file + rename); the format follows
-    ``path``'s suffix."""
+    """Write ``fig`` to ``path`` atomically (temp file + rename).
+
+    A reader sees the old file or all of the new one, never a half-written file. Missing
+    parent folders are created.
+
+    Args:
+        fig: the figure to write.
+        path: the file to write; its suffix gives the format (png when it has none).
+        dpi: resolution of raster formats; default 120.
+
+    Returns:
+        ``path`` as a ``pathlib.Path``.
+
+    Raises:
+        TypeError: ``fig`` is not a ``matplotlib.figure.Figure``.
+        ValueError: ``path`` is an existing folder.
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> fig, (ax,) = panel_grid(["one"])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = save_figure(fig, Path(tmp) / "figs" / "one.svg")
+        ...     print(out.name, out.exists(), sorted(p.name for p in out.parent.iterdir()))
+        one.svg True ['one.svg']
+    """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
     if Path(path).is_dir():
@@ -227,7 +343,21 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 110) -> bytes:
-    """``fig`` encoded in memory (for embedding in a report or a generated page)."""
+    """``fig`` encoded in memory, for embedding in a report or a generated page.
+
+    Args:
+        fig: the figure to encode.
+        fmt: any format ``Figure.savefig`` writes ("png", "svg", "pdf", …); default "png".
+        dpi: resolution of raster formats; default 110, the documentation's.
+
+    Returns:
+        The encoded file's bytes.
+
+    Examples:
+        >>> fig, (ax,) = panel_grid(["one"])
+        >>> figure_bytes(fig)[:4]
+        b'\x89PNG'
+    """
     with io.BytesIO() as buf:
         fig.savefig(buf, format=fmt, dpi=dpi)
         return buf.getvalue()

@@ -53,7 +53,30 @@ TIGHTNESS_RTOL = 1e-6
 
 
 class Verdict(str, Enum):
-    """The six verdicts of a check (see the module docstring for the table)."""
+    """The six verdicts of a check, read off the verdict table of the module docstring.
+
+    Four verdicts come from the two halves a check measures: whether the hypotheses were met
+    on the instance and whether the conclusion held. ``diverged`` takes precedence over them
+    (the run is void), and ``error`` records an evaluation that raised. The enum subclasses
+    ``str``, so a verdict compares equal to its value and serializes as it.
+
+    Attributes:
+        HOLDS: ``"holds"``: hypotheses met and the conclusion holds.
+        VIOLATED: ``"violated"``: hypotheses met, the conclusion fails (a bug or a finding;
+            what a sharpened control must show).
+        FAILED_WITHOUT_HYPOTHESIS: ``"failed-without-hypothesis"``: a hypothesis not met and
+            the conclusion measured failing (what a strong control shows).
+        HELD_OUTSIDE_HYPOTHESES: ``"held-outside-hypotheses"``: a hypothesis not met, the
+            conclusion held anyway (an empirical finding, not a verification).
+        DIVERGED: ``"diverged"``: training produced NaN/inf or blew up; the run is void.
+        ERROR: ``"error"``: the evaluation raised; the message is in the record.
+
+    Examples:
+        >>> Verdict("holds") is Verdict.HOLDS, Verdict.FAILED_WITHOUT_HYPOTHESIS.value
+        (True, 'failed-without-hypothesis')
+        >>> Verdict.DIVERGED == "diverged"
+        True
+    """
 
     HOLDS = "holds"
     VIOLATED = "violated"
@@ -76,13 +99,39 @@ def _reals(x: Any, name: str) -> np.ndarray:
 
 
 def leq(measured: Any, bound: Any, rtol: float = FLOAT_RTOL, atol: float = 0.0) -> np.ndarray:
-    """Elementwise ``measured ≤ bound`` up to relative floating-point slack ``rtol`` (of the
-    larger magnitude) and an absolute ``atol`` (for quantities whose scale is known, such as an
-    eigenvalue next to the rank cutoff of its matrix).
+    """Elementwise ``measured ≤ bound`` up to floating-point slack.
 
-    Example:
+    The test is
+
+        measured ≤ bound + rtol · max(|measured|, |bound|) + atol,
+
+    a relative slack ``rtol`` of the larger magnitude plus an absolute ``atol`` (for quantities
+    whose scale is known, such as an eigenvalue next to the rank cutoff of its matrix). The
+    relative slack counts only where that magnitude is finite, so ``inf ≤ 1`` stays false
+    (``inf ≤ inf`` holds); NaN never satisfies the relation.
+
+    Args:
+        measured: a real number or array-like of any shape (bool, int or float entries),
+            compared in float64.
+        bound: a real number or array-like that broadcasts against ``measured``.
+        rtol: relative slack, ``≥ 0``; the default :data:`FLOAT_RTOL` (1e-9) allows rounding
+            only.
+        atol: absolute slack, ``≥ 0``; default 0 (none).
+
+    Returns:
+        A NumPy bool array of the broadcast shape of ``measured`` and ``bound`` (a NumPy bool
+            scalar when both are scalars; wrap it in ``bool`` for a single answer).
+
+    Raises:
+        TypeError: ``measured`` or ``bound`` is not real (a string, a complex number, an
+            object).
+        ValueError: ``rtol`` or ``atol`` is negative or NaN, or the shapes do not broadcast.
+
+    Examples:
         >>> bool(leq(1 + 5e-10, 1.0)), bool(leq(1 + 2e-9, 1.0)), bool(leq(float("inf"), 1.0))
         (True, False, False)
+        >>> leq([0.5, 1.0, 1.5], 1.0).tolist(), bool(leq(1e-16, 0.0, atol=1e-15))
+        ([True, True, False], True)
     """
     m, b = _reals(measured, "measured"), _reals(bound, "bound")
     if not (rtol >= 0 and atol >= 0):
@@ -100,9 +149,36 @@ def leq(measured: Any, bound: Any, rtol: float = FLOAT_RTOL, atol: float = 0.0) 
 def compare(
     measured: Any, relation: str, bound: Any, rtol: float = FLOAT_RTOL, atol: float = 0.0
 ) -> np.ndarray:
-    """Elementwise ``measured <relation> bound``. ``<=``, ``>=`` and ``==`` allow the slack of
-    :func:`leq`; the strict ``<`` and ``>`` allow none (a strict claim with slack is no claim).
-    NaN never satisfies a relation."""
+    """Elementwise ``measured <relation> bound``, with the slack of :func:`leq` where it is
+    meaningful.
+
+    ``<=``, ``>=`` and ``==`` allow the slack of :func:`leq` (``==`` is ``≤`` both ways); the
+    strict ``<`` and ``>`` allow none (a strict claim with slack is no claim). NaN never
+    satisfies a relation.
+
+    Args:
+        measured: a real number or array-like of any shape, compared in float64.
+        relation: one of ``"<="``, ``"<"``, ``">="``, ``">"``, ``"=="``.
+        bound: a real number or array-like that broadcasts against ``measured``.
+        rtol: relative slack for ``<=``, ``>=`` and ``==`` (see :func:`leq`); default
+            :data:`FLOAT_RTOL`. Ignored by ``<`` and ``>``.
+        atol: absolute slack for ``<=``, ``>=`` and ``==``; default 0. Ignored by ``<`` and
+            ``>``.
+
+    Returns:
+        A NumPy bool array of the broadcast shape (a NumPy bool scalar for two scalars).
+
+    Raises:
+        ValueError: ``relation`` is not one of the five; for the non-strict relations also
+            a negative ``rtol``/``atol``; shapes that do not broadcast.
+        TypeError: ``measured`` or ``bound`` is not real.
+
+    Examples:
+        >>> bool(compare(2.0, ">=", 2.0 * (1 + 5e-10))), bool(compare(1.0, "<", 1.0))
+        (True, False)
+        >>> compare([0.5, 1.0, float("nan")], "==", 1.0).tolist()
+        [False, True, False]
+    """
     if relation not in RELATIONS:
         raise ValueError(f"relation must be one of {list(RELATIONS)}; got {relation!r}")
     m, b = _reals(measured, "measured"), _reals(bound, "bound")
@@ -112,13 +188,35 @@ def compare(
         return leq(b, m, rtol, atol)
     if relation == "==":
         return leq(m, b, rtol, atol) & leq(b, m, rtol, atol)
+    leq(m, b, rtol, atol)  # the same argument checks (shapes, tolerances) for strict relations
     return m < b if relation == "<" else m > b
 
 
 @dataclass(frozen=True)
 class Bound:
-    """A number with the relation a value is claimed to satisfy: ``Bound(0.07, "<=")`` reads
-    "≤ 0.07". Records hold predictions (and censored measurements) this way, never as text."""
+    """A number with the relation a value is claimed to satisfy.
+
+    ``Bound(0.07, "<=")`` reads "≤ 0.07". Records hold predictions (and censored
+    measurements) this way, never as text, so a record read back from JSON can still be
+    compared (:meth:`CheckResult.to_dict` writes it as ``{"value", "relation"}``).
+
+    Attributes:
+        value: the bound, stored as a Python float.
+        relation: how a value relates to it: ``"<="`` (the default), ``"<"``, ``">="``,
+            ``">"`` or ``"=="``.
+
+    Raises:
+        ValueError: ``relation`` is not one of the five (or ``value`` is a string that is not
+            a number).
+        TypeError: ``value`` is not convertible to float.
+
+    Examples:
+        >>> b = Bound(0.07)
+        >>> str(b), b.holds([0.05, 0.07]), b.holds(0.08)
+        ('≤ 0.07', True, False)
+        >>> str(Bound(1, ">"))
+        '> 1'
+    """
 
     value: float
     relation: str = "<="
@@ -129,7 +227,19 @@ class Bound:
         object.__setattr__(self, "value", float(self.value))
 
     def holds(self, measured: Any, rtol: float = FLOAT_RTOL) -> bool:
-        """Whether every entry of ``measured`` satisfies the relation."""
+        """Whether every entry of ``measured`` satisfies the relation (see :func:`compare`).
+
+        Args:
+            measured: a real number or array-like of any shape.
+            rtol: relative slack for the non-strict relations; default :data:`FLOAT_RTOL`.
+
+        Returns:
+            True when every entry satisfies ``<relation> value`` (True for an empty array).
+
+        Raises:
+            TypeError: ``measured`` is not real.
+            ValueError: ``rtol`` is negative.
+        """
         return bool(np.all(compare(measured, self.relation, self.value, rtol)))
 
     def __str__(self) -> str:
@@ -138,9 +248,26 @@ class Bound:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """One hypothesis checked on the instance: ``measured`` against ``required`` — a
-    :class:`Bound`, or text for a qualitative condition — with ``note`` naming the bound
-    (e.g. ``"1/β"``)."""
+    """One hypothesis checked on the instance: ``measured`` against ``required``.
+
+    Build quantitative hypotheses with :func:`hypothesis`, which decides ``holds`` by
+    :func:`compare`; construct one directly for a qualitative condition (``required`` as
+    text). The record's ``hypotheses_met`` is the conjunction of every ``holds``.
+
+    Attributes:
+        name: what is assumed, e.g. ``"step <= 1/beta"``; a strong control's ``breaks=``
+            names it.
+        holds: whether it holds on the instance (stored as a Python bool).
+        measured: the measured quantity (a number, an array or tensor of any shape, or a
+            dict); shown in the report's hypotheses table.
+        required: a :class:`Bound`, or text for a qualitative condition.
+        note: what the bound is, e.g. ``"1/β"``; default empty.
+
+    Examples:
+        >>> h = Hypothesis("inputs on the sphere", True, "max | |x| - 1 | = 0", "unit norm")
+        >>> h.holds, h.required
+        (True, 'unit norm')
+    """
 
     name: str
     holds: bool
@@ -162,13 +289,34 @@ def hypothesis(
     rtol: float = FLOAT_RTOL,
     atol: float = 0.0,
 ) -> Hypothesis:
-    """A :class:`Hypothesis` decided by :func:`compare`: it holds when every entry of
-    ``measured`` satisfies ``relation`` against ``bound``.
+    """A :class:`Hypothesis` decided by :func:`compare`.
 
-    Example:
+    It holds when every entry of ``measured`` satisfies ``measured <relation> bound``, with
+    the floating-point slack of :func:`leq` for the non-strict relations.
+
+    Args:
+        name: what is assumed, e.g. ``"step <= 1/beta"``.
+        measured: a real number or array-like of any shape (every entry is compared).
+        relation: ``"<="``, ``"<"``, ``">="``, ``">"`` or ``"=="``.
+        bound: the scalar bound; stored as ``Bound(bound, relation)``.
+        note: what the bound is, e.g. ``"1/β"``; default empty.
+        rtol: relative slack (see :func:`leq`); default :data:`FLOAT_RTOL`.
+        atol: absolute slack; default 0.
+
+    Returns:
+        The hypothesis, a :class:`Hypothesis` with ``required=Bound(bound, relation)``.
+
+    Raises:
+        ValueError: an unknown ``relation``, a negative ``rtol``/``atol``, or shapes that do
+            not broadcast.
+        TypeError: ``measured`` or ``bound`` is not real (or ``bound`` is not a scalar).
+
+    Examples:
         >>> h = hypothesis("step <= 1/beta", 0.5, "<=", 1 / 1.8, note="1/β")
         >>> h.holds, str(h.required)
         (True, '≤ 0.5556')
+        >>> hypothesis("width m >= n", [64, 8], ">=", 16).holds
+        False
     """
     holds = bool(np.all(compare(measured, relation, bound, rtol, atol)))
     return Hypothesis(name, holds, measured, Bound(bound, relation), note)
@@ -188,6 +336,28 @@ class Tightness:
     A claim holds when the value reaches :attr:`threshold` (1 for ratio and exponent, 0 for
     margin); a sharpened control with factor f holds only when the value reaches f. Huge values
     mean the check cannot see a constant-factor error: it then needs a sharper prediction.
+    Compute it from the same numbers as the conclusion: the protocol refuses an outcome whose
+    conclusion holds while its tightness is below the threshold.
+
+    Attributes:
+        kind: ``"ratio"``, ``"exponent"``, ``"margin"`` (:attr:`KINDS`) or None.
+        value: the largest tightening the measured values allow, as a float (may be ``inf``,
+            ``-inf`` or NaN, which never reaches a level); None exactly when ``kind`` is None.
+        about: what the value measures (shown on hover in the report); for ``kind=None``,
+            why no tightening makes sense (required then).
+        KINDS: the kinds with a value, ``("ratio", "exponent", "margin")``.
+
+    Raises:
+        ValueError: an unknown ``kind``; a kind without a value; ``kind=None`` with a value or
+            without ``about``.
+
+    Examples:
+        >>> t = Tightness.of_upper_bound([1.0, 2.0], [4.0, 5.0], "bound / measured")
+        >>> str(t), t.reaches(t.threshold), t.reaches(2.5), t.reaches(3.0)
+        ('ratio 2.5', True, True, False)
+        >>> none = Tightness.none("a rank is an equality")
+        >>> str(none), none.reaches(0.0)
+        ('—', False)
     """
 
     kind: str | None
@@ -211,24 +381,90 @@ class Tightness:
 
     @classmethod
     def ratio(cls, value: float, about: str) -> Tightness:
+        """A ratio tightness: the largest c with measured ≤ bound/c (or measured ≥ c·bound).
+
+        Args:
+            value: c (threshold 1: the claim holds when c ≥ 1).
+            about: what the ratio measures, e.g. ``"bound / measured loss"``.
+
+        Returns:
+            ``Tightness("ratio", value, about)``.
+
+        Examples:
+            >>> str(Tightness.ratio(3, "bound / measured"))
+            'ratio 3'
+        """
         return cls("ratio", value, about)
 
     @classmethod
     def exponent(cls, value: float, about: str) -> Tightness:
+        """An exponent tightness: the largest e with measured_k ≤ q^{e·k}·(start).
+
+        Args:
+            value: e (threshold 1: the claimed rate q^k itself).
+            about: what the exponent measures.
+
+        Returns:
+            ``Tightness("exponent", value, about)``.
+        """
         return cls("exponent", value, about)
 
     @classmethod
     def margin(cls, value: float, about: str) -> Tightness:
+        """A margin tightness: the distance to a threshold, in the threshold's own units.
+
+        Args:
+            value: the signed distance (threshold 0: negative means the claim fails).
+            about: what the margin measures, e.g. ``"0.5 − fitted exponent"``.
+
+        Returns:
+            ``Tightness("margin", value, about)``.
+
+        Examples:
+            >>> t = Tightness.margin(0.1, "tolerance − error")
+            >>> t.threshold, t.reaches(0.0), t.reaches(0.2)
+            (0.0, True, False)
+        """
         return cls("margin", value, about)
 
     @classmethod
     def none(cls, reason: str) -> Tightness:
+        """No tightening makes sense (an equality such as a rank, a qualitative trend).
+
+        Args:
+            reason: why not (non-empty); a planted-fault test stands in for the tightness.
+
+        Returns:
+            ``Tightness(None, None, reason)``.
+
+        Raises:
+            ValueError: ``reason`` is empty.
+        """
         return cls(None, None, reason)
 
     @classmethod
     def of_upper_bound(cls, measured: Any, bound: Any, about: str) -> Tightness:
-        """Ratio tightness of ``measured ≤ bound`` (elementwise): min bound/measured, +inf
-        where the measured value is ≤ 0 under a positive bound."""
+        """Ratio tightness of ``measured ≤ bound`` (elementwise): min bound/measured.
+
+        An entry whose measured value is ≤ 0 under a positive bound puts no limit on the ratio
+        (+inf); an entry with measured = bound gives exactly 1 (so ``inf ≤ inf`` holds, with
+        no room); NaN in either gives NaN, which never reaches a level.
+
+        Args:
+            measured: measured values, a real number or array-like of any shape.
+            bound: the positive upper bound(s), broadcasting against ``measured``.
+            about: what the ratio measures.
+
+        Returns:
+            A ``ratio`` :class:`Tightness` (value +inf for empty input).
+
+        Raises:
+            ValueError: some ``bound`` entry is ≤ 0.
+
+        Examples:
+            >>> Tightness.of_upper_bound([0.5, 0.0], 1.0, "1 / loss").value
+            2.0
+        """
         m, b = np.broadcast_arrays(np.asarray(measured, float), np.asarray(bound, float))
         if (b <= 0).any():
             raise ValueError("of_upper_bound needs a positive bound")
@@ -240,7 +476,23 @@ class Tightness:
 
     @classmethod
     def of_lower_bound(cls, measured: Any, bound: Any, about: str) -> Tightness:
-        """Ratio tightness of ``measured ≥ bound > 0`` (elementwise): min measured/bound."""
+        """Ratio tightness of ``measured ≥ bound > 0`` (elementwise): min measured/bound.
+
+        Args:
+            measured: measured values, a real number or array-like of any shape.
+            bound: the positive lower bound(s), broadcasting against ``measured``.
+            about: what the ratio measures.
+
+        Returns:
+            A ``ratio`` :class:`Tightness` (value +inf for empty input; NaN propagates).
+
+        Raises:
+            ValueError: some ``bound`` entry is ≤ 0.
+
+        Examples:
+            >>> Tightness.of_lower_bound([3.0, 8.0], 2.0, "lambda_min / bound").value
+            1.5
+        """
         m, b = np.broadcast_arrays(np.asarray(measured, float), np.asarray(bound, float))
         if (b <= 0).any():
             raise ValueError("of_lower_bound needs a positive bound")
@@ -252,7 +504,20 @@ class Tightness:
         start (``predicted_k`` = q^k, or a product of per-step rates): the largest e with
         measured_k ≤ predicted_k^e, i.e. min_k log(measured_k)/log(predicted_k) over the steps
         where the prediction has contracted (predicted_k < 1). A measured value of 0 (converged
-        exactly) puts no limit on e; one that blew up (inf) gives −inf, and NaN gives NaN."""
+        exactly) puts no limit on e; one that blew up (inf) gives −inf, and NaN gives NaN.
+
+        Args:
+            measured: measured ratios measured_k / start, one per step (flattened).
+            predicted: predicted ratios predicted_k, the same length as ``measured``.
+            about: what the exponent measures.
+
+        Returns:
+            An ``exponent`` :class:`Tightness` (value +inf when no step has 0 < predicted < 1).
+
+        Examples:
+            >>> Tightness.of_rate([1.0, 0.25, 0.0], [1.0, 0.5, 0.25], "q^k").value
+            2.0
+        """
         m = np.asarray(measured, float).ravel()
         p = np.asarray(predicted, float).ravel()
         keep = (p < 1) & (p > 0)
@@ -263,11 +528,18 @@ class Tightness:
 
     @property
     def threshold(self) -> float:
-        """The value at which the (unsharpened) claim just holds."""
+        """The value at which the (unsharpened) claim just holds: 0 for margin, else 1."""
         return 0.0 if self.kind == "margin" else 1.0
 
     def reaches(self, level: float) -> bool:
-        """Whether the claim, tightened to ``level``, still holds (NaN never does)."""
+        """Whether the claim, tightened to ``level``, still holds (NaN never does).
+
+        Args:
+            level: the tightening, e.g. a sharpened control's factor, or :attr:`threshold`.
+
+        Returns:
+            ``value >= level``; always False for ``kind=None``.
+        """
         return self.kind is not None and bool(self.value >= level)  # type: ignore[operator]
 
     def __str__(self) -> str:
@@ -283,7 +555,27 @@ class Outcome:
 
     ``tightness`` is required of every outcome: compute it from the same numbers as
     ``conclusion_holds`` (the protocol refuses an outcome whose conclusion holds while its
-    tightness says it does not)."""
+    tightness says it does not; the record then has verdict ``error``).
+
+    Attributes:
+        hypotheses: the :class:`Hypothesis` checks on the instance; they are met when every
+            one holds (an empty sequence is met).
+        conclusion_holds: whether the theorem's conclusion held on the measured values.
+        predicted: what the theorem predicts: a :class:`Bound`, a number, a dict of them, or
+            a :class:`~ntkconv.stats.MeanInterval`.
+        measured: what was measured, in the same form (numbers, arrays, tensors or dicts).
+        tightness: a :class:`Tightness` computed from the same numbers as the conclusion.
+        details: extra JSON-able numbers kept in the record (e.g. curves for the figure);
+            default empty.
+        diverged: training produced NaN/inf or blew up: the verdict is ``diverged`` whatever
+            the rest says; default False.
+
+    Examples:
+        >>> out = Outcome([hypothesis("step <= 1/beta", 0.5, "<=", 1.0)], True, Bound(0.1),
+        ...               0.05, Tightness.of_upper_bound(0.05, 0.1, "bound / loss"))
+        >>> out.tightness.value, out.diverged
+        (2.0, False)
+    """
 
     hypotheses: Sequence[Hypothesis]
     conclusion_holds: bool
@@ -297,9 +589,31 @@ class Outcome:
 def decide(hypotheses_met: bool, conclusion_holds: bool, diverged: bool = False) -> Verdict:
     """The verdict table of the module docstring.
 
-    Example:
+        ================  ===========================  ============================
+                          conclusion holds             conclusion fails
+        ================  ===========================  ============================
+        hypotheses met    ``holds``                    ``violated``
+        hypotheses not    ``held-outside-hypotheses``  ``failed-without-hypothesis``
+        ================  ===========================  ============================
+
+    ``diverged`` takes precedence: a run that blew up is void whatever it measured.
+
+    Args:
+        hypotheses_met: whether every hypothesis held on the instance.
+        conclusion_holds: whether the conclusion held.
+        diverged: whether training produced NaN/inf or blew up; default False.
+
+    Returns:
+        The verdict, a :class:`Verdict`.
+
+    Raises:
+        TypeError: a flag is not a bool (Python or NumPy), e.g. a 0/1 int or an array.
+
+    Examples:
         >>> decide(True, True).value, decide(False, False).value
         ('holds', 'failed-without-hypothesis')
+        >>> decide(True, False).value, decide(True, True, diverged=True).value
+        ('violated', 'diverged')
     """
     flags = {
         "hypotheses_met": hypotheses_met,
@@ -345,19 +659,38 @@ def _is_control(role: str, expected: Verdict) -> bool:
 class Instance:
     """A named configuration and the verdict it declares.
 
-    Args:
+    Its :attr:`role` follows from the fields: a regular ``instance``, a strong control
+    (``breaks``) or a sharpened control (``sharpen``).
+
+    Attributes:
         name: the instance's name within its theorem.
-        config: the configuration passed to ``evaluate``.
-        description: one line for tables and pages.
+        config: the configuration passed to ``evaluate`` (str keys; JSON-able values keep
+            the record printable).
+        description: one line for tables and pages; default empty.
         breaks: a strong control: the name of the hypothesis it breaks (it must be among the
-            record's hypotheses and fail).
-        quick: overrides of ``config`` for ``--quick`` runs.
+            record's hypotheses and fail); default None.
+        quick: overrides of ``config`` for ``--quick`` runs; default none.
         sharpen: a sharpened control: the factor (ratio, exponent) or amount (margin) by which
             the theorem's bound is tightened beyond what it grants; decided from the tightness.
+            Default None.
         expect: the declared verdict; by default ``holds``, ``failed-without-hypothesis`` for
             ``breaks`` and ``violated`` for ``sharpen``. A regular instance outside the
             theorem's sufficient conditions declares ``held-outside-hypotheses``; an instance
-            encoding a false claim (a slide's misprint) declares ``violated``.
+            encoding a false claim (a slide's misprint) declares ``violated``. Stored as a
+            :class:`Verdict`.
+
+    Raises:
+        ValueError: an empty ``breaks``; both ``breaks`` and ``sharpen``; a ``sharpen`` that
+            is not finite and > 0; an unknown ``expect``, or one its role cannot declare
+            (a strong control cannot declare ``holds``/``violated``; a sharpened control only
+            ``violated`` or ``failed-without-hypothesis``).
+
+    Examples:
+        >>> Instance("small", {"n": 8}).expected.value
+        'holds'
+        >>> control = Instance("big-step", {"n": 8, "step": 4.0}, breaks="step <= 1/beta")
+        >>> control.role, control.expected.value, control.control
+        ('breaks', 'failed-without-hypothesis', True)
     """
 
     name: str
@@ -392,6 +725,7 @@ class Instance:
 
     @property
     def expected(self) -> Verdict:
+        """The declared verdict, as a :class:`Verdict` (``expect`` after defaults)."""
         return self.expect  # type: ignore[return-value]
 
     @property
@@ -400,8 +734,29 @@ class Instance:
         return _is_control(self.role, self.expected)
 
     def sharpened(self, factor: float, description: str = "", name: str = "") -> Instance:
-        """This instance's configuration as a sharpened control (same evaluation, reused by
-        :func:`~ntkconv.run_checks`), named ``<name>-sharpened`` unless ``name`` is given."""
+        """This instance's configuration as a sharpened control.
+
+        The control has the same ``config`` and ``quick`` overrides, so
+        :func:`~ntkconv.run_checks` reuses this instance's evaluation and only re-decides it
+        from the tightness.
+
+        Args:
+            factor: how far to tighten the bound (must exceed the tightness threshold: > 1
+                for ratio and exponent, > 0 for margin; checked when the record is made).
+            description: one line for tables; default "<name> with the bound tightened by f".
+            name: the control's name; default ``<name>-sharpened``.
+
+        Returns:
+            A new :class:`Instance` with ``sharpen=factor``, declaring ``violated``.
+
+        Raises:
+            ValueError: ``factor`` is not finite and > 0.
+
+        Examples:
+            >>> s = Instance("small", {"n": 8}).sharpened(2.0)
+            >>> s.name, s.role, s.expected.value
+            ('small-sharpened', 'sharpen', 'violated')
+        """
         return Instance(
             name or f"{self.name}-sharpened",
             self.config,
@@ -414,7 +769,48 @@ class Instance:
 @dataclass
 class CheckResult:
     """One checked instance (what ``ntkconv check --json`` prints): the declared and the
-    measured verdict, both halves of the verdict table, the numbers behind them."""
+    measured verdict, both halves of the verdict table, the numbers behind them.
+
+    Made by :meth:`Theorem.check`; a record read back by :meth:`from_dict` holds JSON values
+    (lists, not tensors).
+
+    Attributes:
+        id: the theorem's id.
+        instance: the instance's name.
+        role: ``"instance"``, ``"breaks"`` or ``"sharpen"`` (see :attr:`Instance.role`).
+        breaks: the hypothesis a strong control breaks, else None.
+        sharpen: a sharpened control's factor, else None.
+        declared: the verdict the instance declares.
+        verdict: the verdict measured.
+        hypotheses_met: whether every hypothesis held (None for ``error``).
+        conclusion_holds: whether the conclusion held, after sharpening (None for ``error``).
+        predicted: the outcome's prediction (None for ``error``).
+        measured: the outcome's measurement (None for ``error``).
+        tightness: the outcome's :class:`Tightness` (None for ``error``).
+        config: the configuration evaluated (the instance's, with quick and explicit
+            overrides applied).
+        details: the outcome's details; for ``error``, the last lines of the traceback.
+        hypotheses: the :class:`Hypothesis` checks (empty for ``error``).
+        seed: the seed passed to ``evaluate``.
+        wall_time_s: seconds spent (near 0 for an evaluation shared through the cache).
+        error: ``"ExceptionType: message"`` when the evaluation raised, else None.
+        shares_evaluation_with: the instance whose cached evaluation was reused, else None.
+
+    Examples:
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return Outcome(
+        ...         [hypothesis("x >= 0", x, ">=", 0.0)], bool(leq(x, 1.0)), Bound(1.0), x,
+        ...         Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...               {"x": "the measured value"}, (Instance("half", {"x": 0.5}),), evaluate)
+        >>> r = toy.check()
+        >>> r.verdict.value, r.as_declared, r.tightness.value
+        ('holds', True, 2.0)
+        >>> d = r.to_dict()
+        >>> d["predicted"], CheckResult.from_dict(d).predicted
+        ({'value': 1.0, 'relation': '<='}, Bound(value=1.0, relation='<='))
+    """
 
     id: str
     instance: str
@@ -438,11 +834,21 @@ class CheckResult:
 
     @property
     def control(self) -> bool:
+        """Whether the record is a control: it breaks a hypothesis, sharpens the bound, or is
+        not declared to hold."""
         return _is_control(self.role, self.declared)
 
     @property
     def problems(self) -> list[str]:
-        """Why the record is not as its instance declares (empty when it is)."""
+        """Why the record is not as its instance declares (empty when it is).
+
+        A record is not as declared when its verdict differs from the declared one, or (for a
+        strong control that did not raise) when the hypothesis it claims to break is missing
+        from the record or holds.
+
+        Returns:
+            One message per problem, e.g. ``"verdict holds, declared violated"``.
+        """
         out = []
         if self.verdict is not self.declared:
             out.append(f"verdict {self.verdict.value}, declared {self.declared.value}")
@@ -456,11 +862,16 @@ class CheckResult:
 
     @property
     def as_declared(self) -> bool:
+        """Whether the record came out as its instance declares (no :attr:`problems`)."""
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tensors and arrays become lists, NaN becomes null, ±inf the
-        strings "inf"/"-inf" (JSON has no non-finite numbers), bounds {"value", "relation"}."""
+        strings "inf"/"-inf" (JSON has no non-finite numbers), bounds {"value", "relation"}.
+
+        Returns:
+            Every field, plus ``"control"`` and ``"as_declared"``; verdicts as their values.
+        """
         # not dataclasses.asdict: it deep-copies, which tensors carrying a graph refuse
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["control"] = self.control
@@ -470,7 +881,21 @@ class CheckResult:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CheckResult:
         """A record back from :meth:`to_dict` (details and values stay JSON: lists, not
-        tensors); enough to tabulate it."""
+        tensors); enough to tabulate it.
+
+        Args:
+            d: a dict as :meth:`to_dict` writes it (``control`` and ``as_declared`` are
+                recomputed, not read).
+
+        Returns:
+            The record, a :class:`CheckResult` with verdicts, bounds, confidence intervals,
+                tightness and hypotheses rebuilt (null back to NaN, "inf"/"-inf" back to
+                infinities).
+
+        Raises:
+            ValueError: an unknown verdict value, or a bound with an unknown relation.
+            KeyError: a required key is missing.
+        """
         d = dict(d)
         d.pop("as_declared", None)
         d.pop("control", None)
@@ -565,7 +990,40 @@ def _cache_key(x: Any) -> Any:
 
 @dataclass(frozen=True)
 class Theorem:
-    """A theorem: statement (sympy), citation, instances and an ``evaluate(config, seed)``."""
+    """A theorem: statement (sympy), citation, instances and an ``evaluate(config, seed)``.
+
+    Register one under the ``ntkconv.theorems`` entry-point group (the name must equal its
+    ``id``) for :func:`registry`, ``ntkconv check`` and the documentation to find it.
+
+    Attributes:
+        id: the theorem's id, e.g. ``"pl-gd-rate"``.
+        title: one line for headings.
+        citation: where it is stated (paper, theorem/equation number).
+        statement: the statement as a sympy expression (e.g. ``sp.Implies(hyp, concl)``); the
+            report's MathML and the documentation are generated from it.
+        symbols: symbol name → what it means.
+        instances: the :class:`Instance` configurations checked, in order (names unique).
+        evaluate: ``evaluate(config, seed) -> Outcome``; it receives a copy of the merged
+            config dict and the seed.
+        figure: optional ``figure(records) -> Figure | list[Figure]`` drawn from the records
+            that did not raise (headline first); default None.
+
+    Raises:
+        ValueError: two instances share a name.
+
+    Examples:
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return Outcome(
+        ...         [hypothesis("x >= 0", x, ">=", 0.0)], bool(leq(x, 1.0)), Bound(1.0), x,
+        ...         Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...               {"x": "the measured value"}, (Instance("half", {"x": 0.5}),), evaluate)
+        >>> print(toy.latex())
+        x \\leq 1
+        >>> toy.check(x=2.0).verdict.value
+        'violated'
+    """
 
     id: str
     title: str
@@ -577,14 +1035,28 @@ class Theorem:
     figure: FigureFn | None = None
 
     def __post_init__(self) -> None:
+        if not self.instances:
+            raise ValueError(f"theorem {self.id!r} has no instances; give at least one")
         names = [i.name for i in self.instances]
         if len(set(names)) != len(names):
             raise ValueError(f"theorem {self.id!r}: instance names repeat: {names}")
 
     def latex(self) -> str:
+        """The statement as LaTeX (``sympy.latex`` of :attr:`statement`)."""
         return sp.latex(self.statement)
 
     def instance(self, name: str) -> Instance:
+        """The instance called ``name``.
+
+        Args:
+            name: an instance name.
+
+        Returns:
+            The instance, an :class:`Instance`.
+
+        Raises:
+            ValueError: no instance has that name (the message lists them).
+        """
         for inst in self.instances:
             if inst.name == name:
                 return inst
@@ -607,7 +1079,39 @@ class Theorem:
         An exception inside ``evaluate`` becomes a record with verdict ``error`` (the message
         and the last lines of the traceback in the record), so one failing instance never loses
         the rest of a run. ``cache`` lets instances with the same configuration and seed share
-        one evaluation (a sharpened control re-decides its base instance's numbers)."""
+        one evaluation (a sharpened control re-decides its base instance's numbers). The
+        protocol's own refusals — ``evaluate`` returning no :class:`Outcome`, a tightness
+        inconsistent with the conclusion, a ``sharpen`` the tightness cannot apply — are
+        ``error`` records too.
+
+        Args:
+            instance: the instance's name; default (None or empty) the first.
+            quick: apply the instance's ``quick`` overrides (the ``--quick`` sizes).
+            seed: the seed passed to ``evaluate``, in ``[0, 2^63)``; default 0.
+            cache: a dict shared between the checks of one run; None evaluates afresh.
+            **overrides: config entries to replace; each must be a key of the instance's
+                config.
+
+        Returns:
+            The record, a :class:`CheckResult`.
+
+        Raises:
+            ValueError: an unknown instance or config key, or a seed out of range.
+            TypeError: a seed that is not an integer.
+
+        Examples:
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return Outcome(
+        ...         [hypothesis("x >= 0", x, ">=", 0.0)], bool(leq(x, 1.0)), Bound(1.0), x,
+        ...         Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...               {"x": "the measured value"}, (Instance("half", {"x": 0.5}),), evaluate)
+        >>> toy.check("half", x=2.0).verdict.value
+        'violated'
+        >>> toy.check(x="two").error
+        "TypeError: measured must be a real number or array of them; got 'two'"
+        """
         inst = self.instance(instance) if instance else self.instances[0]
         seed = check_seed(seed)
         unknown = set(overrides) - set(inst.config)
@@ -708,7 +1212,23 @@ class Theorem:
 
 
 def registry() -> dict[str, Theorem]:
-    """Every theorem registered under the ``ntkconv.theorems`` entry-point group, by id."""
+    """Every theorem registered under the ``ntkconv.theorems`` entry-point group, by id.
+
+    The engine imports no theorem itself: ``pyproject.toml`` registers ntkconv's own, and any
+    installed package can add more. Loading imports every registered module.
+
+    Returns:
+        Theorem id → :class:`Theorem`, sorted by id.
+
+    Raises:
+        TypeError: an entry point does not name a :class:`Theorem` whose ``id`` is the entry
+            point's name.
+
+    Examples:
+        >>> theorems = registry()
+        >>> "pl-gd-rate" in theorems, list(theorems) == sorted(theorems)
+        (True, True)
+    """
     found: dict[str, Theorem] = {}
     for ep in entry_points(group="ntkconv.theorems"):
         theorem = ep.load()

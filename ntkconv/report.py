@@ -52,7 +52,36 @@ REPORTED_PACKAGES = ("ntkconv", "torch", "numpy", "scipy", "sympy", "matplotlib"
 
 @dataclass
 class CheckRun:
-    """Every instance of ``theorems`` checked once with one seed: the records, and how long."""
+    """Every instance of ``theorems`` checked once with one seed: the records, and how long.
+
+    Made by :func:`run_checks` (or read back by :func:`load_run`).
+
+    Attributes:
+        theorems: the theorems checked, in order.
+        results: one :class:`~ntkconv.CheckResult` per instance, theorem by theorem in
+            instance order.
+        quick: whether the ``--quick`` configurations ran.
+        seed: the base seed every instance was checked with.
+        started: when the run started, ISO 8601 in UTC to the second.
+        wall_time_s: seconds the whole run took.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> run = run_checks([toy], progress=False)
+        >>> run.as_declared, run.exit_code, [r.instance for r in run.of("toy")]
+        (False, 1, ['half', 'two'])
+        >>> print(run.summary())
+        1 of 2 as declared; NOT as declared: ['toy/two (seed 0)']
+    """
 
     theorems: list[Theorem]
     results: list[CheckResult]
@@ -63,7 +92,7 @@ class CheckRun:
 
     @property
     def as_declared(self) -> bool:
-        """Every record came out as its instance declares."""
+        """Whether every record came out as its instance declares."""
         return all(r.as_declared for r in self.results)
 
     @property
@@ -72,7 +101,14 @@ class CheckRun:
         return exit_code(self.results)
 
     def of(self, theorem_id: str) -> list[CheckResult]:
-        """The records of one theorem, in instance order."""
+        """The records of one theorem, in instance order.
+
+        Args:
+            theorem_id: a theorem's id (an unknown id gives an empty list).
+
+        Returns:
+            The theorem's :class:`~ntkconv.CheckResult` records.
+        """
         return [r for r in self.results if r.id == theorem_id]
 
     def summary(self) -> str:
@@ -122,9 +158,40 @@ def run_checks(
     seed: int = 0,
     progress: bool | None = None,
 ) -> CheckRun:
-    """Check every instance of ``theorems`` in order with base seed ``seed``. ``progress``
-    shows a tqdm bar on stderr (None: only when stderr is a terminal). An instance that
-    raises gives an ``error`` record; the others still run."""
+    """Check every instance of ``theorems`` in order with base seed ``seed``.
+
+    What ``ntkconv check`` runs. An instance that raises gives an ``error`` record; the others
+    still run. Instances of one theorem with the same configuration share one evaluation (a
+    sharpened control re-decides its base instance's numbers).
+
+    Args:
+        theorems: the :class:`~ntkconv.Theorem` objects to check (at least one).
+        quick: apply each instance's ``quick`` overrides (the ``--quick`` sizes).
+        seed: the seed every instance is checked with, in ``[0, 2^63)``; default 0.
+        progress: show a tqdm bar on stderr; None (default): only when stderr is a terminal.
+
+    Returns:
+        The run, a :class:`CheckRun` with one record per instance.
+
+    Raises:
+        ValueError: ``theorems`` is empty, or ``seed`` is out of range.
+        TypeError: ``seed`` is not an integer.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> run = run_checks([toy], progress=False)
+        >>> [(r.instance, r.verdict.value, r.as_declared) for r in run.results]
+        [('half', 'holds', True), ('two', 'violated', False)]
+    """
     jobs = _jobs(theorems)
     seed = check_seed(seed)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -137,7 +204,34 @@ def run_checks(
 
 @dataclass
 class Calibration:
-    """Every instance of ``theorems`` checked with each seed: how often each verdict came out."""
+    """Every instance of ``theorems`` checked with each seed: how often each verdict came out.
+
+    Made by :func:`run_calibration`.
+
+    Attributes:
+        theorems: the theorems checked, in order.
+        seeds: the seeds, in order.
+        quick: whether the ``--quick`` configurations ran.
+        results: every record, seed by seed (each seed: every instance in order).
+        wall_time_s: seconds the whole calibration took.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> cal = run_calibration([toy], [0, 1], progress=False)
+        >>> [(row["instance"], row["counts"], row["as_declared"]) for row in cal.rows()]
+        [('half', {'holds': 2}, 2), ('two', {'violated': 2}, 0)]
+        >>> cal.exit_code
+        1
+    """
 
     theorems: list[Theorem]
     seeds: list[int]
@@ -147,14 +241,24 @@ class Calibration:
 
     @property
     def exit_code(self) -> int:
+        """0 every record as declared, 1 some not, 3 an instance raised (3 wins over 1)."""
         return exit_code(self.results)
 
     def summary(self) -> str:
+        """``"k of n as declared"`` over every record, naming those that were not and raised."""
         return summary(self.results)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per instance: declared verdict, counts of each verdict over the seeds, the
-        seeds not as declared, and the range of the tightness values."""
+        seeds not as declared, and the range of the tightness values.
+
+        Returns:
+            One dict per (theorem, instance), in order, with keys ``id``, ``instance``,
+                ``declared``, ``seeds`` (how many), ``as_declared`` (how many seeds),
+                ``counts`` (verdict value → seeds), ``not_as_declared`` (a list of
+                ``{"seed", "problems", "error"}``), ``tightness_kind`` and
+                ``tightness_min``/``tightness_max`` (NaN where no seed gave a value).
+        """
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for r in self.results:
             row = rows.setdefault(
@@ -196,9 +300,39 @@ def run_calibration(
     quick: bool = False,
     progress: bool | None = None,
 ) -> Calibration:
-    """Check every instance of ``theorems`` once per seed in ``seeds`` (what
-    ``ntkconv check --seeds A:B`` runs): a verdict that depends on the seed shows up as an
-    instance not as declared on some seeds."""
+    """Check every instance of ``theorems`` once per seed in ``seeds``.
+
+    What ``ntkconv check --seeds A:B`` runs: a verdict that depends on the seed shows up as an
+    instance not as declared on some seeds (see :meth:`Calibration.rows`).
+
+    Args:
+        theorems: the :class:`~ntkconv.Theorem` objects to check (at least one).
+        seeds: the seeds, each in ``[0, 2^63)`` (at least one).
+        quick: apply each instance's ``quick`` overrides.
+        progress: show a tqdm bar on stderr; None (default): only when stderr is a terminal.
+
+    Returns:
+        The calibration, a :class:`Calibration` with ``len(seeds)`` records per instance.
+
+    Raises:
+        ValueError: ``theorems`` or ``seeds`` is empty, or a seed is out of range.
+        TypeError: a seed is not an integer.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> cal = run_calibration([toy], range(3), progress=False)
+        >>> cal.seeds, len(cal.results)
+        ([0, 1, 2], 6)
+    """
     jobs = _jobs(theorems)
     seeds = [check_seed(s, "seeds") for s in seeds]
     if not seeds:
@@ -261,7 +395,21 @@ def run_figures(run: CheckRun) -> dict[str, bytes]:
 
 
 def environment() -> dict[str, str]:
-    """What produced the numbers: Python, platform, package versions, torch threads, CUDA."""
+    """What produced the numbers: Python, platform, package versions, torch threads, CUDA.
+
+    The report's environment table; :func:`save_run` hashes it into the run's fingerprint, so
+    a changed package version invalidates a kept run.
+
+    Returns:
+        An ordered dict of strings: ``"python"``, ``"platform"``, one entry per package of
+            :data:`REPORTED_PACKAGES` (its version or ``"not installed"``), ``"torch threads"``
+            and ``"cuda"`` (its version or ``"not available"``).
+
+    Examples:
+        >>> env = environment()
+        >>> list(env)[:2], [k for k in REPORTED_PACKAGES if k not in env], "cuda" in env
+        (['python', 'platform'], [], True)
+    """
     env = {"python": platform.python_version(), "platform": platform.platform()}
     for name in REPORTED_PACKAGES:
         try:
@@ -315,9 +463,28 @@ def statement_lines(statement: sp.Basic) -> list[str]:
 
 
 def statement_mathml(theorem: Theorem) -> str:
-    """The theorem's statement as display MathML (converted from its sympy LaTeX), one
-    ``<math>`` element per line of :func:`statement_lines`, so a long statement wraps at its
-    conjuncts instead of running out of its box."""
+    """The theorem's statement as display MathML (converted from its sympy LaTeX).
+
+    One ``<math>`` element per line of :func:`statement_lines`, so a long statement wraps at
+    its conjuncts instead of running out of its box. Browsers render MathML natively, so the
+    report needs no script or server for it.
+
+    Args:
+        theorem: the :class:`~ntkconv.Theorem`; only its ``statement`` is read.
+
+    Returns:
+        The concatenated ``<math display="block">`` elements, as one string.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> x = sp.Symbol("x")
+        >>> statement = sp.And(x >= 0, x <= 1)
+        >>> one = (nc.Instance("any", {}),)
+        >>> toy = nc.Theorem("toy", "x in [0, 1]", "none", statement, {}, one, lambda c, s: None)
+        >>> page = statement_mathml(toy)
+        >>> page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+        2
+    """
     return "".join(
         latex_to_mathml(line, display="block") for line in statement_lines(theorem.statement)
     )
@@ -505,8 +672,44 @@ def write_report(
     run: CheckRun, out: str | Path, command: str = "", figures: Mapping[str, bytes] | None = None
 ) -> Path:
     """Write ``out/index.html`` (self-contained) and ``out/results.json`` (the records, as
-    ``ntkconv check --json`` prints them); returns the HTML's path. ``figures`` (theorem id →
-    PNG) are drawn from the run when not given."""
+    ``ntkconv check --json`` prints them).
+
+    The page opens from disk with no server: figures are embedded as PNG data URIs,
+    statements are MathML (:func:`statement_mathml`) and the styles are inline. Both files
+    are written atomically.
+
+    Args:
+        run: the :class:`CheckRun` to present.
+        out: the folder to write into (created if missing).
+        command: the command line that produced the run, shown on the page; default none.
+        figures: figure stem (``<id>``, ``<id>-2``, …) → PNG bytes; None (default) draws
+            each theorem's figures from the run's records.
+
+    Returns:
+        The path of ``index.html``.
+
+    Raises:
+        OSError: ``out`` cannot be created or written.
+
+    Examples:
+        >>> import tempfile
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> run = run_checks([toy], progress=False)
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     page = write_report(run, out, command="ntkconv report toy")
+        ...     records = json.loads((Path(out) / "results.json").read_text())
+        ...     print(page.name, sorted(p.name for p in Path(out).iterdir()), len(records))
+        index.html ['index.html', 'results.json'] 2
+    """
     out = Path(out)
     write_atomic(out / "results.json", json.dumps([r.to_dict() for r in run.results], indent=2))
     page = out / "index.html"
@@ -533,7 +736,41 @@ def code_fingerprint(theorems: Sequence[Theorem]) -> str:
 
 def save_run(run: CheckRun, figures: Mapping[str, bytes], out: str | Path) -> Path:
     """Keep ``run`` and its figures in ``out`` (records.json, run.json, figures/*.png) for
-    :func:`load_run`; returns ``out``."""
+    :func:`load_run`.
+
+    The documentation build reads what the test suite computed this way. ``run.json`` is
+    written last, so a folder with it holds a complete run; it records the theorem ids, the
+    size and seed, and the :func:`code_fingerprint` of the code that produced the records.
+
+    Args:
+        run: the :class:`CheckRun` to keep.
+        figures: figure stem → PNG bytes (e.g. ``run_figures(run)``; ``{}`` for none).
+        out: the folder to write into (created if missing).
+
+    Returns:
+        ``out``, as a :class:`~pathlib.Path`.
+
+    Raises:
+        OSError: ``out`` cannot be created or written.
+
+    Examples:
+        >>> import tempfile
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> run = run_checks([toy], progress=False)
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     kept = save_run(run, {}, out)
+        ...     print(sorted(p.name for p in kept.iterdir()))
+        ['records.json', 'run.json']
+    """
     out = Path(out)
     for name, png in figures.items():
         with atomic_path(out / "figures" / f"{name}.png") as tmp:
@@ -555,9 +792,45 @@ def save_run(run: CheckRun, figures: Mapping[str, bytes], out: str | Path) -> Pa
 def load_run(
     out: str | Path, theorems: Sequence[Theorem], *, quick: bool, seed: int
 ) -> tuple[CheckRun, dict[str, bytes]] | None:
-    """The run :func:`save_run` kept in ``out``, if it checked exactly ``theorems`` with this
-    size and seed and the code has not changed since (same :func:`code_fingerprint`); else
-    None. Records come back as JSON values (lists, not tensors): enough for tables."""
+    """The run :func:`save_run` kept in ``out``, if it still stands.
+
+    It stands if it checked exactly ``theorems`` (same ids, same order) with this size and
+    seed and the code has not changed since (same :func:`code_fingerprint`). Records come
+    back as JSON values (lists, not tensors): enough for tables.
+
+    Args:
+        out: the folder :func:`save_run` wrote.
+        theorems: the theorems the run must have checked, in order.
+        quick: the size the run must have had.
+        seed: the seed the run must have had.
+
+    Returns:
+        ``(run, figures)`` — the :class:`CheckRun` and figure stem → PNG bytes — or None when
+            nothing usable is kept there (missing or unreadable files, another run, changed
+            code).
+
+    Examples:
+        >>> import tempfile
+        >>> import ntkconv as nc
+        >>> def evaluate(config, seed):
+        ...     x = config["x"]
+        ...     return nc.Outcome(
+        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
+        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
+        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
+        ...                  {"x": "the measured value"},
+        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
+        ...                  evaluate)
+        >>> run = run_checks([toy], progress=False)
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     _ = save_run(run, {}, out)
+        ...     kept, figures = load_run(out, [toy], quick=False, seed=0)
+        ...     other = load_run(out, [toy], quick=False, seed=1)
+        >>> print(kept.summary())
+        1 of 2 as declared; NOT as declared: ['toy/two (seed 0)']
+        >>> figures, other
+        ({}, None)
+    """
     out = Path(out)
     try:
         meta = json.loads((out / "run.json").read_text())

@@ -25,7 +25,10 @@ SEED_BOUND = 2**63
 
 
 def check_seed(seed: object, name: str = "seed") -> int:
-    """Validate a seed.
+    """Validate a seed: a Python or NumPy integer in ``[0, SEED_BOUND)`` = ``[0, 2^63)``.
+
+    Bools, floats and strings are refused rather than truncated or parsed, so ``1.7`` cannot
+    silently act as ``1``.
 
     Args:
         seed: a Python or NumPy integer in ``[0, 2^63)``.
@@ -38,7 +41,7 @@ def check_seed(seed: object, name: str = "seed") -> int:
         TypeError: ``seed`` is not an integer (bools, floats and strings included).
         ValueError: ``seed`` is negative or not below ``2^63``.
 
-    Example:
+    Examples:
         >>> check_seed(np.int64(7))
         7
         >>> check_seed(-1)
@@ -70,7 +73,10 @@ def _canonical(obj: Any) -> str:
 
 
 def derive_seed(seed: object, *names: Any) -> int:
-    """The child seed of ``seed`` named by ``names``.
+    """The child seed of ``seed`` named by ``names``: a SHA-256 of their canonical JSON.
+
+    Child seeds never overflow, never collide by arithmetic (``1000·seed + s`` collides at
+    ``s = 1000``) and do not depend on the order in which they are drawn.
 
     Args:
         seed: the parent seed (any JSON-able value; an instance's or a sweep's seed).
@@ -81,7 +87,13 @@ def derive_seed(seed: object, *names: Any) -> int:
         An int in ``[0, 2^63)``: the first 63 bits of the SHA-256 of ``[seed, *names]``,
         the same on every machine and Python version.
 
-    Example:
+    Raises:
+        TypeError: ``seed`` or a name is not a JSON value (numbers, str, bool, None, lists,
+            dicts with str keys; NumPy scalars count as the numbers they hold).
+
+    Examples:
+        >>> derive_seed(0, "labels")
+        5307876873663319897
         >>> derive_seed(0, "labels") == derive_seed(0, "labels")
         True
         >>> derive_seed(0, {"n": 8, "rep": 1}) == derive_seed(0, {"rep": 1, "n": 8})
@@ -96,7 +108,18 @@ def generator(seed: object, name: str = "seed") -> torch.Generator:
 
     Draw on the CPU and move the result, so a seed gives the same numbers on every device.
 
-    Example:
+    Args:
+        seed: a Python or NumPy integer in ``[0, 2^63)``.
+        name: the argument's name, for the error message; default "seed".
+
+    Returns:
+        A new ``torch.Generator`` on the CPU, ``manual_seed(seed)`` applied.
+
+    Raises:
+        TypeError: ``seed`` is not an integer (bools, floats and strings included).
+        ValueError: ``seed`` is negative or not below ``2^63``.
+
+    Examples:
         >>> a = torch.randn(2, generator=generator(3))
         >>> bool((a == torch.randn(2, generator=generator(3))).all())
         True

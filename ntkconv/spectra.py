@@ -55,40 +55,152 @@ def _symmetric64(G: object, name: str = "G") -> torch.Tensor:
 
 
 def eigvalsh(G: object) -> torch.Tensor:
-    """Eigenvalues of a symmetric matrix, ascending, float64."""
+    """Eigenvalues of a symmetric matrix, ascending, in float64.
+
+    The matrix is symmetrized as (G + Gᵀ)/2 after the symmetry check, so round-off below
+    ``SYMMETRY_RTOL`` cannot make ``torch.linalg.eigvalsh`` read only one triangle.
+
+    Args:
+        G: a symmetric (n, n) float32 or float64 tensor or NumPy array (cast to float64, on
+            its own device); symmetric up to ‖G − Gᵀ‖_max ≤ ``SYMMETRY_RTOL``·‖G‖_max.
+
+    Returns:
+        The (n,) float64 tensor of eigenvalues, in ascending order.
+
+    Raises:
+        TypeError: ``G`` has a dtype other than float32/float64 (complex, half, integer).
+        ValueError: ``G`` is not a non-empty 2-D tensor, is not square, contains NaN or inf,
+            or is not symmetric.
+
+    Examples:
+        >>> eigvalsh(torch.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        tensor([1., 3.], dtype=torch.float64)
+    """
     return torch.linalg.eigvalsh(_symmetric64(G))
 
 
 def lambda_min(G: object) -> float:
+    """Smallest eigenvalue λ_min of a symmetric matrix, in float64 (see :func:`eigvalsh`).
+
+    Args:
+        G: a symmetric (n, n) float32 or float64 tensor or NumPy array, e.g. an NTK Gram.
+
+    Returns:
+        λ_min(G) as a Python float.
+
+    Raises:
+        TypeError: ``G`` has a dtype other than float32/float64.
+        ValueError: ``G`` is empty, not 2-D, not square, not finite or not symmetric.
+
+    Examples:
+        >>> lambda_min(torch.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        1.0
+    """
     return float(eigvalsh(G)[0])
 
 
 def lambda_max(G: object) -> float:
+    """Largest eigenvalue λ_max of a symmetric matrix, in float64 (see :func:`eigvalsh`).
+
+    Args:
+        G: a symmetric (n, n) float32 or float64 tensor or NumPy array.
+
+    Returns:
+        λ_max(G) as a Python float.
+
+    Raises:
+        TypeError: ``G`` has a dtype other than float32/float64.
+        ValueError: ``G`` is empty, not 2-D, not square, not finite or not symmetric.
+
+    Examples:
+        >>> lambda_max(torch.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        3.0
+    """
     return float(eigvalsh(G)[-1])
 
 
 def rank_cutoff(s_max: float, shape: tuple[int, ...], rtol: float | None = None) -> float:
-    """Singular values at or below this are treated as zero (see the module docstring)."""
+    """The threshold at or below which a singular value counts as zero.
+
+    max(shape)·ε₆₄·σ_max by default (NumPy's ``matrix_rank`` rule), rtol·σ_max when ``rtol``
+    is given (see the module docstring).
+
+    Args:
+        s_max: the largest singular value σ_max (or largest |eigenvalue|) of the matrix.
+        shape: the matrix's shape; only ``max(shape)`` is used.
+        rtol: an optional relative tolerance > 0 replacing max(shape)·ε₆₄; ``None`` (the
+            default) keeps NumPy's rule.
+
+    Returns:
+        The cutoff as a float (in the units of ``s_max``).
+
+    Raises:
+        TypeError: ``rtol`` is not a number.
+        ValueError: ``rtol`` is not a finite number > 0.
+
+    Examples:
+        >>> rank_cutoff(2.0, (4, 3)) == 2.0 * 4 * float(np.finfo(np.float64).eps)
+        True
+        >>> rank_cutoff(2.0, (4, 3), rtol=1e-6)
+        2e-06
+    """
     if rtol is not None:
         check_positive_float(rtol, "rtol")
     return s_max * (max(shape) * EPS64 if rtol is None else rtol)
 
 
 def numerical_rank(M: object, rtol: float | None = None) -> int:
-    """Number of singular values above :func:`rank_cutoff` (float64 SVD)."""
+    """Number of singular values above :func:`rank_cutoff` (float64 SVD).
+
+    Args:
+        M: a non-empty 2-D float32 or float64 tensor or NumPy array, any shape (p, q).
+        rtol: relative tolerance for :func:`rank_cutoff`; ``None`` (the default) uses
+            max(p, q)·ε₆₄·σ_max.
+
+    Returns:
+        The numerical rank, an int in 0..min(p, q).
+
+    Raises:
+        TypeError: ``M`` has a dtype other than float32/float64, or ``rtol`` is not a number.
+        ValueError: ``M`` is empty, not 2-D or not finite, or ``rtol`` is not > 0.
+
+    Examples:
+        >>> u = torch.tensor([[1.0], [2.0], [3.0]])
+        >>> numerical_rank(u @ u.T), numerical_rank(torch.eye(3))
+        (1, 3)
+    """
     M = _matrix64(M, "M")
     s = torch.linalg.svdvals(M)
     return int((s > rank_cutoff(float(s[0]), tuple(M.shape), rtol)).sum())
 
 
 def condition_number(G: object) -> float:
-    """λ_max/λ_min of a symmetric PSD matrix.
+    """Condition number κ(G) = λ_max/λ_min of a symmetric PSD matrix, in float64.
 
-    Returns ``inf`` when |λ_min| is at or below the rank cutoff (singular to float64).
+    The cutoff is :func:`rank_cutoff` of the largest |eigenvalue| at shape (n, n).
+
+    Args:
+        G: a symmetric positive semi-definite (n, n) float32 or float64 tensor or NumPy array.
+
+    Returns:
+        λ_max/λ_min as a float; ``inf`` when |λ_min| is at or below the rank cutoff (singular
+        to float64).
 
     Raises:
+        TypeError: ``G`` has a dtype other than float32/float64.
         ValueError: G is not symmetric, or is indefinite (λ_min below minus the cutoff): a
-            condition number of an indefinite matrix would be a silent wrong number.
+            condition number of an indefinite matrix would be a silent wrong number. Also
+            when G is empty, not 2-D, not square or not finite.
+
+    Examples:
+        >>> condition_number(torch.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        3.0
+        >>> condition_number(torch.ones(2, 2))
+        inf
+        >>> condition_number(torch.tensor([[0.0, 1.0], [1.0, 0.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: G must be positive semi-definite; its smallest eigenvalue is -1
     """
     ev = eigvalsh(G)
     lo, hi = float(ev[0]), float(ev[-1])
@@ -103,11 +215,38 @@ def condition_number(G: object) -> float:
 def min_norm_lstsq(
     A: object, y: object, ridge: float = 0.0, rtol: float | None = None
 ) -> torch.Tensor:
-    """argmin_w ‖Aw − y‖² + ridge·‖w‖² in float64 via the SVD A = U diag(s) Vᵀ:
-    w = V diag(s/(s² + ridge)) Uᵀy. With ``ridge = 0`` this is the minimum-norm least-squares
-    solution A⁺y, singular values at or below :func:`rank_cutoff` dropped (for a full-row-rank
-    A, the min-norm interpolant Aᵀ(AAᵀ)⁻¹y). ``y`` of shape (n,) gives w of shape (p,);
-    (n, k) targets give (p, k), one column per target."""
+    """argmin_w ‖Aw − y‖² + ridge·‖w‖² in float64, via the SVD.
+
+    With A = U diag(s) Vᵀ (thin SVD), w = V diag(s/(s² + ridge)) Uᵀy. With ``ridge = 0``
+    this is the minimum-norm least-squares solution A⁺y, singular values at or below
+    :func:`rank_cutoff` dropped (for a full-row-rank A, the min-norm interpolant
+    Aᵀ(AAᵀ)⁻¹y).
+
+    Args:
+        A: the (n, p) design matrix (e.g. a Jacobian), float32 or float64 tensor or NumPy
+            array; computed in float64.
+        y: targets of shape (n,), or (n, k) for k targets at once; float32 or float64.
+        ridge: the ridge penalty ≥ 0; ``0.0`` (the default) gives the pseudo-inverse solution.
+        rtol: relative tolerance for :func:`rank_cutoff` when ``ridge = 0``; ``None`` (the
+            default) uses max(n, p)·ε₆₄·σ_max. Ignored when ``ridge > 0``.
+
+    Returns:
+        A float64 tensor w of shape (p,) for (n,) targets, or (p, k) for (n, k) targets (one
+        column per target).
+
+    Raises:
+        TypeError: ``A`` or ``y`` has a dtype other than float32/float64, or ``ridge`` /
+            ``rtol`` is not a number.
+        ValueError: ``A`` is empty, not 2-D or not finite; ``y`` is not of shape (n,) or
+            (n, k) or not finite; ``ridge`` is negative or not finite; ``rtol`` is not > 0.
+
+    Examples:
+        >>> A = torch.tensor([[1.0, 1.0]])
+        >>> min_norm_lstsq(A, torch.tensor([2.0])).round(decimals=6)
+        tensor([1., 1.], dtype=torch.float64)
+        >>> min_norm_lstsq(A, torch.tensor([2.0]), ridge=1.0).round(decimals=4)
+        tensor([0.6667, 0.6667], dtype=torch.float64)
+    """
     A = _matrix64(A, "A")
     if isinstance(y, np.ndarray):
         y = torch.from_numpy(np.ascontiguousarray(y))
@@ -128,9 +267,34 @@ def min_norm_lstsq(
 
 
 def khatri_rao(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
-    """Column-wise Kronecker product: column n of the result is A[:, n] ⊗ B[:, n], shape
-    (p·q, N) for A (p, N) and B (q, N). For a one-hidden-layer net f = w₂ᵀ diag(a) W₁ x the
-    Jacobian in W₁ is (diag(w₂) A) ∗ X (Soudry & Carmon 2016)."""
+    """Column-wise Kronecker (Khatri–Rao) product A ∗ B: column n is A[:, n] ⊗ B[:, n].
+
+    For a one-hidden-layer net f = w₂ᵀ diag(a) W₁ x the Jacobian in W₁ is (diag(w₂) A) ∗ X
+    (Soudry & Carmon 2016), with A the (m, N) activation (derivative) pattern and X the (d, N)
+    inputs as columns.
+
+    Args:
+        A: a 2-D tensor of shape (p, N).
+        B: a 2-D tensor of shape (q, N), with the same number of columns N as ``A``.
+
+    Returns:
+        The (p·q, N) tensor whose row i·q + j is A[i, :]·B[j, :] (dtype by torch promotion;
+        no float64 cast here).
+
+    Raises:
+        ValueError: ``A`` or ``B`` is not 2-D, or their column counts differ.
+
+    Examples:
+        >>> A = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> B = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> khatri_rao(A, B)
+        tensor([[1., 0.],
+                [0., 2.],
+                [1., 2.],
+                [3., 0.],
+                [0., 4.],
+                [3., 4.]])
+    """
     if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
         raise ValueError(
             f"A and B must be 2-D with equal column counts; got {tuple(A.shape)} "
@@ -152,13 +316,46 @@ def hessian_eigenvalue(
     seed: int = 0,
     dense_below: int = 32,
 ) -> float:
-    """One extreme eigenvalue of ∇²L at ``params`` by Lanczos (ARPACK ``eigsh``) on a
-    ``LinearOperator`` whose matvec is a Hessian-vector product; the Hessian is never formed.
+    """One extreme eigenvalue of the Hessian ∇²L at ``params``, by Lanczos on HVPs.
 
-    ``which``: ``"LM"`` largest magnitude (signed; |λ| is the local smoothness β), ``"LA"``
-    largest algebraic, ``"SA"`` smallest algebraic. The start vector is seeded, so results are
-    deterministic. Below ``dense_below`` parameters the Hessian is assembled from p HVPs and
-    diagonalized exactly (ARPACK needs p > 1 and is fragile for tiny p).
+    Lanczos (ARPACK ``eigsh``) runs on a ``LinearOperator`` whose matvec is a Hessian-vector
+    product; the Hessian is never formed. The start vector is seeded, so results are
+    deterministic. At or below ``dense_below`` parameters (and always for p ≤ 2) the Hessian is
+    assembled from p HVPs and diagonalized exactly (ARPACK needs p > 1 and is fragile for tiny
+    p).
+
+    Args:
+        loss_fn: the objective ``loss_fn(params) -> scalar tensor``, twice differentiable in
+            the ``wrt`` params (e.g. a closure over data calling :func:`ntkconv.risk`).
+        params: the point w, a dict of float32/float64 tensors of one dtype and device.
+        wrt: the params the Hessian is taken in (the others held fixed); a name or a
+            collection of names. ``None`` (the default) means all of ``params``.
+        which: ``"LM"`` largest magnitude (signed; |λ| is the local smoothness β), ``"LA"``
+            largest algebraic, ``"SA"`` smallest algebraic.
+        tol: ARPACK's relative accuracy, a finite float > 0 (unused on the dense path).
+        seed: seeds the Lanczos start vector (see :func:`ntkconv.check_seed`).
+        dense_below: parameter count at or below which the dense path is taken; an int ≥ 0.
+
+    Returns:
+        The eigenvalue as a float (signed, also for ``"LM"``).
+
+    Raises:
+        TypeError: ``params`` is not a non-empty dict of float tensors of one dtype/device,
+            ``seed`` is not an integer, ``tol`` is not a number, or ``wrt`` is not names.
+        ValueError: an unknown ``which``; ``tol`` not > 0; ``dense_below`` not an int ≥ 0;
+            ``seed`` out of range; ``wrt`` naming unknown or repeated params; or non-finite
+            params.
+
+    Examples:
+        >>> c = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+        >>> loss = lambda p: 0.5 * (c * p["w"] ** 2).sum()  # ∇²L = diag(c)
+        >>> w = {"w": torch.ones(3, dtype=torch.float64)}
+        >>> round(hessian_eigenvalue(loss, w), 6), round(hessian_eigenvalue(loss, w, which="SA"), 6)
+        (3.0, 1.0)
+        >>> c = torch.linspace(-2.0, 1.0, 50, dtype=torch.float64)  # p = 50: ARPACK
+        >>> w = {"w": torch.ones(50, dtype=torch.float64)}
+        >>> round(hessian_eigenvalue(loss, w), 6), round(hessian_eigenvalue(loss, w, which="LA"), 6)
+        (-2.0, 1.0)
     """
     which = check_choice(which, "which", WHICH)
     seed = check_seed(seed)
@@ -195,5 +392,28 @@ def smoothness(
     wrt: Iterable[str] | str | None = None,
     **kwargs: object,
 ) -> float:
-    """Local smoothness β(w) = ‖∇²L(w)‖₂ = |largest-magnitude Hessian eigenvalue|."""
+    """Local smoothness β(w) = ‖∇²L(w)‖₂ = |largest-magnitude Hessian eigenvalue|.
+
+    ``abs(hessian_eigenvalue(loss_fn, params, wrt, "LM", **kwargs))``; GD on an L that is
+    β-smooth along its path decreases the loss for step sizes η < 2/β.
+
+    Args:
+        loss_fn: the objective ``loss_fn(params) -> scalar tensor``.
+        params: the point w, a dict of float32/float64 tensors of one dtype and device.
+        wrt: the params the Hessian is taken in; ``None`` (the default) means all of them.
+        **kwargs: ``tol``, ``seed`` and ``dense_below``, as for :func:`hessian_eigenvalue`.
+
+    Returns:
+        β(w) ≥ 0 as a float.
+
+    Raises:
+        TypeError: as for :func:`hessian_eigenvalue`, or an unknown keyword argument.
+        ValueError: as for :func:`hessian_eigenvalue`.
+
+    Examples:
+        >>> c = torch.tensor([1.0, -4.0], dtype=torch.float64)
+        >>> loss = lambda p: 0.5 * (c * p["w"] ** 2).sum()
+        >>> round(smoothness(loss, {"w": torch.ones(2, dtype=torch.float64)}), 6)
+        4.0
+    """
     return abs(hessian_eigenvalue(loss_fn, params, wrt, "LM", **kwargs))

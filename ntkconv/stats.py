@@ -20,7 +20,23 @@ from .seeds import numpy_rng
 
 @dataclass(frozen=True)
 class PowerLaw:
-    """y ≈ prefactor·x^exponent; ``ci`` is the bootstrap percentile interval for the exponent."""
+    """A fitted power law y ≈ prefactor·x^exponent, as returned by :func:`fit_power_law`.
+
+    Attributes:
+        exponent: the least-squares slope α on log–log axes.
+        prefactor: c = exp(mean(log y) − α·mean(log x)), so the fit passes through the centroid.
+        ci: the bootstrap percentile interval (lo, hi) for the exponent at ``level``;
+            (nan, nan) when no resample had two distinct x values.
+        level: the two-sided confidence level of ``ci``, in (0, 1).
+        method: ``"within-x"`` (replicates resampled within each x) or ``"pairs"`` ((x, y)
+            pairs resampled; some x has a single replicate).
+
+    Examples:
+        >>> law = PowerLaw(exponent=-0.5, prefactor=3.0, ci=(-0.6, -0.4), level=0.95,
+        ...                method="pairs")
+        >>> law([1.0, 4.0])
+        array([3. , 1.5])
+    """
 
     exponent: float
     prefactor: float
@@ -29,6 +45,14 @@ class PowerLaw:
     method: str  # "within-x" or "pairs"
 
     def __call__(self, x: object) -> np.ndarray:
+        """Evaluate the fitted law prefactor·x^exponent.
+
+        Args:
+            x: a number or array-like of numbers (cast to float64).
+
+        Returns:
+            A float64 NumPy array of x's shape (0-d for a scalar ``x``).
+        """
         return self.prefactor * np.asarray(x, dtype=float) ** self.exponent
 
 
@@ -54,7 +78,39 @@ def _slopes(lx: np.ndarray, ly: np.ndarray) -> np.ndarray:
 def fit_power_law(
     x: object, y: object, *, level: float = 0.95, n_resamples: int = 2000, seed: int = 0
 ) -> PowerLaw:
-    """Fit log y = log c + α log x by least squares, with a bootstrap CI for α."""
+    """Fit log y = log c + α log x by least squares, with a bootstrap CI for α.
+
+    The bootstrap resamples the replicates *within* each x when every x value repeats (the
+    design stays fixed and every resample keeps all x values), and resamples (x, y) pairs
+    otherwise, skipping the resamples that hit a single x (see the module docstring); the
+    interval is the percentile interval of the resampled slopes.
+
+    Args:
+        x: the positive, finite abscissae (e.g. widths or n), array-like or tensor; flattened.
+            At least two distinct values; repeats are replicates (e.g. seeds).
+        y: the positive, finite measurements, the same shape as ``x``.
+        level: the two-sided confidence level of the interval, in (0, 1).
+        n_resamples: the number of bootstrap resamples, an int ≥ 10.
+        seed: seeds the bootstrap's NumPy generator (see :func:`ntkconv.check_seed`).
+
+    Returns:
+        A :class:`PowerLaw` with the point estimates, the interval and the bootstrap method.
+
+    Raises:
+        TypeError: ``x`` or ``y`` is None or not real numbers; ``seed`` is not an integer.
+        ValueError: ``x`` or ``y`` is empty, non-finite or not > 0; their shapes differ; x
+            has fewer than two distinct values; ``level`` is outside (0, 1); ``n_resamples``
+            is not an int ≥ 10; ``seed`` is out of range.
+
+    Examples:
+        >>> x = np.repeat([10.0, 100.0, 1000.0], 3)
+        >>> noise = np.exp(0.05 * np.random.default_rng(0).standard_normal(9))
+        >>> fit = fit_power_law(x, 2.0 / x * noise, seed=0)
+        >>> round(fit.exponent, 2), round(fit.prefactor, 2), fit.method
+        (-1.0, 1.99, 'within-x')
+        >>> bool(fit.ci[0] < -1.0 < fit.ci[1])
+        True
+    """
     xs, ys = _positive_1d(x, "x"), _positive_1d(y, "y")
     if np.shape(x) != np.shape(y):
         raise ValueError(f"x and y must have the same shape; got {np.shape(x)} and {np.shape(y)}")
@@ -95,8 +151,25 @@ STAT_ALPHA = 1e-6
 
 @dataclass(frozen=True)
 class MeanInterval:
-    """One-sided confidence bounds on the mean of i.i.d. samples: P(mean < lower) ≤ alpha and
-    P(mean > upper) ≤ alpha, by ``method``."""
+    """One-sided confidence bounds on the mean of i.i.d. samples, by ``method``.
+
+    Each bound holds separately at level ``alpha``: P(mean < lower) ≤ alpha and
+    P(mean > upper) ≤ alpha. Built by :func:`hoeffding_interval`,
+    :func:`subgaussian_interval` and :func:`t_interval`.
+
+    Attributes:
+        estimate: the sample mean.
+        lower: the lower confidence bound on the mean.
+        upper: the upper confidence bound on the mean.
+        alpha: the one-sided error level of each bound, in (0, 0.5).
+        samples: the number of samples N.
+        method: a human-readable description of the bound (e.g. ``"Student t, 4 d.o.f."``).
+
+    Examples:
+        >>> iv = MeanInterval(0.5, 0.4, 0.6, 0.05, 100, "by hand")
+        >>> iv.exceeds(0.3), iv.below(0.6)
+        (True, False)
+    """
 
     estimate: float
     lower: float
@@ -106,11 +179,25 @@ class MeanInterval:
     method: str
 
     def exceeds(self, bound: float) -> bool:
-        """The data establish mean > bound (the lower confidence bound lies beyond it)."""
+        """The data establish mean > bound (the lower confidence bound lies beyond it).
+
+        Args:
+            bound: the threshold to compare with.
+
+        Returns:
+            True when ``lower > bound``.
+        """
         return self.lower > bound
 
     def below(self, bound: float) -> bool:
-        """The data establish mean < bound (the upper confidence bound lies below it)."""
+        """The data establish mean < bound (the upper confidence bound lies below it).
+
+        Args:
+            bound: the threshold to compare with.
+
+        Returns:
+            True when ``upper < bound``.
+        """
         return self.upper < bound
 
 
@@ -145,7 +232,22 @@ def hoeffding_interval(
 ) -> MeanInterval:
     """Hoeffding's bound for samples in [low, high]: mean ± (high − low)·sqrt(log(1/α)/(2N)).
 
-    Example:
+    Args:
+        samples: the N i.i.d. samples, array-like or tensor of real numbers (flattened).
+        low: a finite lower end of the samples' range.
+        high: a finite upper end of the range, > ``low``.
+        alpha: the one-sided error level of each bound, in (0, 0.5); default
+            :data:`STAT_ALPHA`.
+
+    Returns:
+        A :class:`MeanInterval` with method ``"Hoeffding, range [low, high]"``.
+
+    Raises:
+        TypeError: ``samples`` are not real numbers.
+        ValueError: ``samples`` are empty or non-finite or leave [low, high]; ``low`` and
+            ``high`` are not finite with low < high; ``alpha`` is outside (0, 0.5).
+
+    Examples:
         >>> iv = hoeffding_interval([0.4, 0.6] * 50, 0.0, 1.0, alpha=0.05)
         >>> round(iv.lower, 3), round(iv.upper, 3)
         (0.378, 0.622)
@@ -163,8 +265,31 @@ def hoeffding_interval(
 def subgaussian_interval(
     samples: object, variance_proxy: float, alpha: float = STAT_ALPHA, *, method: str = ""
 ) -> MeanInterval:
-    """Bounds for samples that are each sub-Gaussian with ``variance_proxy`` σ² around their
-    mean (e.g. by McDiarmid's bounded differences: σ² = Σ c_i²/4): mean ± sqrt(2σ² log(1/α)/N).
+    """Bounds for i.i.d. σ²-sub-Gaussian samples: mean ± sqrt(2σ² log(1/α)/N).
+
+    Each sample is sub-Gaussian with ``variance_proxy`` σ² around its mean (e.g. by
+    McDiarmid's bounded differences: σ² = Σ c_i²/4).
+
+    Args:
+        samples: the N i.i.d. samples, array-like or tensor of real numbers (flattened).
+        variance_proxy: the variance proxy σ², a finite number > 0.
+        alpha: the one-sided error level of each bound, in (0, 0.5); default
+            :data:`STAT_ALPHA`.
+        method: the description stored on the result; ``""`` (the default) gives
+            ``"sub-Gaussian, σ² = ..."``.
+
+    Returns:
+        A :class:`MeanInterval`.
+
+    Raises:
+        TypeError: ``samples`` are not real numbers.
+        ValueError: ``samples`` are empty or non-finite; ``variance_proxy`` is not a finite
+            number > 0; ``alpha`` is outside (0, 0.5).
+
+    Examples:
+        >>> iv = subgaussian_interval([0.4, 0.6] * 50, 0.25, alpha=0.05)
+        >>> round(iv.lower, 3), round(iv.upper, 3), iv.method
+        (0.378, 0.622, 'sub-Gaussian, σ² = 0.25')
     """
     a, alpha = _samples(samples), _check_alpha(alpha)
     if not (variance_proxy > 0 and math.isfinite(variance_proxy)):
@@ -177,8 +302,29 @@ def subgaussian_interval(
 
 
 def t_interval(samples: object, alpha: float = STAT_ALPHA) -> MeanInterval:
-    """Student-t bounds (scipy.stats.t) from the sample standard deviation: exact for normal
-    samples, asymptotic otherwise — for unbounded quantities such as SGD's ‖∇f‖² over seeds."""
+    """Student-t bounds mean ± t_{1−α, N−1}·s/√N from the sample standard deviation s.
+
+    Uses ``scipy.stats.t``: exact for normal samples, asymptotic otherwise — for unbounded
+    quantities such as SGD's ‖∇f‖² over seeds.
+
+    Args:
+        samples: the N ≥ 2 i.i.d. samples, array-like or tensor of real numbers (flattened).
+        alpha: the one-sided error level of each bound, in (0, 0.5); default
+            :data:`STAT_ALPHA`.
+
+    Returns:
+        A :class:`MeanInterval` with method ``"Student t, N−1 d.o.f."``.
+
+    Raises:
+        TypeError: ``samples`` are not real numbers.
+        ValueError: ``samples`` are empty, non-finite or fewer than two; ``alpha`` is outside
+            (0, 0.5).
+
+    Examples:
+        >>> iv = t_interval([1.0, 1.2, 0.9, 1.1, 1.0], alpha=0.05)
+        >>> round(iv.estimate, 3), round(iv.lower, 3), round(iv.upper, 3), iv.method
+        (1.04, 0.931, 1.149, 'Student t, 4 d.o.f.')
+    """
     from scipy.stats import t as student
 
     a, alpha = _samples(samples), _check_alpha(alpha)

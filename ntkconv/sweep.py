@@ -51,7 +51,27 @@ GridSpec = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]
 
 @dataclass(frozen=True)
 class Cell:
-    """One grid point: its coordinates, a seed derived from them, and its storage key."""
+    """One grid point: its coordinates, a seed derived from them, and its storage key.
+
+    The cell function receives cells; their seeds depend only on where they sit in the grid
+    (not on the executor, the order of completion or a restart).
+
+    Attributes:
+        coords: axis name → the point's value on it (JSON scalars).
+        seed: ``derive_seed(config["seed"], coords)`` (base seed 0 by default), in
+            ``[0, 2^63)``; seed the cell's randomness with it, e.g. ``nc.generator(cell.seed)``.
+        key: 20 hex digits of the SHA-1 of the sweep's name, config and coordinates; the
+            cell is stored as ``out/cells/<key>.json``.
+
+    Examples:
+        >>> def noop(cells, config):
+        ...     return [{"done": True} for _ in cells]
+        >>> cells = make_cells(Sweep("demo", {"n": [8, 16]}, noop))
+        >>> [c.coords for c in cells], len(cells[0].key)
+        ([{'n': 8}, {'n': 16}], 20)
+        >>> cells[0].seed == derive_seed(0, {"n": 8})
+        True
+    """
 
     coords: dict[str, Any]
     seed: int
@@ -68,6 +88,42 @@ class Sweep:
     process and Dask executors pickle it. ``summarize(frame, config)`` turns the results table
     into a JSON-able summary; ``figures(frame, summary, config)`` maps file stems to
     matplotlib figures.
+
+    Attributes:
+        name: the sweep's name (non-empty); it is part of every cell's key and pinned in
+            ``out/sweep.json``.
+        grid: a dict of axes (name → list of values) or a list of such dicts (see
+            :func:`expand_grid`); values must be JSON scalars.
+        cell: ``cell(cells, config) -> list[record]``, a module-level function; a record's
+            keys must not repeat the cell's coordinates. Its :func:`cell_identity` decides
+            whether stored cells are reused.
+        config: JSON-able settings every cell shares (``config["seed"]``, default 0, is the
+            base seed of :attr:`Cell.seed`); part of every key, so changed settings never
+            match stored cells. Default empty.
+        batch_axis: an axis of every grid whose cells go to ``cell`` together (typically
+            the seed/replicate, to train them as one ``vmap``-ped ensemble); default None
+            (one cell per call).
+        summarize: optional ``summarize(frame, config) -> dict``, written to
+            ``summary.json`` when non-empty.
+        figures: optional ``figures(frame, summary, config) -> {stem: Figure}``, saved as
+            ``<stem>.png``.
+        description: one line for listings; default empty.
+
+    Examples:
+        >>> import tempfile
+        >>> def batch(cells, config):
+        ...     return [{"batch": len(cells), "sq": c.coords["n"] ** 2} for c in cells]
+        >>> sweep = Sweep("demo", {"n": [2, 3], "rep": [0, 1, 2]}, batch, batch_axis="rep")
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     run = run_sweep(sweep, out, executor="serial", progress=False)
+        >>> print(run.frame)
+           n  rep  batch  sq
+        0  2    0      3   4
+        1  2    1      3   4
+        2  2    2      3   4
+        3  3    0      3   9
+        4  3    1      3   9
+        5  3    2      3   9
     """
 
     name: str
@@ -104,14 +160,19 @@ def expand_grid(grid: GridSpec) -> list[dict[str, Any]]:
             dicts (the union of their products).
 
     Returns:
-        One dict of coordinates per grid point.
+        One dict of coordinates per grid point: the product of each dict's axes (the last
+            axis varying fastest, axes taken in sorted order of their names), the dicts one
+            after the other.
 
     Raises:
-        ValueError: an empty grid or axis, or an axis that is not an iterable of values.
+        ValueError: an empty grid or axis, an axis that is not an iterable of values (a
+            string included), or a set of unorderable values.
 
-    Example:
+    Examples:
         >>> expand_grid({"n": [8, 16], "rep": range(2)})
         [{'n': 8, 'rep': 0}, {'n': 8, 'rep': 1}, {'n': 16, 'rep': 0}, {'n': 16, 'rep': 1}]
+        >>> expand_grid([{"m": [4]}, {"m": {16, 8}}])
+        [{'m': 4}, {'m': 8}, {'m': 16}]
     """
     from sklearn.model_selection import ParameterGrid
 
@@ -209,11 +270,26 @@ def run_task(
 
 
 def cell_identity(fn: Callable[..., Any]) -> str:
-    """``module.qualname:hash`` of a cell function. The hash covers its source and, transitively,
-    the source of the functions and the values of the constants of its own module that it
-    names, so editing what a cell computes invalidates the stored cells, while editing a
-    figure or a summary does not. (Code outside the module, ntkconv's included, is not
-    covered: reinstalling a changed engine keeps stored cells.)"""
+    """``module.qualname:hash`` of a cell function.
+
+    The hash covers its source and, transitively, the source of the functions and the values
+    of the constants of its own module that it names, so editing what a cell computes
+    invalidates the stored cells, while editing a figure or a summary does not. (Code outside
+    the module, ntkconv's included, is not covered: reinstalling a changed engine keeps
+    stored cells.) Where no source is available the bytecode stands in.
+
+    Args:
+        fn: a Python function (a lambda or nested function works, but only a module-level
+            one can go to worker processes).
+
+    Returns:
+        ``"<module>.<qualname>:<16 hex digits of SHA-256>"``.
+
+    Examples:
+        >>> name, digest = cell_identity(expand_grid).split(":")
+        >>> name, len(digest), cell_identity(expand_grid) == cell_identity(expand_grid)
+        ('ntkconv.sweep.expand_grid', 16, True)
+    """
     module = inspect.getmodule(fn)
     parts: list[str] = []
     seen: set[int] = set()
@@ -337,7 +413,32 @@ def _outcomes(
 
 class SweepError(RuntimeError):
     """Some cells raised. Every other cell ran and is stored; ``failures`` maps each failed
-    cell's coordinates (as JSON) to its error."""
+    cell's coordinates (as JSON) to its error.
+
+    Raised by :func:`run_sweep` after every task has run; rerunning into the same folder
+    retries only the failed cells.
+
+    Args:
+        name: the sweep's name, for the message.
+        failures: canonical JSON of each failed cell's coordinates → ``"Type: message"``.
+
+    Attributes:
+        failures: as given.
+
+    Examples:
+        >>> import tempfile
+        >>> def odd(cells, config):
+        ...     if cells[0].coords["n"] == 2:
+        ...         raise ValueError("n = 2 is even")
+        ...     return [{"ok": True}]
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     try:
+        ...         run_sweep(Sweep("odd", {"n": [1, 2, 3]}, odd), out, executor="serial",
+        ...                   progress=False)
+        ...     except SweepError as err:
+        ...         print(err.failures, len(load_cells(out)))
+        {'{"n":2}': 'ValueError: n = 2 is even'} 2
+    """
 
     def __init__(self, name: str, failures: dict[str, str]) -> None:
         self.failures = failures
@@ -352,7 +453,30 @@ class SweepError(RuntimeError):
 class SweepRun:
     """What :func:`run_sweep` did: the results table, how many cells it computed and how many
     it found already finished on disk, the summary and the figures written (if defined), and
-    the stored cell files it rejected (and recomputed), with the reason."""
+    the stored cell files it rejected (and recomputed), with the reason.
+
+    Attributes:
+        frame: the results table, one row per cell in grid order: the coordinates, then the
+            record's keys (also written to ``out/results.csv``).
+        computed: cells computed by this call.
+        reused: cells found finished on disk and reused.
+        summary: what ``sweep.summarize`` returned (``{}`` without one).
+        out: the results folder.
+        figures: the paths of the ``<stem>.png`` figures written.
+        rejected: stored cell file → why it was rejected (and recomputed); default empty.
+
+    Examples:
+        >>> import tempfile
+        >>> def square(cells, config):
+        ...     return [{"sq": c.coords["n"] ** 2} for c in cells]
+        >>> def total(frame, config):
+        ...     return {"total": int(frame["sq"].sum())}
+        >>> sweep = Sweep("squares", {"n": [1, 2, 3]}, square, summarize=total)
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     run = run_sweep(sweep, out, executor="serial", progress=False)
+        >>> run.frame["sq"].tolist(), run.computed, run.reused, run.summary, run.figures
+        ([1, 4, 9], 3, 0, {'total': 14}, [])
+    """
 
     frame: pd.DataFrame
     computed: int
@@ -376,8 +500,30 @@ def _read_json(path: Path) -> Any:
 def load_cells(out: Path | str) -> dict[str, Record]:
     """Finished cells stored under ``out/cells`` (key → {"coords", "seed", "cell", "record"}).
 
+    Reads the files as they are, without checking them against a sweep (:func:`run_sweep`
+    does that before reusing one).
+
+    Args:
+        out: a sweep's results folder.
+
+    Returns:
+        Cell key → its stored entry: ``coords``, ``seed``, ``cell`` (the
+            :func:`cell_identity` that computed it) and ``record``; keys in sorted order.
+
     Raises:
-        ValueError: a cell file is not valid JSON or lacks the cell schema, naming the file.
+        ValueError: ``out/cells`` is not a folder, or a cell file is not valid JSON or lacks
+            the cell schema, naming the file.
+
+    Examples:
+        >>> import tempfile
+        >>> def square(cells, config):
+        ...     return [{"sq": c.coords["n"] ** 2} for c in cells]
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     _ = run_sweep(Sweep("squares", {"n": [3]}, square), out, executor="serial",
+        ...                   progress=False)
+        ...     (entry,) = load_cells(out).values()
+        >>> sorted(entry), entry["coords"], entry["record"]
+        (['cell', 'coords', 'record', 'seed'], {'n': 3}, {'sq': 9})
     """
     folder = Path(out) / "cells"
     if not folder.is_dir():
@@ -492,20 +638,47 @@ def run_sweep(
             stored cell that passes validation: schema, coordinates, seed and the cell
             function's :func:`cell_identity`; a rejected file is recomputed and named in a
             warning and in ``SweepRun.rejected``).
-        executor: ``"local"`` (processes, the default), ``"serial"``, ``"dask://HOST:PORT"``
-            or a ``concurrent.futures.Executor`` (see the module docstring).
-        workers: size of the local process pool (default: one per core).
+        executor: ``"local"`` (processes; None, the default, means it), ``"serial"`` (in this
+            process, each task's cells stored before the next starts), ``"dask://HOST:PORT"``
+            or a ``concurrent.futures.Executor`` (see the module docstring; one passed in is
+            not shut down).
+        workers: size of the local process pool, an integer ≥ 1 (default: one per core);
+            each worker caps torch at ``cores // workers`` threads.
         progress: show a progress bar (default: when attached to a terminal).
 
     Returns:
-        A :class:`SweepRun`.
+        What the run did, a :class:`SweepRun`: the results table and what was computed,
+            reused and rejected.
 
     Raises:
         ValueError: a bad executor or worker count, an unusable ``out`` or one holding another
-            sweep, before any cell runs.
-        SweepError: some cells raised; all the others ran and are stored.
+            sweep, an empty name, a bad grid, seed or ``batch_axis``, or a cell function the
+            local executor cannot pickle — all before any cell runs; a figure stem that is
+            not a file name (after the cells).
+        TypeError: ``sweep`` is not a :class:`Sweep`, ``sweep.cell`` is not a function,
+            ``sweep.config`` is not a dict or not JSON-able, ``config["seed"]`` is not an
+            integer, ``out`` is not a path, or a grid value is not a JSON scalar.
+        ImportError: a Dask executor without ``pip install ntkconv[distributed]``.
+        SweepError: some cells raised (or returned bad records); all the others ran and are
+            stored.
         KeyboardInterrupt: re-raised after storing every finished cell; local workers are
             terminated rather than waited for.
+
+    Examples:
+        >>> import tempfile
+        >>> def square(cells, config):
+        ...     return [{"sq": c.coords["n"] ** 2 * config["scale"]} for c in cells]
+        >>> sweep = Sweep("squares", {"n": [1, 2, 3]}, square, config={"scale": 10})
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     first = run_sweep(sweep, out, executor="serial", progress=False)
+        ...     again = run_sweep(sweep, out, executor="serial", progress=False)
+        ...     files = sorted(p.name for p in Path(out).iterdir())
+        >>> first.frame["sq"].tolist(), first.computed, first.reused
+        ([10, 40, 90], 3, 0)
+        >>> again.computed, again.reused
+        (0, 3)
+        >>> files
+        ['cells', 'results.csv', 'sweep.json']
     """
     out = Path(out)
     identity, cells = prepare_sweep(sweep, out, executor, workers)
@@ -586,8 +759,20 @@ def run_sweep(
 
 
 def sweep_registry() -> dict[str, Callable[..., Sweep]]:
-    """Sweep factories registered under the ``ntkconv.sweeps`` entry-point group
-    (``factory(quick: bool) -> Sweep``); the engine never imports ``experiments`` itself."""
+    """Sweep factories registered under the ``ntkconv.sweeps`` entry-point group.
+
+    Each factory is ``factory(quick: bool) -> Sweep``; the engine never imports
+    ``experiments`` itself (``pyproject.toml`` registers ntkconv's own; any installed package
+    can add more). What ``ntkconv sweep NAME`` runs.
+
+    Returns:
+        Sweep name → factory, in entry-point order; loading imports each registered module.
+
+    Examples:
+        >>> factories = sweep_registry()
+        >>> "width-vs-n" in factories, factories["width-vs-n"](quick=True).name
+        (True, 'width-vs-n')
+    """
     from importlib.metadata import entry_points
 
     return {ep.name: ep.load() for ep in entry_points(group="ntkconv.sweeps")}

@@ -6,7 +6,7 @@ group. Theorem modules call engine functions through the package namespace at ca
 (``nc.empirical_ntk(...)``), so replacing a name in ``ntkconv`` reaches every theorem that uses
 it — and nothing else (the engine's own internals call each other directly).
 
-Example:
+Examples:
     >>> import ntkconv as nc
     >>> from ntkconv.testing import planted, scaled
     >>> theorem = nc.registry()["nls-pl"]

@@ -86,23 +86,35 @@ def _pair(u: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
 
 
 def pointwise_loss(u: torch.Tensor, y: torch.Tensor, loss: str = "squared") -> torch.Tensor:
-    """Per-example losses ℓ(uᵢ, yᵢ), shape (n,) (see the module docstring).
+    """Per-example losses ℓ(uᵢ, yᵢ), shape (n,), with no normalization.
+
+    ``"squared"`` ℓ(u, y) = (u − y)²; ``"logistic"`` ℓ(u, y) = log(1 + e^{−yu}) (computed as
+    softplus(−yu), without overflow); ``"cross_entropy"`` ℓ(u, y) = −log softmax(u)_y (see the
+    module docstring).
 
     Args:
-        u: outputs, shape (n,) or (n, 1) (squeezed); (n, k) logits for ``"cross_entropy"``.
-        y: targets, shape (n,): reals (``"squared"``), ±1 (``"logistic"``) or int64 classes
-            (``"cross_entropy"``).
-        loss: one of :data:`LOSSES`.
+        u: outputs, shape (n,) or (n, 1) (squeezed), float32/float64; (n, k) logits with
+            k ≥ 2 for ``"cross_entropy"``.
+        y: targets, shape (n,): reals of u's dtype (``"squared"``), ±1 of u's dtype
+            (``"logistic"``) or integer classes in 0..k−1 (``"cross_entropy"``).
+        loss: one of :data:`LOSSES`; default ``"squared"``.
 
     Returns:
-        The (n,) per-example losses.
+        The (n,) per-example losses, in u's dtype.
 
     Raises:
-        ValueError: an unknown ``loss`` or shapes outside the output-shape rule.
+        TypeError: ``u`` or ``y`` is not a tensor; ``y``'s dtype differs from u's (squared,
+            logistic); floating or bool labels for ``"cross_entropy"``.
+        ValueError: an unknown ``loss``; shapes outside the output-shape rule or empty
+            (n = 0); logistic labels other than ±1; classes outside 0..k−1.
 
-    Example:
+    Examples:
         >>> pointwise_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]))
         tensor([0., 4.])
+        >>> pointwise_loss(torch.tensor([0.0, 2.0]), torch.tensor([1.0, -1.0]), "logistic")
+        tensor([0.6931, 2.1269])
+        >>> pointwise_loss(torch.tensor([[2.0, 0.0]]), torch.tensor([0]), "cross_entropy")
+        tensor([0.1269])
     """
     loss = check_choice(loss, "loss", LOSSES)
     u = _pair(u, y, loss)
@@ -118,17 +130,25 @@ def risk(
 ) -> torch.Tensor:
     """The empirical risk Σᵢℓ(uᵢ, yᵢ) with an explicit normalization.
 
+    Every constant in every theorem depends on the normalization: ``"half_sum"`` ½Σᵢℓᵢ is Du
+    et al.'s (2019) and the default; ``"sum"`` Σᵢℓᵢ is the lecture's ‖h(X; w) − y‖².
+
     Args:
         u: outputs, as for :func:`pointwise_loss`.
         y: targets, as for :func:`pointwise_loss`.
-        loss: one of :data:`LOSSES`.
-        reduction: one of :data:`REDUCTIONS`: ``"half_sum"`` ½Σ, ``"sum"`` Σ, ``"half_mean"``
-            (1/2n)Σ, ``"mean"`` (1/n)Σ.
+        loss: one of :data:`LOSSES`; default ``"squared"``.
+        reduction: one of :data:`REDUCTIONS`: ``"half_sum"`` ½Σ (the default), ``"sum"`` Σ,
+            ``"half_mean"`` (1/2n)Σ, ``"mean"`` (1/n)Σ.
 
     Returns:
-        A scalar tensor.
+        A scalar (0-d) tensor in u's dtype, differentiable in ``u``.
 
-    Example:
+    Raises:
+        TypeError: as for :func:`pointwise_loss` (tensor types and dtypes).
+        ValueError: an unknown ``loss`` or ``reduction``, or inputs refused by
+            :func:`pointwise_loss`.
+
+    Examples:
         >>> float(risk(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]), reduction="mean"))
         2.0
     """
@@ -139,7 +159,27 @@ def risk(
 
 
 def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") -> torch.Tensor:
-    """Squared loss with an explicit normalization: ``risk(u, y, "squared", reduction)``."""
+    """Squared loss with an explicit normalization: ``risk(u, y, "squared", reduction)``.
+
+    With the default ``"half_sum"`` this is ½‖u − y‖² (Du et al. 2019).
+
+    Args:
+        u: outputs, shape (n,) or (n, 1) (squeezed), float32/float64.
+        y: real targets of shape (n,) and u's dtype.
+        reduction: one of :data:`REDUCTIONS`; default ``"half_sum"`` ½Σᵢ(uᵢ − yᵢ)².
+
+    Returns:
+        A scalar (0-d) tensor in u's dtype.
+
+    Raises:
+        TypeError: ``u`` or ``y`` is not a tensor, or their dtypes differ.
+        ValueError: an unknown ``reduction``, shapes that do not pair up, or n = 0.
+
+    Examples:
+        >>> u, y = torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0])
+        >>> float(squared_loss(u, y)), float(squared_loss(u, y, reduction="sum"))
+        (2.0, 4.0)
+    """
     return risk(u, y, "squared", reduction)
 
 
@@ -155,13 +195,21 @@ def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
         The accuracy in [0, 1].
 
     Raises:
-        ValueError: shapes that do not pair up, or score labels other than ±1.
+        TypeError: floating or bool labels for (n, k) logits, or score labels whose dtype
+            differs from integer-valued scores.
+        ValueError: shapes that do not pair up, n = 0, classes outside 0..k−1, or score
+            labels other than ±1.
 
-    Example:
+    Examples:
         >>> accuracy(torch.tensor([[0.5], [-1.0]]), torch.tensor([1.0, 1.0]))
         0.5
+        >>> logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
+        >>> round(accuracy(logits, torch.tensor([0, 1, 1])), 4)
+        0.6667
     """
-    if isinstance(u, torch.Tensor) and u.ndim == 2 and u.shape[1] > 1:
+    if not isinstance(u, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError("accuracy takes torch tensors u and y")
+    if u.ndim == 2 and u.shape[1] > 1:
         pred = _pair(u, y, "cross_entropy").argmax(dim=1)
     else:
         if not isinstance(y, torch.Tensor) or not bool(((y == 1) | (y == -1)).all()):
@@ -180,8 +228,46 @@ def per_example_grads(
     loss: str = "squared",
     wrt: Collection[str] | str | None = None,
 ) -> Params:
-    """∇_θ ℓ(f(θ; xᵢ), yᵢ) for every example at once (``vmap`` of ``grad``): a dict of
-    (n, *shape) tensors over the ``wrt`` params (default ``model.trainable``)."""
+    """Per-example gradients ∇_θ ℓ(f(θ; xᵢ), yᵢ) for every example at once.
+
+    Computed as ``vmap`` of ``grad``. The loss is the un-normalized per-example ℓ of
+    :func:`pointwise_loss`, so the sum over examples is the gradient of
+    ``risk(..., reduction="sum")``; rescale for the other reductions.
+
+    Args:
+        model: a model ``model(params, X)`` returning (n,) or (n, 1) outputs (squared and
+            logistic losses) or (n, k) logits (cross-entropy).
+        params: the point θ, a dict of float32/float64 tensors of one dtype and device.
+        X: the (n, d) inputs, a finite tensor or NumPy array in the params' dtype and device.
+        y: the (n,) targets: reals (``"squared"``), ±1 (``"logistic"``), both in X's dtype;
+            integer classes (``"cross_entropy"``).
+        loss: one of :data:`LOSSES`; default ``"squared"``.
+        wrt: the differentiated params, a name or collection of names; ``None`` (the
+            default) means ``model.trainable``, or all params when the model has none.
+
+    Returns:
+        A dict name → (n, *shape) tensor over the ``wrt`` params: row i is example i's
+        gradient.
+
+    Raises:
+        TypeError: bad params, an X or y of the wrong dtype, or a model output of another
+            dtype.
+        ValueError: an unknown ``loss``; X, y or the model output of the wrong shape;
+            non-finite inputs; labels outside the loss's range; unknown ``wrt`` names.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=4)
+        >>> params, X = net.init(0), nc.sphere_inputs(5, 3, seed=1)
+        >>> y = torch.ones(5, dtype=torch.float64)
+        >>> g = per_example_grads(net, params, X, y)
+        >>> {k: tuple(v.shape) for k, v in g.items()}
+        {'W': (5, 4, 3)}
+        >>> full = torch.func.grad(
+        ...     lambda W: risk(net({**params, "W": W}, X), y, reduction="sum"))(params["W"])
+        >>> torch.allclose(g["W"].sum(0), full)
+        True
+    """
     params = check_params(params)
     loss = check_choice(loss, "loss", LOSSES)
     X = as_matrix(X, "X", like=next(iter(params.values())))
@@ -195,9 +281,28 @@ def per_example_grads(
 
 
 def winsorize(grads: Params, c: float) -> Params:
-    """Clip every coordinate of per-example gradients (leading axis: examples) to its c-th and
-    (100 − c)-th percentiles across the examples (linear interpolation, as ``numpy.percentile``)
-    — Chatterjee, ICLR 2020, §4 "winsorized gradient descent"."""
+    """Clip every coordinate of per-example gradients to its c-th and (100 − c)-th percentiles.
+
+    Percentiles are taken across the examples (the leading axis), with linear interpolation
+    as ``numpy.percentile`` — Chatterjee, ICLR 2020, §4 "winsorized gradient descent".
+
+    Args:
+        grads: a dict name → (n, *shape) tensor of per-example gradients, e.g. from
+            :func:`per_example_grads` (not validated here).
+        c: the percentile, a number in [0, 50); ``0`` clips to the min and max, i.e. leaves
+            the gradients unchanged.
+
+    Returns:
+        A new dict with the same keys, shapes and dtypes, each coordinate clamped.
+
+    Raises:
+        ValueError: ``c`` is not in [0, 50).
+
+    Examples:
+        >>> g = {"w": torch.tensor([[0.0], [1.0], [2.0], [3.0], [100.0]])}
+        >>> winsorize(g, 25)["w"].flatten()
+        tensor([1., 1., 2., 3., 3.])
+    """
     if not 0.0 <= float(c) < 50.0:
         raise ValueError(f"c must be a percentile in [0, 50); got {c!r}")
     out = {}
@@ -239,9 +344,37 @@ def _targets(
 
 @dataclass
 class Trajectory:
-    """Per-recorded-step arrays of a run; ``lr[i]`` is the step taken from ``step[i]``
-    (NaN for the last record). ``grams`` maps step → float64 Gram; ``params`` is the final
-    iterate or, after a divergence, the last iterate whose loss passed the check."""
+    """Per-recorded-step arrays of a run of :func:`gradient_descent` or :func:`train`.
+
+    Every array has one entry per record (r records: k = 0, every ``record_every`` steps, and
+    the last step).
+
+    Attributes:
+        step: (r,) int array, the recorded step indices k.
+        loss: (r,) the full loss L(w_k), in the objective's normalization (also for SGD).
+        grad_norm_sq: (r,) ‖∇L(w_k)‖², the squared norm of the full gradient over the trained
+            params.
+        dist_from_init: (r,) ‖w_k − w_0‖ over the trained params.
+        lr: (r,) ``lr[i]`` is the step size η_k of the step taken from ``step[i]`` (NaN
+            where no step was taken from it, e.g. the last record).
+        params: all params (trained and fixed) at the final iterate or, after a divergence,
+            at the last iterate whose loss passed the check.
+        diverged: whether the run stopped on divergence (a non-finite loss or gradient, or
+            a loss above ``blowup`` × the initial loss).
+        diverged_at: the step at which divergence was detected, else None.
+        extras: column name → (r,) array, one per callback (``train`` adds
+            ``activation_flips``, ``gram_lambda_min``, ``gram_drift``).
+        grams: step → float64 (n, n) Gram, at ``train``'s ``gram_steps`` (empty otherwise).
+
+    Examples:
+        >>> loss = lambda p: 0.5 * (p["w"] ** 2).sum()
+        >>> traj = gradient_descent(loss, {"w": torch.ones(2, dtype=torch.float64)}, lr=0.5,
+        ...                         steps=3, progress=False)
+        >>> traj.step.tolist(), traj.lr.tolist()
+        ([0, 1, 2, 3], [0.5, 0.5, 0.5, nan])
+        >>> traj.to_frame().columns.tolist()
+        ['step', 'loss', 'grad_norm_sq', 'dist_from_init', 'lr']
+    """
 
     step: np.ndarray
     loss: np.ndarray
@@ -255,6 +388,12 @@ class Trajectory:
     grams: dict[int, torch.Tensor] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        """The records as a table.
+
+        Returns:
+            A ``pandas.DataFrame`` with one row per record and columns ``step``, ``loss``,
+            ``grad_norm_sq``, ``dist_from_init``, ``lr`` and then the ``extras``.
+        """
         cols = {
             "step": self.step,
             "loss": self.loss,
@@ -359,14 +498,65 @@ def gradient_descent(
     progress: bool | None = None,
     desc: str = "GD",
 ) -> Trajectory:
-    """w_{k+1} = w_k − η_k g_k on the ``wrt`` params of a scalar ``loss_fn(params)``.
+    """Gradient descent w_{k+1} = w_k − η_k g_k on the ``wrt`` params of ``loss_fn(params)``.
 
     ``g_k`` is the exact gradient, or ``grad_fn(k, params)`` (e.g. a minibatch estimate).
-    ``lr`` is a float or ``lr(k, params, full_grad) -> η_k``. Records loss, ‖∇L‖², ‖w_k − w_0‖
-    and each ``callbacks[name](params)`` at k = 0, ``record_every``, ..., and at the last step;
-    ``observe(k, params)`` is called at every step. Stops early once loss ≤ ``target_loss`` or,
-    at a step it records, once ``until(params)`` is true.
-    For SGD, ``lr`` receives the last full gradient computed (at the latest recorded step).
+    Records loss, ‖∇L‖², ‖w_k − w_0‖ and each ``callbacks[name](params)`` at k = 0,
+    ``record_every``, ..., and at the last step; ``observe(k, params)`` is called at every
+    step. Stops early once loss ≤ ``target_loss`` or, at a step it records, once
+    ``until(params)`` is true. With a ``grad_fn`` (SGD) the full loss and gradient are
+    evaluated only at recorded steps, so ``target_loss`` and divergence of the loss are
+    checked there. Divergence stops the run and is reported on the trajectory, never raised.
+
+    Args:
+        loss_fn: the objective ``loss_fn(params) -> scalar tensor`` in the params' dtype
+            (called once on entry to check that), differentiable in the ``wrt`` params.
+        params: the initial point w_0, a dict of float32/float64 tensors of one dtype and
+            device (detached on entry); params outside ``wrt`` are held fixed.
+        lr: the step size: a finite float > 0, or a schedule ``lr(k, params, full_grad) ->
+            η_k`` whose values are checked at every step. For SGD, ``lr`` receives the last
+            full gradient computed (at the latest recorded step).
+        steps: the maximum number of steps, an int ≥ 0.
+        wrt: the trained params, a name or collection of names; ``None`` (the default)
+            trains all of ``params``.
+        grad_fn: ``grad_fn(k, params) -> dict`` of step directions with the trained params'
+            keys, shapes and dtype (checked at k = 0); ``None`` (the default) uses the exact
+            gradient.
+        record_every: record every this many steps, an int ≥ 1 (the last step is always
+            recorded).
+        callbacks: name → ``callback(params) -> float``, recorded as extra columns at the
+            recorded steps; names other than those of the recorded columns.
+        observe: ``observe(k, params)``, called at every step k (before the step is taken).
+        target_loss: stop once the loss is ≤ this (None or a finite float); default None.
+        until: ``until(params) -> bool``, checked at recorded steps; stop when true.
+        blowup: divergence factor ≥ 1 (may be inf): a loss above blowup × the initial loss
+            counts as divergence.
+        progress: show a tqdm progress bar; ``None`` (the default) shows it only on a
+            terminal.
+        desc: the progress bar's label.
+
+    Returns:
+        The :class:`Trajectory` of the run (``grams`` empty).
+
+    Raises:
+        TypeError: bad params; ``loss_fn`` not callable or not returning a scalar tensor of
+            the params' dtype; ``lr`` / ``blowup`` not numbers; ``callbacks`` not a dict or
+            ``grad_fn`` / ``observe`` / ``until`` / a callback not callable; ``grad_fn``
+            returning a dict of the wrong keys, shapes or dtype; ``wrt`` not names.
+        ValueError: ``steps`` not an int ≥ 0 or ``record_every`` not ≥ 1; ``lr`` not a finite
+            float > 0 (also a schedule's value, at the step it is returned); ``target_loss``
+            not None or finite; ``blowup`` < 1; a callback named like a recorded column;
+            unknown or repeated ``wrt`` names; non-finite params.
+
+    Examples:
+        >>> loss = lambda p: 0.5 * (p["w"] ** 2).sum()  # GD with η = 0.5 halves w
+        >>> w0 = {"w": torch.ones(2, dtype=torch.float64)}
+        >>> traj = gradient_descent(loss, w0, lr=0.5, steps=3, progress=False)
+        >>> traj.loss.tolist(), traj.params["w"].tolist()
+        ([1.0, 0.25, 0.0625, 0.015625], [0.125, 0.125])
+        >>> traj = gradient_descent(loss, w0, lr=3.0, steps=100, progress=False)  # η > 2/β
+        >>> traj.diverged, traj.diverged_at, int(traj.step[-1])
+        (True, 14, 13)
     """
     params = check_params(params)
     steps = check_nonnegative_int(steps, "steps")
@@ -475,16 +665,75 @@ def train(
     Output shapes: the model returns (n,) (an (n, 1) output is squeezed) for the squared and
     logistic losses, (n, k) logits with k ≥ 2 for cross-entropy; anything else is refused
     before the first step. Params are detached on entry (``dict(module.named_parameters())``
-    is fine); ``lr`` is a finite number > 0 or a schedule ``lr(k, params, grad)`` whose values
-    are checked at every step; ``seed`` (the SGD batches) follows :func:`ntkconv.check_seed`.
+    is fine). Minibatch gradients are scaled by n/B for the sum reductions, so they are
+    unbiased for the full loss's gradient. The run itself is :func:`gradient_descent`.
 
-    Trains ``wrt`` (default ``model.trainable``). Extra records: ``activation_flips`` — the
-    fraction of the n·m first-layer activation signs that differ from initialization (models with
-    ``activation_pattern``); with ``track_gram``, ``gram_lambda_min`` = λ_min(G(k)) and
-    ``gram_drift`` = ‖G(k) − G(0)‖₂ (float64, the closed form where the model has one); and
-    float64 Grams (:func:`empirical_ntk`, method "auto") at ``gram_steps``.
-    ``observe(k, params)`` runs at every step. SGD draws batches without replacement from
-    ``torch.Generator(seed)``.
+    Args:
+        model: a model ``model(params, X)``; its ``trainable`` names the default ``wrt``, and
+            an ``activation_pattern(params, X)`` method enables ``activation_flips``.
+        params: the initialization, a dict of float32/float64 tensors of one dtype and device.
+        X: the (n, d) training inputs, a finite tensor or NumPy array in the params' dtype and
+            device.
+        y: the (n,) targets: reals (``"squared"``) or ±1 (``"logistic"``) in X's dtype, or
+            integer classes 0..k−1 (``"cross_entropy"``).
+        lr: a finite number > 0 or a schedule ``lr(k, params, grad)`` whose values are checked
+            at every step.
+        steps: the maximum number of steps, an int ≥ 0.
+        loss: one of :data:`LOSSES`; default ``"squared"``.
+        reduction: the loss normalization, one of :data:`REDUCTIONS`; default ``"half_sum"``
+            ½Σᵢℓᵢ (Du et al. 2019).
+        batch_size: ``None`` (the default) for full-batch GD; an int in 1..n for SGD, each
+            step's batch drawn without replacement (a fresh permutation prefix) from
+            ``torch.Generator(seed)``.
+        seed: the SGD batches' seed, following :func:`ntkconv.check_seed` (validated for GD
+            too).
+        wrt: the trained params; ``None`` (the default) means ``model.trainable`` (all params
+            when the model has none).
+        gram_steps: step indices in 0..steps at which float64 Grams (:func:`empirical_ntk`,
+            method "auto") are stored in ``Trajectory.grams`` (steps after an early stop are
+            absent).
+        track_gram: record ``gram_lambda_min`` = λ_min(G(k)) and ``gram_drift`` =
+            ‖G(k) − G(0)‖₂ (float64, the closed form where the model has one) at each
+            recorded step.
+        track_activations: record ``activation_flips`` — the fraction of the n·m first-layer
+            activation signs that differ from initialization — for models with
+            ``activation_pattern``.
+        record_every: record every this many steps, an int ≥ 1 (the last step is always
+            recorded).
+        callbacks: name → ``callback(params) -> float``, extra recorded columns.
+        target_loss: stop once the full loss is ≤ this (None or a finite float).
+        until: ``until(params) -> bool``, checked at recorded steps; stop when true.
+        blowup: divergence factor ≥ 1 (may be inf) on the initial loss.
+        observe: ``observe(k, params)``, run at every step.
+        progress: show a progress bar; ``None`` (the default) only on a terminal.
+
+    Returns:
+        The :class:`Trajectory`, with ``grams`` filled at ``gram_steps``.
+
+    Raises:
+        TypeError: bad params; X or y of the wrong dtype; model outputs of another dtype;
+            ``gram_steps`` not a collection; arguments of :func:`gradient_descent` of the
+            wrong type.
+        ValueError: an unknown ``loss`` or ``reduction``; X, y or model outputs of the wrong
+            shape; labels outside the loss's range; ``batch_size`` not in 1..n;
+            ``gram_steps`` outside 0..steps; bad ``seed``, ``lr``, ``steps`` and the other
+            checks of :func:`gradient_descent`.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.TwoLayerNet(d=3, width=16)
+        >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+        >>> y = torch.tensor([1.0, -1.0, 0.5, -0.5], dtype=torch.float64)
+        >>> traj = train(net, params, X, y, lr=1.0, steps=10, record_every=5, track_gram=True,
+        ...              gram_steps=(0, 10), progress=False)
+        >>> traj.step.tolist(), bool(traj.loss[-1] < 0.01 * traj.loss[0])
+        ([0, 5, 10], True)
+        >>> sorted(traj.extras), sorted(traj.grams), tuple(traj.grams[10].shape)
+        (['activation_flips', 'gram_drift', 'gram_lambda_min'], [0, 10], (4, 4))
+        >>> sgd = train(net, params, X, y, lr=0.5, steps=40, batch_size=2, seed=0,
+        ...             record_every=20, progress=False)
+        >>> sgd.step.tolist(), bool(sgd.loss[-1] < sgd.loss[0])
+        ([0, 20, 40], True)
     """
     params = check_params(params)
     X = as_matrix(X, "X", like=next(iter(params.values())))
