@@ -67,15 +67,8 @@ class CheckRun:
 
     Examples:
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> run = run_checks([toy], progress=False)
         >>> run.as_declared, run.exit_code, [r.instance for r in run.of("toy")]
         (False, 1, ['half', 'two'])
@@ -179,15 +172,8 @@ def run_checks(
 
     Examples:
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> run = run_checks([toy], progress=False)
         >>> [(r.instance, r.verdict.value, r.as_declared) for r in run.results]
         [('half', 'holds', True), ('two', 'violated', False)]
@@ -217,15 +203,8 @@ class Calibration:
 
     Examples:
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> cal = run_calibration([toy], [0, 1], progress=False)
         >>> [(row["instance"], row["counts"], row["as_declared"]) for row in cal.rows()]
         [('half', {'holds': 2}, 2), ('two', {'violated': 2}, 0)]
@@ -320,15 +299,8 @@ def run_calibration(
 
     Examples:
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> cal = run_calibration([toy], range(3), progress=False)
         >>> cal.seeds, len(cal.results)
         ([0, 1, 2], 6)
@@ -694,15 +666,8 @@ def write_report(
     Examples:
         >>> import tempfile
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> run = run_checks([toy], progress=False)
         >>> with tempfile.TemporaryDirectory() as out:
         ...     page = write_report(run, out, command="ntkconv report toy")
@@ -756,15 +721,8 @@ def save_run(run: CheckRun, figures: Mapping[str, bytes], out: str | Path) -> Pa
     Examples:
         >>> import tempfile
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> run = run_checks([toy], progress=False)
         >>> with tempfile.TemporaryDirectory() as out:
         ...     kept = save_run(run, {}, out)
@@ -812,15 +770,8 @@ def load_run(
     Examples:
         >>> import tempfile
         >>> import ntkconv as nc
-        >>> def evaluate(config, seed):
-        ...     x = config["x"]
-        ...     return nc.Outcome(
-        ...         [nc.hypothesis("x >= 0", x, ">=", 0.0)], bool(nc.leq(x, 1.0)),
-        ...         nc.Bound(1.0), x, nc.Tightness.of_upper_bound(x, 1.0, "1 / x"))
-        >>> toy = nc.Theorem("toy", "x is at most 1", "none", sp.Le(sp.Symbol("x"), 1),
-        ...                  {"x": "the measured value"},
-        ...                  (nc.Instance("half", {"x": 0.5}), nc.Instance("two", {"x": 2.0})),
-        ...                  evaluate)
+        >>> from ntkconv.testing import toy_theorem
+        >>> toy = toy_theorem()  # x ≤ 1: instance "half" holds, "two" is violated
         >>> run = run_checks([toy], progress=False)
         >>> with tempfile.TemporaryDirectory() as out:
         ...     _ = save_run(run, {}, out)

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import sympy as sp
 import torch
 
-from .protocol import Theorem, Verdict
+from .protocol import Bound, Instance, Outcome, Theorem, Tightness, Verdict, hypothesis, leq
 
 
 @contextmanager
@@ -67,3 +68,40 @@ def verdicts(
     """The verdict of each instance (all, or the named ones) of ``theorem``."""
     names = instances or [i.name for i in theorem.instances]
     return {name: theorem.check(name, quick=quick, seed=seed).verdict for name in names}
+
+
+def toy_theorem() -> Theorem:
+    """A two-instance theorem for examples and tests: the measured x is at most 1.
+
+    Instance ``"half"`` (x = 0.5) holds; ``"two"`` (x = 2.0) is violated. Its record carries a
+    hypothesis (x ≥ 0), the bound 1 and the tightness 1/x.
+
+    Returns:
+        The :class:`~ntkconv.Theorem` (id ``"toy"``).
+
+    Examples:
+        >>> toy_theorem().check("two").verdict.value
+        'violated'
+        >>> toy_theorem().check("half").verdict.value
+        'holds'
+    """
+
+    def evaluate(config: dict[str, Any], seed: int) -> Outcome:
+        x = config["x"]
+        return Outcome(
+            [hypothesis("x >= 0", x, ">=", 0.0)],
+            bool(leq(x, 1.0)),
+            Bound(1.0),
+            x,
+            Tightness.of_upper_bound(x, 1.0, "1 / x"),
+        )
+
+    return Theorem(
+        "toy",
+        "x is at most 1",
+        "none",
+        sp.Le(sp.Symbol("x"), 1),
+        {"x": "the measured value"},
+        (Instance("half", {"x": 0.5}), Instance("two", {"x": 2.0})),
+        evaluate,
+    )
