@@ -7,6 +7,7 @@ control flow, which ``vmap`` cannot trace, so models themselves only check shape
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -165,6 +166,24 @@ def check_positive_float(value: object, name: str, *, allow_inf: bool = False) -
     if not (v > 0 and (math.isfinite(v) or (allow_inf and v == math.inf))):
         expected = "a number > 0 (or inf)" if allow_inf else "a finite number > 0"
         raise ValueError(f"{name} must be {expected}; got {value!r}")
+    return v
+
+
+def check_interval(
+    value: object, name: str, low: float, high: float, *, closed: tuple[bool, bool] = (True, True)
+) -> float:
+    """``value`` as a float in the interval from ``low`` to ``high`` (each end included or not,
+    by ``closed``); anything that is not a real number (a bool, a str, NaN) raises ValueError
+    with the interval in the message."""
+    left, right = ("[" if closed[0] else "("), ("]" if closed[1] else ")")
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Real)
+    if ok:
+        v = float(value)
+        ok = (low <= v if closed[0] else low < v) and (v <= high if closed[1] else v < high)
+    if not ok:
+        raise ValueError(
+            f"{name} must be a number in {left}{low:g}, {high:g}{right}; got {value!r}"
+        )
     return v
 
 

@@ -43,6 +43,7 @@ from ._validation import (
     Params,
     as_matrix,
     as_vector,
+    check_interval,
     check_params,
     check_positive_float,
     check_positive_int,
@@ -188,8 +189,7 @@ def interleaved_biases(z: object, fraction: float = KINK) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     if z.ndim != 1 or z.size == 0 or not np.isfinite(z).all() or (np.diff(z) <= 0).any():
         raise ValueError("z must be a non-empty 1-D array of finite, strictly increasing values")
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
-        raise ValueError(f"fraction must be a number in (0, 1); got {fraction!r}")
+    fraction = check_interval(fraction, "fraction", 0, 1, closed=(False, False))
     lead = float(np.median(np.diff(z))) if z.size > 1 else 1.0
     return np.concatenate([[z[0] - lead], z[:-1] + fraction * np.diff(z)])
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from ._validation import as_labels, check_dtype, check_positive_int
+from ._validation import as_labels, check_dtype, check_interval, check_positive_int
 from .seeds import check_seed, generator, legacy_random_state, numpy_rng
 
 
@@ -234,8 +234,7 @@ def corrupt_labels(labels: torch.Tensor, ratio: float, classes: int, seed: int =
         >>> corrupt_labels(labels, 0.5, 10, seed=0)
         tensor([0, 1, 1, 3, 4, 5, 9, 9, 8, 0])
     """
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-        raise ValueError(f"ratio must be a number in [0, 1]; got {ratio!r}")
+    ratio = check_interval(ratio, "ratio", 0, 1)
     classes = check_positive_int(classes, "classes")
     labels = as_labels(labels, "labels", n=_length(labels, "labels"), classes=classes)
     gen = generator(seed)

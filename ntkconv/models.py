@@ -8,12 +8,11 @@ A model is a callable ``net(params, X) -> (n,)``. The object holds only the arch
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
 import torch
 
-from ._validation import Params, check_dtype, check_positive_int, check_wrt
+from ._validation import Params, check_dtype, check_interval, check_positive_int, check_wrt
 from .activations import Activation, get_activation
 from .seeds import generator
 
@@ -79,12 +78,7 @@ class ShallowNet:
         """
         gen = generator(seed)
         dtype = check_dtype(dtype)
-        if (
-            isinstance(scale, bool)
-            or not isinstance(scale, numbers.Real)
-            or not (math.isfinite(scale) and scale >= 0)
-        ):
-            raise ValueError(f"scale must be a finite real number >= 0; got {scale!r}")
+        scale = check_interval(scale, "scale", 0, math.inf, closed=(True, False))
         params: Params = {}
         for name, shape in self.param_shapes().items():
             if name == "a":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_positive_int
+from ._validation import check_interval, check_positive_int
 from .seeds import numpy_rng
 
 
@@ -116,8 +116,7 @@ def fit_power_law(
         raise ValueError(f"x and y must have the same shape; got {np.shape(x)} and {np.shape(y)}")
     if np.unique(xs).size < 2:
         raise ValueError("x needs at least two distinct values to fit an exponent")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level!r}")
+    level = check_interval(level, "level", 0, 1, closed=(False, False))
     n_resamples = check_positive_int(n_resamples, "n_resamples")
     if n_resamples < 10:
         raise ValueError(f"n_resamples must be >= 10 for a bootstrap interval; got {n_resamples}")
@@ -222,9 +221,7 @@ def _samples(x: object) -> np.ndarray:
 
 
 def _check_alpha(alpha: float) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
-        raise ValueError(f"alpha must lie in (0, 0.5); got {alpha}")
-    return float(alpha)
+    return check_interval(alpha, "alpha", 0, 0.5, closed=(False, False))
 
 
 def hoeffding_interval(

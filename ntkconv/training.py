@@ -31,6 +31,7 @@ from ._validation import (
     as_vector,
     check_callable,
     check_choice,
+    check_interval,
     check_nonnegative_int,
     check_params,
     check_positive_float,
@@ -410,12 +411,8 @@ def check_run_limits(lr: object, target_loss: object, blowup: object) -> None:
     finite float) and the blow-up factor (>= 1, may be inf) of a GD run."""
     if not callable(lr):
         check_positive_float(lr, "lr")
-    if target_loss is not None and (
-        isinstance(target_loss, bool)
-        or not isinstance(target_loss, (int, float, np.integer, np.floating))
-        or not math.isfinite(target_loss)
-    ):
-        raise ValueError(f"target_loss must be None or a finite float; got {target_loss!r}")
+    if target_loss is not None:
+        check_interval(target_loss, "target_loss", -math.inf, math.inf, closed=(False, False))
     factor = check_positive_float(blowup, "blowup", allow_inf=True)
     if factor < 1:
         raise ValueError(f"blowup must be >= 1 (a factor on the initial loss); got {blowup!r}")
