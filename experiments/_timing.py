@@ -18,3 +18,16 @@ def best_of(fn: Callable[[], T], repeats: int) -> tuple[float, T]:
         out = fn()
         best = min(best, time.perf_counter() - start)
     return best, out
+
+
+def best_of_interleaved(fns: list[Callable[[], T]], repeats: int) -> list[tuple[float, T]]:
+    """:func:`best_of` for several functions called in turn (a, b, a, b, …), so that a slow
+    spell of a shared machine hits every side of a ratio alike."""
+    best = [float("inf")] * len(fns)
+    out: list = [None] * len(fns)
+    for _ in range(max(1, repeats)):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            out[i] = fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return list(zip(best, out, strict=True))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.func import grad_and_value, vmap
+from torch.func import vmap
 from tqdm.auto import tqdm
 
 from ._validation import (
@@ -30,7 +30,7 @@ from ._validation import (
     float_tensor,
 )
 from .autodiff import Model, resolve_wrt, scalar_model, split
-from .training import REDUCTIONS, check_run_limits, squared_loss
+from .training import _REDUCE, REDUCTIONS, check_run_limits, value_and_grad
 
 
 def stack_params(members: Sequence[Params]) -> Params:
@@ -127,6 +127,8 @@ class EnsembleTrajectory:
         step: (R,) int array of the recorded step indices, starting at 0.
         loss: (R, S) float64 array; ``loss[i, s]`` is member s's loss at ``step[i]`` (constant
             once it stopped: a diverged member keeps its last finite loss, NaN if none).
+        grad_norm_sq: (R, S) ‖∇L_s‖² over the trained params, recorded like ``loss``.
+        dist_from_init: (R, S) ‖w_s − w_s(0)‖ over the trained params, recorded like ``loss``.
         stopped_at: (S,) int array; the step where member s reached the target or diverged,
             else ``steps``.
         reached: (S,) bool array; whether member s's loss reached ``target_loss``.
@@ -149,6 +151,8 @@ class EnsembleTrajectory:
 
     step: np.ndarray
     loss: np.ndarray
+    grad_norm_sq: np.ndarray
+    dist_from_init: np.ndarray
     stopped_at: np.ndarray
     reached: np.ndarray
     diverged: np.ndarray
@@ -282,27 +286,48 @@ def train_ensemble(
     model = scalar_model(model, first, X if X.ndim == 2 else X[0], "model")
     sub, fixed = split(params, names)
 
-    def loss(s: Params, f: Params, Xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-        return squared_loss(model({**f, **s}, Xs), ys, reduction)
+    batched = getattr(model, "stacked", None)
+    forward = batched if callable(batched) else vmap(model, in_dims=(0, 0 if X.ndim == 3 else None))
 
-    value_and_grad = vmap(
-        grad_and_value(loss), in_dims=(0, 0, 0 if X.ndim == 3 else None, 0 if y.ndim == 2 else None)
-    )
-    # Per-member bookkeeping lives on the CPU; only the update mask travels to the device.
-    active = torch.ones(size, dtype=torch.bool)
-    reached = torch.zeros(size, dtype=torch.bool)
-    diverged = torch.zeros(size, dtype=torch.bool)
-    stopped_at = torch.full((size,), steps, dtype=torch.long)
-    last = torch.full((size,), math.nan, dtype=torch.float64)
-    loss0: torch.Tensor | None = None
-    rows: list[torch.Tensor] = []
+    def losses(s: Params) -> torch.Tensor:
+        u = forward({**fixed, **s}, X)  # (S, n)
+        return _REDUCE[reduction](((u - y) ** 2).sum(-1), n)
+
+    # The members are independent, so the gradient of their summed losses is each member's own
+    # gradient: one backward pass, as a hand-written ensemble loop would do it.
+    gradient_and_loss = value_and_grad(losses, {})
+    init = {k: v.clone() for k, v in sub.items()}
+
+    def per_member(tree: Params) -> torch.Tensor:
+        """Σ‖v_s‖² over the params of each member s, float64 (S,)."""
+        total = None
+        for v in tree.values():
+            part = torch.linalg.vector_norm(v.reshape(size, -1), dim=1, dtype=torch.float64) ** 2
+            total = part if total is None else total + part
+        return total
+
+    # Per-member bookkeeping is NumPy on the host (a few dozen tiny torch ops per step would
+    # cost as much as a small net's step); the step sizes travel to the device only when a
+    # member stops.
+    active = np.ones(size, dtype=bool)
+    reached = np.zeros(size, dtype=bool)
+    diverged = np.zeros(size, dtype=bool)
+    stopped_at = np.full(size, steps, dtype=np.int64)
+    last = np.full((3, size), math.nan)  # loss, ‖∇L‖², ‖w − w₀‖
+    target = -math.inf if target_loss is None else target_loss
+    limit: np.ndarray | None = None  # blowup × the initial losses
+    rows: list[np.ndarray] = []
     recorded: list[int] = []
     prev = sub
 
-    def where(mask: torch.Tensor, a: Params, b: Params) -> Params:
-        m = mask.to(ref.device)
-        return {k: torch.where(m.reshape(-1, *([1] * (v.ndim - 1))), v, b[k]) for k, v in a.items()}
+    def shaped(per: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return per.reshape(-1, *([1] * (v.ndim - 1)))
 
+    def where(mask: np.ndarray, a: Params, b: Params) -> Params:
+        m = torch.from_numpy(mask).to(ref.device)
+        return {k: torch.where(shaped(m, v), v, b[k]) for k, v in a.items()}
+
+    move = eta
     bar = tqdm(
         total=steps,
         desc="GD ensemble",
@@ -310,47 +335,55 @@ def train_ensemble(
         disable=None if progress is None else not progress,
     )
     for k in range(steps + 1):
-        g, value = value_and_grad(sub, fixed, X, y)
-        value = value.detach().double().cpu()
-        loss0 = value if loss0 is None else loss0
-        bad_loss = ~torch.isfinite(value) | (value > blowup * loss0.clamp_min(1e-300))
-        bad_grad = torch.zeros(size, dtype=torch.bool)
-        for v in g.values():
-            bad_grad |= ~torch.isfinite(v.reshape(size, -1)).all(dim=1).cpu()
+        g, value = gradient_and_loss(sub)
+        # One host transfer per step for the three recorded quantities of all members.
+        moved = per_member({name: sub[name] - init[name] for name in sub}).sqrt_()
+        stats = torch.stack([value.double(), per_member(g), moved]).cpu().numpy()
+        value, gnorm = stats[0], stats[1]
+        if limit is None:
+            limit = blowup * np.maximum(value, 1e-300)
+        bad_loss = ~np.isfinite(value) | (value > limit)
+        bad_grad = ~np.isfinite(gnorm)
         # As in ntkconv.train: a member whose loss fails keeps its previous iterate; one whose
         # loss passed but whose gradient is non-finite keeps the current one.
         rollback = active & bad_loss
         if rollback.any():
             sub = where(rollback, prev, sub)
         newly = active & (bad_loss | bad_grad)
-        diverged |= newly
         live = active & ~bad_loss
-        last = torch.where(live, value, last)
-        hit = live & ~bad_grad & (value <= (-math.inf if target_loss is None else target_loss))
-        reached |= hit
-        stopped_at = torch.where(newly | hit, torch.tensor(k), stopped_at)
-        active &= ~(newly | hit)
+        last[0, live] = value[live]
+        kept = live & ~bad_grad
+        last[1:, kept] = stats[1:, kept]
+        hit = kept & (value <= target)
+        stop = newly | hit
+        if stop.any():
+            diverged |= newly
+            reached |= hit
+            stopped_at[stop] = k
+            active &= ~stop
+            move = eta * torch.from_numpy(active).to(device=eta.device, dtype=eta.dtype)
         done = k == steps or not active.any()
         if k % record_every == 0 or done:
             recorded.append(k)
-            rows.append(last)  # torch.where made a fresh tensor; nothing writes into it
+            rows.append(last.copy())
             if observe is not None:
                 observe(k, {**fixed, **sub})
         if done:
             break
-        move = (eta * active.to(device=eta.device, dtype=eta.dtype)).reshape(-1)
         prev = sub
-        sub = {
-            name: v - move.reshape(-1, *([1] * (v.ndim - 1))) * g[name].nan_to_num()
-            for name, v in sub.items()
-        }
+        # nan_to_num only once a member has stopped: its step is 0, but 0 × NaN is NaN.
+        clean = (lambda t: t) if active.all() else torch.nan_to_num
+        sub = {name: v - shaped(move, v) * clean(g[name]) for name, v in sub.items()}
         bar.update(1)
     bar.close()
+    table = np.stack(rows)  # (R, 3, S)
     return EnsembleTrajectory(
         step=np.asarray(recorded, dtype=int),
-        loss=torch.stack(rows).numpy(),
-        stopped_at=stopped_at.numpy(),
-        reached=reached.numpy(),
-        diverged=diverged.numpy(),
+        loss=table[:, 0],
+        grad_norm_sq=table[:, 1],
+        dist_from_init=table[:, 2],
+        stopped_at=stopped_at,
+        reached=reached,
+        diverged=diverged,
         params={**fixed, **sub},
     )

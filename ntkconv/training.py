@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch._C._functorch import is_functorch_wrapped_tensor
-from torch.func import grad, grad_and_value, vmap
+from torch.func import grad, vmap
 from tqdm.auto import tqdm
 
 from ._validation import (
@@ -118,12 +118,27 @@ def pointwise_loss(u: torch.Tensor, y: torch.Tensor, loss: str = "squared") -> t
         tensor([0.1269])
     """
     loss = check_choice(loss, "loss", LOSSES)
-    u = _pair(u, y, loss)
-    if loss == "squared":
-        return (u - y) ** 2
-    if loss == "logistic":
-        return F.softplus(-y * u)  # log(1 + e^{−yu}) without overflow
-    return F.cross_entropy(u, y, reduction="none")
+    return _TERMS[loss](_pair(u, y, loss), y)
+
+
+# The losses and normalizations, unchecked: the training loops validate shapes and labels once
+# on entry and then call these at every step (the checks cost as much as a small net's step).
+_TERMS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "squared": lambda u, y: (u - y) ** 2,
+    "logistic": lambda u, y: F.softplus(-y * u),  # log(1 + e^{−yu}) without overflow
+    "cross_entropy": lambda u, y: F.cross_entropy(u, y, reduction="none"),
+}
+_REDUCE: dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
+    "half_sum": lambda s, n: s / 2,
+    "sum": lambda s, n: s,
+    "half_mean": lambda s, n: s / (2 * n),
+    "mean": lambda s, n: s / n,
+}
+
+
+def _risk(u: torch.Tensor, y: torch.Tensor, loss: str, reduction: str) -> torch.Tensor:
+    """:func:`risk` without its checks, for arguments validated before the loop."""
+    return _REDUCE[reduction](_TERMS[loss](u, y).sum(), u.shape[0])
 
 
 def risk(
@@ -154,9 +169,7 @@ def risk(
         2.0
     """
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
-    s = pointwise_loss(u, y, loss).sum()
-    n = u.shape[0]
-    return {"half_sum": s / 2, "sum": s, "half_mean": s / (2 * n), "mean": s / n}[reduction]
+    return _REDUCE[reduction](pointwise_loss(u, y, loss).sum(), u.shape[0])
 
 
 def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") -> torch.Tensor:
@@ -474,8 +487,35 @@ def _scheduled(eta: object, k: int) -> float:
         ) from None
 
 
-def _sq_norm(tree: Params) -> float:
-    return float(sum((v.double() ** 2).sum() for v in tree.values()))
+def _sq_norm(tree: Params) -> torch.Tensor:
+    """Σ‖v‖² over a params dict, a float64 0-d tensor on the params' device."""
+    return torch.stack([v.double().pow(2).sum() for v in tree.values()]).sum()
+
+
+def value_and_grad(
+    objective: Callable[[Params], torch.Tensor], fixed: Params
+) -> Callable[[Params], tuple[Params, torch.Tensor]]:
+    """``sub ↦ (∇_sub Σ objective({**fixed, **sub}), objective(...))`` by reverse-mode autograd
+    on fresh leaves, the way a hand-written loop does it: at the sweeps' small sizes
+    ``torch.func.grad_and_value`` costs about a step's worth in its pytree wrapping
+    (experiments/bench_train.py). The objective is a scalar, or one loss per ensemble member
+    (independent members: the gradient of the sum is each member's own). A param the
+    objective does not use gets a zero gradient, as under ``torch.func.grad``; the value is
+    returned detached."""
+
+    def run(sub: Params) -> tuple[Params, torch.Tensor]:
+        leaves = {k: v.detach().requires_grad_(True) for k, v in sub.items()}
+        with torch.enable_grad():
+            value = objective({**fixed, **leaves})
+        if not value.requires_grad:
+            return {k: torch.zeros_like(v) for k, v in sub.items()}, value.detach()
+        grads = torch.autograd.grad(value.sum(), tuple(leaves.values()), allow_unused=True)
+        return {
+            k: torch.zeros_like(sub[k]) if g is None else g
+            for k, g in zip(leaves, grads, strict=True)
+        }, value.detach()
+
+    return run
 
 
 def gradient_descent(
@@ -563,7 +603,7 @@ def gradient_descent(
     sub, fixed = split(params, names)
     init = {k: v.clone() for k, v in sub.items()}
     _check_objective(loss_fn, params)
-    value_and_grad = grad_and_value(lambda s: loss_fn({**fixed, **s}))
+    gradient_and_loss = value_and_grad(loss_fn, fixed)
     callbacks = _check_callbacks(callbacks)
     check_callable(until, "until")
     check_callable(observe, "observe")
@@ -582,8 +622,11 @@ def gradient_descent(
         done = False
         # SGD evaluates the full loss only where it records; GD needs the gradient anyway.
         if grad_fn is None or k % record_every == 0 or k == steps:
-            g, value = value_and_grad(sub)
-            loss, gnorm = float(value), _sq_norm(g)
+            g, value = gradient_and_loss(sub)
+            # One host transfer for the loss, ‖∇L‖² and ‖w_k − w_0‖² together.
+            loss, gnorm, dist = torch.stack(
+                [value.double(), _sq_norm(g), _sq_norm({n: sub[n] - init[n] for n in sub})]
+            ).tolist()
             loss0 = loss if loss0 is None else loss0
             finite = math.isfinite(loss) and math.isfinite(gnorm)
             if not finite or loss > blowup * max(loss0, 1e-300):
@@ -597,9 +640,7 @@ def gradient_descent(
                 rows["step"].append(k)
                 rows["loss"].append(loss)
                 rows["grad_norm_sq"].append(gnorm)
-                rows["dist_from_init"].append(
-                    math.sqrt(_sq_norm({n: sub[n] - init[n] for n in sub}))
-                )
+                rows["dist_from_init"].append(math.sqrt(dist))
                 rows["lr"].append(math.nan)
                 for name, cb in callbacks.items():
                     rows[name].append(float(cb(full)))
@@ -607,12 +648,14 @@ def gradient_descent(
             observe(k, full)
         if done:
             break
+        # The exact gradient was checked finite with its norm; an estimate is checked here.
         step_grad = g if grad_fn is None else grad_fn(k, full)
-        if k == 0 and grad_fn is not None:
-            _check_step_grad(step_grad, sub)
-        if not all(torch.isfinite(v).all() for v in step_grad.values()):
-            diverged_at = k
-            break
+        if grad_fn is not None:
+            if k == 0:
+                _check_step_grad(step_grad, sub)
+            if not all(torch.isfinite(v).all() for v in step_grad.values()):
+                diverged_at = k
+                break
         eta = float(lr) if not callable(lr) else _scheduled(lr(k, full, g), k)
         if rows["step"] and rows["step"][-1] == k:
             rows["lr"][-1] = eta
@@ -740,7 +783,7 @@ def train(
     names = resolve_wrt(model, params, wrt)
 
     def loss_fn(p: Params) -> torch.Tensor:
-        return risk(model(p, X), y, loss, reduction)
+        return _risk(model(p, X), y, loss, reduction)
 
     grad_fn = None
     n = X.shape[0]
@@ -756,7 +799,7 @@ def train(
             idx = torch.randperm(n, generator=gen)[:batch].to(X.device)
             sub, fixed = split(p, names)
             return grad(
-                lambda s: scale * risk(model({**fixed, **s}, X[idx]), y[idx], loss, reduction)
+                lambda s: scale * _risk(model({**fixed, **s}, X[idx]), y[idx], loss, reduction)
             )(sub)
 
     cbs = _check_callbacks(callbacks)

@@ -110,6 +110,12 @@ def test_ensemble_matches_sequential_training_member_by_member() -> None:
         assert together.stopped_at[s] == stop
         torch.testing.assert_close(together.params["W"][s], alone.params["W"], rtol=1e-10, atol=0)
         assert together.final_loss[s] == pytest.approx(alone.loss[-1], rel=1e-10)
+        if not alone.diverged:  # the same recorders, step for step, as a sequential run
+            rows = slice(0, len(alone.step))
+            for column in ("loss", "grad_norm_sq", "dist_from_init"):
+                np.testing.assert_allclose(
+                    getattr(together, column)[rows, s], getattr(alone, column), rtol=1e-9
+                )
     assert together.diverged.tolist() == [False, False, False, True]
     assert together.reached[:3].all()
 
@@ -260,3 +266,36 @@ def test_theory_widths_are_the_table_s_expressions() -> None:
     assert fns["Oymak & Soltanolkotabi 2020"] == 1000
     assert fns["Kawaguchi & Huang 2019"] == 100
     assert float(fns["Song et al. 2021 (smooth σ)"]) == pytest.approx(1000)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("per_member_X", [False, True])
+def test_stacked_forward_is_vmap_of_the_net(bias: bool, per_member_X: bool) -> None:
+    """TwoLayerNet.stacked, the ensemble trainer's batched forward, is vmap(net) exactly."""
+    from torch.func import vmap
+
+    net = nc.TwoLayerNet(d=3, width=7, activation="softplus", bias=bias)
+    params = nc.stack_params([net.init(seed=s) for s in range(3)])
+    X = nc.sphere_inputs(5, 3, seed=2)
+    if per_member_X:
+        X = torch.stack([X, 2 * X, -X])
+    expected = vmap(net, in_dims=(0, 0 if per_member_X else None))(params, X)
+    torch.testing.assert_close(net.stacked(params, X), expected, rtol=1e-14, atol=1e-14)
+
+
+def test_ensemble_of_a_model_without_stacked_goes_through_vmap() -> None:
+    """A plain function model (no ``stacked``) trains member by member like ``train``."""
+
+    def model(p: dict, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X @ p["w"])
+
+    X = nc.sphere_inputs(6, 3, seed=4)
+    y = torch.linspace(-0.5, 0.5, 6, dtype=torch.float64)
+    members = [
+        {"w": torch.randn(3, dtype=torch.float64, generator=nc.generator(s))} for s in (1, 2)
+    ]
+    together = nc.train_ensemble(model, nc.stack_params(members), X, y, lr=0.3, steps=20)
+    for s, p in enumerate(members):
+        alone = nc.train(model, p, X, y, lr=0.3, steps=20, progress=False)
+        np.testing.assert_allclose(together.loss[:, s], alone.loss, rtol=1e-12)
+        np.testing.assert_allclose(together.grad_norm_sq[:, s], alone.grad_norm_sq, rtol=1e-12)
