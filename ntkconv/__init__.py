@@ -89,10 +89,12 @@ from .stats import (
     t_interval,
 )
 from .sweep import (
+    MAX_ROUNDS,
     Cell,
     Sweep,
     SweepError,
     SweepRun,
+    bisect_threshold,
     cell_identity,
     expand_grid,
     load_cells,
@@ -120,6 +122,7 @@ __all__ = [
     "FLOOR_MARGIN",
     "LOSSES",
     "MAX_PANELS",
+    "MAX_ROUNDS",
     "REDUCTIONS",
     "SEED_BOUND",
     "STAT_ALPHA",
@@ -151,6 +154,7 @@ __all__ = [
     "abs_residuals",
     "accuracy",
     "arccos_kernel",
+    "bisect_threshold",
     "cell_identity",
     "check_seed",
     "compare",

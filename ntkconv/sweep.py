@@ -108,6 +108,12 @@ class Sweep:
         figures: optional ``figures(frame, summary, config) -> {stem: Figure}``, saved as
             ``<stem>.png``.
         description: one line for listings; default empty.
+        refine: optional ``refine(frame, config) -> grid`` for adaptive sweeps: after the
+            grid's cells (and after each later round) it gets the results table so far and
+            returns the points to add (a grid as for :func:`expand_grid`; points already
+            present are ignored), or None / ``[]`` when done — at most :data:`MAX_ROUNDS`
+            rounds. Keep it a pure function of the table, so a rerun retraces the same rounds
+            from the stored cells. :func:`bisect_threshold` is the usual step.
 
     Examples:
         >>> import tempfile
@@ -134,6 +140,7 @@ class Sweep:
     summarize: Callable[[pd.DataFrame, Mapping[str, Any]], Record] | None = None
     figures: Callable[[pd.DataFrame, Record, Mapping[str, Any]], Mapping[str, Any]] | None = None
     description: str = ""
+    refine: Callable[[pd.DataFrame, Mapping[str, Any]], GridSpec | None] | None = None
 
 
 def _axis_values(axis: str, values: object) -> list[Any]:
@@ -196,13 +203,15 @@ def expand_grid(grid: GridSpec) -> list[dict[str, Any]]:
     return [dict(point) for point in ParameterGrid(lists)]
 
 
-def make_cells(sweep: Sweep) -> list[Cell]:
-    """The sweep's cells. Seeds derive from ``config["seed"]`` (default 0) and the coordinates;
-    the key also covers the config, so changed settings never match stored cells."""
+def make_cells(sweep: Sweep, points: list[dict[str, Any]] | None = None) -> list[Cell]:
+    """The sweep's cells (of ``points``, default its grid). Seeds derive from
+    ``config["seed"]`` (default 0) and the coordinates; the key also covers the config, so
+    changed settings never match stored cells, and a point's key does not depend on the grid
+    it came from (a refinement round reuses the cells a full grid stored)."""
     config_hash = _canonical(dict(sweep.config))
     base_seed = check_seed(sweep.config.get("seed", 0), "config['seed']")
     cells, seen = [], set()
-    for point in expand_grid(sweep.grid):
+    for point in expand_grid(sweep.grid) if points is None else points:
         coords = {axis: _plain(value, f"grid axis {axis!r}") for axis, value in point.items()}
         key = hashlib.sha1(_canonical([sweep.name, config_hash, coords]).encode()).hexdigest()
         if key in seen:
@@ -464,6 +473,7 @@ class SweepRun:
         out: the results folder.
         figures: the paths of the ``<stem>.png`` figures written.
         rejected: stored cell file → why it was rejected (and recomputed); default empty.
+        rounds: refinement rounds run after the grid (``Sweep.refine``); default 0.
 
     Examples:
         >>> import tempfile
@@ -485,6 +495,7 @@ class SweepRun:
     out: Path
     figures: list[Path]
     rejected: dict[Path, str] = field(default_factory=dict)
+    rounds: int = 0
 
 
 CELL_KEYS = {"coords", "seed", "cell", "record"}
@@ -598,6 +609,9 @@ def prepare_sweep(
         raise ValueError(f"sweep.name must be a non-empty str; got {sweep.name!r}")
     if not inspect.isfunction(sweep.cell):
         raise TypeError(f"sweep.cell must be a module-level function; got {sweep.cell!r}")
+    for hook in ("refine", "summarize", "figures"):
+        if getattr(sweep, hook) is not None and not callable(getattr(sweep, hook)):
+            raise TypeError(f"sweep.{hook} must be callable or None; got {getattr(sweep, hook)!r}")
     if not isinstance(sweep.config, Mapping):
         raise TypeError(f"sweep.config must be a dict; got {type(sweep.config).__name__}")
     if not isinstance(out, (str, os.PathLike)):
@@ -656,11 +670,13 @@ def run_sweep(
             local executor cannot pickle — all before any cell runs; a figure stem that is
             not a file name (after the cells).
         TypeError: ``sweep`` is not a :class:`Sweep`, ``sweep.cell`` is not a function,
+            ``refine`` / ``summarize`` / ``figures`` is set but not callable,
             ``sweep.config`` is not a dict or not JSON-able, ``config["seed"]`` is not an
             integer, ``out`` is not a path, or a grid value is not a JSON scalar.
         ImportError: a Dask executor without ``pip install ntkconv[distributed]``.
         SweepError: some cells raised (or returned bad records); all the others ran and are
-            stored.
+            stored (no further refinement round runs).
+        RuntimeError: ``sweep.refine`` still adds points after :data:`MAX_ROUNDS` rounds.
         KeyboardInterrupt: re-raised after storing every finished cell; local workers are
             terminated rather than waited for.
 
@@ -684,32 +700,14 @@ def run_sweep(
     identity, cells = prepare_sweep(sweep, out, executor, workers)
     finished: dict[str, Record] = {}
     rejected: dict[Path, str] = {}
-    for cell in cells:
-        path = out / "cells" / f"{cell.key}.json"
-        if not path.exists():
-            continue
-        reason = _reusable(path, cell, identity)
-        if reason is None:
-            finished[cell.key] = json.loads(path.read_text())
-        else:
-            rejected[path] = reason
-    if rejected:
-        first, why = next(iter(rejected.items()))
-        warnings.warn(
-            f"sweep {sweep.name!r}: {len(rejected)} stored cell file(s) rejected and recomputed, "
-            f"e.g. {first}: {why}",
-            stacklevel=2,
-        )
-    todo = [c for c in cells if c.key not in finished]
-    tasks = _tasks(todo, sweep.batch_axis)
+    failures: dict[str, str] = {}
+    computed = rounds = 0
     bar = tqdm(
         total=len(cells),
-        initial=len(cells) - len(todo),
         desc=sweep.name,
         unit="cell",
         disable=None if progress is None else not progress,
     )
-    failures: dict[str, str] = {}
 
     def store(task: list[Cell], get: Callable[[], list[Record]]) -> None:
         try:
@@ -724,27 +722,45 @@ def run_sweep(
             finished[cell.key] = entry
         bar.update(len(task))
 
-    if tasks:
-        pool, threads, release = _executor(executor, workers)
-        pending: dict[Future[list[Record]], list[Cell]] = {}
-        interrupted = False
-        try:
-            for task, get in _outcomes(pool, sweep, tasks, threads, pending):
-                store(task, get)
-        except KeyboardInterrupt:
-            interrupted = True
-            for future, task in list(pending.items()):  # finished but not yet collected
-                if future.done() and not future.cancelled():
-                    store(task, future.result)
-            raise
-        finally:
+    pool: Executor | None = None
+    threads: int | None = None
+    release: Callable[[bool], None] | None = None
+    interrupted = False
+    try:
+        batch = cells
+        while True:
+            todo = _unfinished(batch, out, identity, finished, rejected, sweep.name)
+            bar.total = len(cells)
+            bar.update(len(batch) - len(todo))
+            if todo:
+                if release is None:
+                    pool, threads, release = _executor(executor, workers)
+                _run_tasks(pool, sweep, _tasks(todo, sweep.batch_axis), threads, store)
+                computed += len(todo)
+            if failures or sweep.refine is None:
+                break
+            known = {c.key for c in cells}
+            added = sweep.refine(_frame(cells, finished), sweep.config)
+            batch = [] if not added else make_cells(sweep, expand_grid(added))
+            batch = [c for c in batch if c.key not in known]
+            if not batch:
+                break
+            rounds += 1
+            if rounds > MAX_ROUNDS:
+                raise RuntimeError(
+                    f"sweep {sweep.name!r}: refine still adds points after {MAX_ROUNDS} rounds"
+                )
+            cells = cells + batch
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if release is not None:
             release(interrupted)
-            bar.close()
-    bar.close()
+        bar.close()
     if failures:
         raise SweepError(sweep.name, failures)
-    rows = [{**finished[c.key]["coords"], **finished[c.key]["record"]} for c in cells]
-    frame = pd.DataFrame(rows)
+    frame = _frame(cells, finished)
     write_atomic(out / "results.csv", frame.to_csv(index=False))
     summary = sweep.summarize(frame, sweep.config) if sweep.summarize else {}
     if summary:
@@ -755,7 +771,130 @@ def run_sweep(
             if not isinstance(stem, str) or not stem or Path(stem).name != stem:
                 raise ValueError(f"sweep.figures: a figure stem must be a file name; got {stem!r}")
             figures.append(save_figure(fig, out / f"{stem}.png"))
-    return SweepRun(frame, len(todo), len(cells) - len(todo), summary, out, figures, rejected)
+    return SweepRun(frame, computed, len(cells) - computed, summary, out, figures, rejected, rounds)
+
+
+#: The most refinement rounds :func:`run_sweep` runs before it calls a ``refine`` runaway.
+MAX_ROUNDS = 100
+
+
+def _unfinished(
+    cells: list[Cell],
+    out: Path,
+    identity: str,
+    finished: dict[str, Record],
+    rejected: dict[Path, str],
+    name: str,
+) -> list[Cell]:
+    """The cells with no reusable stored file; reusable ones go into ``finished``, rejected
+    ones (recomputed) into ``rejected`` with a warning."""
+    fresh: dict[Path, str] = {}
+    for cell in cells:
+        path = out / "cells" / f"{cell.key}.json"
+        if cell.key in finished or not path.exists():
+            continue
+        reason = _reusable(path, cell, identity)
+        if reason is None:
+            finished[cell.key] = json.loads(path.read_text())
+        else:
+            fresh[path] = reason
+    if fresh:
+        first, why = next(iter(fresh.items()))
+        warnings.warn(
+            f"sweep {name!r}: {len(fresh)} stored cell file(s) rejected and recomputed, "
+            f"e.g. {first}: {why}",
+            stacklevel=3,
+        )
+        rejected.update(fresh)
+    return [c for c in cells if c.key not in finished]
+
+
+def _run_tasks(
+    pool: Executor | None,
+    sweep: Sweep,
+    tasks: list[list[Cell]],
+    threads: int | None,
+    store: Callable[[list[Cell], Callable[[], list[Record]]], None],
+) -> None:
+    """Run ``tasks``, storing each as it finishes; on an interrupt, store the finished ones
+    not yet collected before re-raising."""
+    pending: dict[Future[list[Record]], list[Cell]] = {}
+    try:
+        for task, get in _outcomes(pool, sweep, tasks, threads, pending):
+            store(task, get)
+    except KeyboardInterrupt:
+        for future, task in list(pending.items()):
+            if future.done() and not future.cancelled():
+                store(task, future.result)
+        raise
+
+
+def _frame(cells: list[Cell], finished: Mapping[str, Record]) -> pd.DataFrame:
+    """The results table of the finished ``cells``, in their order."""
+    rows = [
+        {**finished[c.key]["coords"], **finished[c.key]["record"]}
+        for c in cells
+        if c.key in finished
+    ]
+    return pd.DataFrame(rows)
+
+
+def bisect_threshold(outcomes: Mapping[int, bool], size: int, confirm: int = 1) -> int | None:
+    """The next candidate to evaluate in a search for the first ``True`` of a sorted list.
+
+    The candidates are indices 0 … size − 1 of a sorted list (e.g. widths), the outcome a
+    test that is assumed monotone: False below a threshold, True from it on. With
+    T = the smallest index evaluated True (``size`` if none) and lo = the largest index below
+    T evaluated False (−1 if none), the search bisects (lo, T) until T = lo + 1, then
+    *confirms*: it evaluates the ``confirm`` candidates below lo. A True there (noise breaking
+    monotonicity) moves T down and the bisection resumes; so the answer is a crossing
+    (lo False, lo + 1 True) with ``confirm`` more False below it — the smallest True of a
+    full evaluation whenever the outcomes are monotone, and within ``confirm`` + 1 steps of
+    it unless noise makes a True appear further below. About log₂(size) + ``confirm``
+    evaluations instead of ``size``. Stateless: the next index is a function of the
+    outcomes so far, so a restarted search retraces its steps from stored results.
+
+    Args:
+        outcomes: index → outcome for the candidates evaluated so far.
+        size: the number of candidates, an int ≥ 1.
+        confirm: how many candidates below the crossing to evaluate as a check (int ≥ 0).
+
+    Returns:
+        The next index to evaluate, or None when the search is over: T = lo + 1 with the
+        confirmations done, or every candidate up to the last evaluated False (no
+        threshold in range: the result is censored).
+
+    Raises:
+        ValueError: ``size`` < 1, ``confirm`` < 0 or an index outside 0 … size − 1.
+
+    Examples:
+        >>> truth = lambda i: i >= 13  # the threshold a full evaluation would find
+        >>> seen = {}
+        >>> while (i := bisect_threshold(seen, 40)) is not None:
+        ...     seen[i] = truth(i)
+        >>> sorted(seen), min(i for i, ok in seen.items() if ok)
+        ([9, 11, 12, 13, 14, 19], 13)
+        >>> seen = {}
+        >>> while (i := bisect_threshold(seen, 40)) is not None:
+        ...     seen[i] = False  # nothing passes: censored at the top
+        >>> sorted(seen)
+        [19, 29, 34, 37, 38, 39]
+    """
+    size = check_positive_int(size, "size")
+    if isinstance(confirm, bool) or not isinstance(confirm, int) or confirm < 0:
+        raise ValueError(f"confirm must be an int >= 0; got {confirm!r}")
+    if any(not 0 <= i < size for i in outcomes):
+        raise ValueError(f"outcomes has indices outside 0..{size - 1}: {sorted(outcomes)}")
+    top = min((i for i, ok in outcomes.items() if ok), default=size)
+    lo = max((i for i, ok in outcomes.items() if not ok and i < top), default=-1)
+    if top - lo > 1:
+        return (lo + top) // 2
+    if top == size:  # nothing passed, and the top candidate failed
+        return None
+    for below in range(lo - 1, lo - 1 - confirm, -1):
+        if below >= 0 and below not in outcomes:
+            return below
+    return None
 
 
 def sweep_registry() -> dict[str, Callable[..., Sweep]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import signal
 import subprocess
@@ -299,3 +300,84 @@ def test_ensemble_of_a_model_without_stacked_goes_through_vmap() -> None:
         alone = nc.train(model, p, X, y, lr=0.3, steps=20, progress=False)
         np.testing.assert_allclose(together.loss[:, s], alone.loss, rtol=1e-12)
         np.testing.assert_allclose(together.grad_norm_sq[:, s], alone.grad_norm_sq, rtol=1e-12)
+
+
+def bisect_cell(cells: list, config: dict) -> list[dict]:
+    return [{"fit": c.coords["m"] >= config["threshold"]} for c in cells]
+
+
+def bisect_refine(frame, config: dict):
+    """The smallest m with fit, searched on config["widths"] by bisection."""
+    widths = config["widths"]
+    seen = {widths.index(m): bool(f) for m, f in zip(frame.m, frame.fit, strict=True)}
+    nxt = nc.bisect_threshold(seen, len(widths))
+    return None if nxt is None else {"m": [widths[nxt]]}
+
+
+def test_refine_rounds_bisect_and_a_rerun_retraces_them_from_stored_cells(tmp_path) -> None:
+    widths = list(range(1, 41))
+    sweep = nc.Sweep(
+        "bisect",
+        {"m": [widths[19]]},
+        bisect_cell,
+        config={"threshold": 14, "widths": widths},
+        refine=bisect_refine,
+    )
+    first = nc.run_sweep(sweep, tmp_path, executor="serial", progress=False)
+    assert first.frame.m.tolist() == [20, 10, 15, 12, 13, 14]
+    assert first.rounds == 5 and first.computed == 6
+    assert first.frame[first.frame.fit].m.min() == 14
+    again = nc.run_sweep(sweep, tmp_path, executor="serial", progress=False)
+    assert (again.computed, again.reused, again.rounds) == (0, 6, 5)
+    pd.testing.assert_frame_equal(again.frame, first.frame)
+    # The full grid into the same folder reuses the 6 cells the search stored.
+    full = nc.run_sweep(
+        nc.Sweep("bisect", {"m": widths}, bisect_cell, config=sweep.config),
+        tmp_path,
+        executor="serial",
+        progress=False,
+    )
+    assert (full.computed, full.reused) == (34, 6)
+
+
+def runaway_refine(frame, config: dict):
+    return {"m": [int(frame.m.max()) + 1]}
+
+
+def test_refine_is_checked_and_a_runaway_refine_stops(tmp_path) -> None:
+    with pytest.raises(TypeError, match=r"sweep\.refine must be callable"):
+        nc.run_sweep(
+            nc.Sweep("r", {"m": [1]}, bisect_cell, config={"threshold": 1}, refine=3),
+            tmp_path / "a",
+            executor="serial",
+        )
+    sweep = nc.Sweep("r", {"m": [1]}, bisect_cell, config={"threshold": 1}, refine=runaway_refine)
+    with pytest.raises(RuntimeError, match=f"after {nc.MAX_ROUNDS} rounds"):
+        nc.run_sweep(sweep, tmp_path / "b", executor="serial", progress=False)
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 40])
+def test_bisect_threshold_finds_the_first_true_of_a_monotone_list(size: int) -> None:
+    for threshold in range(size + 1):
+        seen: dict[int, bool] = {}
+        while (i := nc.bisect_threshold(seen, size)) is not None:
+            assert i not in seen
+            seen[i] = i >= threshold
+        first = min((i for i, ok in seen.items() if ok), default=size)
+        assert first == threshold
+        assert len(seen) <= math.ceil(math.log2(size + 1)) + 1
+        if 0 < threshold < size:
+            assert not seen[threshold - 1]
+
+
+def test_bisect_threshold_confirms_below_and_refuses_bad_arguments() -> None:
+    # Non-monotone: 10 and 11 fail, 9 passes — the confirmation finds 9 and bisects below.
+    outcome = {i: (i >= 12 or i == 9) for i in range(40)}
+    seen: dict[int, bool] = {}
+    while (i := nc.bisect_threshold(seen, 40, confirm=2)) is not None:
+        seen[i] = outcome[i]
+    assert min(i for i, ok in seen.items() if ok) == 9
+    with pytest.raises(ValueError, match="outside"):
+        nc.bisect_threshold({40: True}, 40)
+    with pytest.raises(ValueError, match="confirm"):
+        nc.bisect_threshold({}, 40, confirm=-1)
