@@ -1,23 +1,36 @@
 """Width vs n: how wide must a two-layer ReLU net be for gradient descent to fit n points?
 
-The flagship sweep (``ntkconv sweep width-vs-n [--quick]``). For each n and each width m on a
-geometric grid, GD trains R seeds (one ``vmap``-ped ensemble per (n, labels, m)) and records
-whether the train loss reached ε; m*(n) is the smallest width at which at least a fraction q of
-the seeds fit, interpolated on log m between grid widths. The fitted exponent m* ∝ n^α comes with
-a bootstrap interval (seeds resampled within each n). The same random labels are memorized by
-the explicit constructions of Yun, Sra & Jadbabaie (2019) and Zhang et al. (2017), whose
-parameter counts are measured next to GD's (issue: construction vs gradient descent).
+The flagship sweep (``ntkconv sweep width-vs-n [--quick]``). For each n, GD trains R seeds (one
+``vmap``-ped ensemble per (n, labels, width)) and records whether the train loss reached ε
+within the run's *budget*: ``budget_factor`` × T_rate, the steps the linear convergence rate
+of GD on its initial kernel needs, capped at ``max_steps`` (a run whose budget hit the cap and
+did not fit is *censored*).
+m*(n) is the width at which a fraction q of the seeds fit, read off a logistic fit of the
+fit probability against log m (:func:`threshold_width`); the widths are searched by bisection
+on a geometric grid (``search="bisect"``, the default) or all evaluated (``search="grid"``).
+The fitted exponent m* ∝ n^α comes with a bootstrap interval (seeds resampled within each n).
+The same random labels are memorized by the explicit constructions of Yun, Sra & Jadbabaie
+(2019) and Zhang et al. (2017), whose parameter counts are measured next to GD's.
 
 Set-up (Du, Zhai, Póczos, Singh, ICLR 2019, §3): f(x) = aᵀ relu(Wx)/√m, x_i uniform on
 S^{d−1}, a_r ~ Unif{±1} fixed, W(0) ~ N(0, I), GD on W for L = (1/2n)Σ(f(x_i) − y_i)² with step
-η = n/λ_max(H(0)) (i.e. 1/β for the ½Σ loss, β the Gram's top eigenvalue at init), at most T
-steps, stopping at L ≤ ε. Labels: ``random`` (y_i ~ Unif{±1}) or ``teacher`` (a fixed random
-two-layer ReLU net of width 4, labels rescaled to mean square 1). The data depend on (n, labels,
-seed) only, so every width sees the same datasets.
+η = n/λ_max(G(0)) (i.e. 1/β for the ½Σ loss, β the Gram's top eigenvalue at init), stopping at
+L ≤ ε. Labels: ``random`` (y_i ~ Unif{±1}) or ``teacher`` (a fixed random two-layer ReLU net
+of width 4, labels rescaled to mean square 1). The data depend on (n, labels, seed) only, so
+every width sees the same datasets.
+
+Step counts of the linearization (Du et al.'s Thm 4.1 argument, their rate with the measured
+G(0) in place of λ₀): with G(0) = Σ λ_i v_i v_iᵀ and r(0) = f(X) − y, the linearized residual
+after k steps is Σ (1 − λ_i/λ_max)^k (v_iᵀ r(0)) v_i. Its loss is at most
+(1 − λ_min/λ_max)^{2k} L(0), so T_rate = ⌈log(L(0)/ε) / (−2 log(1 − λ_min/λ_max))⌉ steps
+suffice — the budget's unit, infinite when λ_min(G(0)) ≤ 0; exactly it is
+L_lin(k) = (1/2n) Σ (1 − λ_i/λ_max)^{2k} (v_iᵀ r(0))², and T_lin, its first k with
+L_lin(k) ≤ ε, is recorded as the sharper prediction of GD's steps.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,47 +55,155 @@ THEORY: dict[str, sp.Expr] = {
     "Kawaguchi & Huang 2019": n_,
 }
 _THEORY_FNS = {k: sp.lambdify((n_, d_, lam0_, delta_), v, "numpy") for k, v in THEORY.items()}
+#: Each theory width's exponent in n (d, λ₀ and δ held fixed).
+THEORY_ALPHA = {k: float(sp.simplify(n_ * sp.diff(sp.log(v), n_))) for k, v in THEORY.items()}
+
+LABELS = ("random", "teacher")
+SEARCHES = ("bisect", "grid")
+
+#: The settings a user may change (``ntkconv sweep width-vs-n --set KEY=VALUE`` or
+#: ``--config FILE``), with the full sweep's defaults; ``--quick`` changes ``ns`` to
+#: [16, 32, 64], ``width_max`` to 1024 and ``max_steps`` to 20 000.
+DEFAULTS: dict[str, Any] = {
+    "ns": [16, 32, 64, 128, 256, 512],  # the n axis (or give n_max: powers of 2 from 16)
+    "d": 16,  # input dimension
+    "eps": 1e-3,  # fit criterion on L = (1/2n)Σ(f − y)²
+    "quantile": 0.8,  # m*: smallest width where at least this fraction of seeds fit
+    "delta": 0.2,  # failure probability put into Du et al.'s width (1 − quantile)
+    "budget_factor": 4.0,  # a run may take this many times T_rate, the linear rate's steps
+    "max_steps": 50_000,  # ... but never more; capped runs that do not fit are censored
+    "labels": list(LABELS),
+    "width_max": 4096,  # the width grid: 1 … width_max, widths_per_octave per doubling
+    "widths_per_octave": 4,
+    "reps": 5,  # seeds per (n, labels, width), trained as one ensemble
+    "checkpoints": 20,  # Gram drift is evaluated at this many points of a run (0: never)
+    "teacher_width": 4,
+}
+QUICK = {"ns": [16, 32, 64], "width_max": 1024, "max_steps": 20_000}
 
 
-def _widths(top: int) -> list[int]:
-    """Geometric widths 1, √2, 2, … (rounded, deduplicated) up to ``top``."""
-    return sorted({round(2 ** (k / 2)) for k in range(int(2 * np.log2(top)) + 1)})
+def width_grid(top: int, per_octave: int = 4) -> list[int]:
+    """The width grid: 2^(k/per_octave) rounded and deduplicated, from 1 up to ``top``."""
+    count = round(per_octave * math.log2(top))
+    return sorted({round(2 ** (k / per_octave)) for k in range(count + 1)} & set(range(1, top + 1)))
 
 
-def sweep(quick: bool = False, seed: int = 0) -> nc.Sweep:
-    """The sweep; ``quick``: n ≤ 64 (about a minute on two cores), else n up to 512."""
+def _int(value: object, key: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"width-vs-n setting {key!r} must be an integer >= {low}; got {value!r}")
+    return value
+
+
+def _real(value: object, key: str, low: float, high: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value < high:
+        raise ValueError(
+            f"width-vs-n setting {key!r} must be a number in ({low}, {high}); got {value!r}"
+        )
+    return float(value)
+
+
+def resolve_settings(
+    quick: bool = False, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The validated settings: :data:`DEFAULTS`, then :data:`QUICK` if ``quick``, then the
+    user's ``overrides`` (``n_max`` expands to ``ns`` = 16, 32, …, n_max; ``search`` is
+    returned too). Raises ``ValueError`` naming the setting and what it takes."""
+    overrides = dict(overrides or {})
+    known = {*DEFAULTS, "n_max", "search"}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown width-vs-n settings {unknown}; known: {sorted(known)}")
+    out = {**DEFAULTS, **(QUICK if quick else {}), "search": "bisect"}
+    if "n_max" in overrides:
+        if "ns" in overrides:
+            raise ValueError("give either ns or n_max, not both")
+        top = _int(overrides.pop("n_max"), "n_max", 16)
+        overrides["ns"] = [2**k for k in range(4, int(math.log2(top)) + 1)]
+    out.update(overrides)
+    ns = out["ns"]
+    if not isinstance(ns, list) or not ns:
+        raise ValueError(f"width-vs-n setting 'ns' must be a non-empty list; got {ns!r}")
+    out["ns"] = sorted({_int(n, "ns", 2) for n in ns})
+    for key in ("d", "max_steps", "width_max", "widths_per_octave", "reps", "teacher_width"):
+        out[key] = _int(out[key], key)
+    out["checkpoints"] = _int(out["checkpoints"], "checkpoints", 0)
+    out["eps"] = _real(out["eps"], "eps", 0.0)
+    out["quantile"] = _real(out["quantile"], "quantile", 0.0, 1.0 + 1e-12)
+    out["delta"] = _real(out["delta"], "delta", 0.0, 1.0)
+    out["budget_factor"] = _real(out["budget_factor"], "budget_factor", 1.0 - 1e-12)
+    labels = out["labels"]
+    if not isinstance(labels, list) or not labels or not set(labels) <= set(LABELS):
+        raise ValueError(
+            f"width-vs-n setting 'labels' must be a list from {LABELS}; got {labels!r}"
+        )
+    out["labels"] = [k for k in LABELS if k in labels]
+    if out["search"] not in SEARCHES:
+        raise ValueError(
+            f"width-vs-n setting 'search' must be one of {SEARCHES}; got {out['search']!r}"
+        )
+    return out
+
+
+def sweep(
+    quick: bool = False, seed: int = 0, settings: Mapping[str, Any] | None = None
+) -> nc.Sweep:
+    """The sweep; ``quick``: n ≤ 64 (under two minutes on two cores), else n up to 512.
+    ``settings``: overrides of :data:`DEFAULTS` (see :func:`resolve_settings`)."""
     seed = nc.check_seed(seed)
-    ns = [16, 32, 64] if quick else [16, 32, 64, 128, 256, 512]
-    config = {
-        "d": 16,
-        "steps": 2000,  # T, the step budget
-        "eps": 1e-3,  # fit criterion on L = (1/2n)Σ(f − y)²
-        "quantile": 0.8,  # m*: smallest width where at least this fraction of seeds fit
-        "delta": 0.2,  # failure probability put into Du et al.'s width (1 − quantile)
-        "checkpoints": 20,  # Gram drift is evaluated every T/checkpoints steps
-        "teacher_width": 4,
-        "seed": seed,
+    chosen = resolve_settings(quick, settings)
+    search = chosen.pop("search")
+    config = {**chosen, "seed": seed}  # the search is not part of the config: both share cells
+    grid_widths = width_grid(config["width_max"], config["widths_per_octave"])
+    reps = list(range(config["reps"]))
+    start = [grid_widths[nc.bisect_threshold({}, len(grid_widths))]]
+    gd = {
+        "method": ["gd"],
+        "n": config["ns"],
+        "labels": config["labels"],
+        "width": grid_widths if search == "grid" else start,
+        "rep": reps,
     }
-    reps = list(range(5))
+    grid = [gd]
+    if "random" in config["labels"]:
+        grid.append(
+            {"method": ["yun", "zhang"], "n": config["ns"], "labels": ["random"], "rep": reps}
+        )
     return nc.Sweep(
         name="width-vs-n",
-        grid=[
-            {
-                "method": ["gd"],
-                "n": ns,
-                "labels": ["random", "teacher"],
-                "width": _widths(1024 if quick else 4096),
-                "rep": reps,
-            },
-            {"method": ["yun", "zhang"], "n": ns, "labels": ["random"], "rep": reps},
-        ],
+        grid=grid,
         cell=run_cells,
         config=config,
         batch_axis="rep",
         summarize=summarize,
         figures=figures,
         description=__doc__.split("\n\n")[0],
+        refine=refine if search == "bisect" else None,
     )
+
+
+def refine(frame: pd.DataFrame, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The next width of every (n, labels) whose bisection has not converged
+    (:func:`ntkconv.bisect_threshold` on "at least a fraction q of the seeds fit", with two
+    confirmations below the crossing: they also give the logistic fit of m* points on both
+    sides)."""
+    grid_widths = width_grid(config["width_max"], config["widths_per_octave"])
+    index = {m: i for i, m in enumerate(grid_widths)}
+    points = []
+    for (n, labels), rows in frame[frame.method == "gd"].groupby(["n", "labels"]):
+        fraction = rows.groupby("width")["fit"].mean()
+        seen = {index[int(m)]: bool(f >= config["quantile"]) for m, f in fraction.items()}
+        nxt = nc.bisect_threshold(seen, len(grid_widths), confirm=2)
+        if nxt is not None:
+            points.append(
+                {
+                    "method": ["gd"],
+                    "n": [int(n)],
+                    "labels": [labels],
+                    "width": [grid_widths[nxt]],
+                    "rep": list(range(config["reps"])),
+                }
+            )
+    return points
 
 
 def dataset(n: int, labels: str, rep: int, config: Mapping[str, Any]) -> tuple[torch.Tensor, ...]:
@@ -110,6 +231,60 @@ def run_cells(cells: list[nc.Cell], config: Mapping[str, Any]) -> list[dict[str,
     ]
 
 
+def linear_steps(evals: torch.Tensor, proj_sq: torch.Tensor, n: int, eps: float) -> float:
+    """T_lin: the first k with L_lin(k) = (1/2n) Σ (1 − λ_i/λ_max)^{2k} c_i² ≤ ε, for GD with
+    step n/λ_max on the linearized model (c_i = v_iᵀ r(0)); ``inf`` if it is never reached.
+
+    Args:
+        evals: (n,) eigenvalues of G(0), ascending.
+        proj_sq: (n,) squared projections c_i² of the initial residual on the eigenvectors.
+        n: the number of points (the loss's 1/2n).
+        eps: the target loss.
+
+    Returns:
+        T_lin as a float (an integer value, or ``inf``).
+    """
+    ratio = (evals / evals[-1]).clamp(0.0, 1.0)
+    log_rate = torch.log1p(-ratio)  # log(1 − λ_i/λ_max) ≤ 0, −inf for the top direction
+    weights = proj_sq / (2 * n)
+
+    def loss(k: float) -> float:
+        if k == 0:
+            return float(weights.sum())
+        return float((weights * torch.exp(2 * k * log_rate)).sum())
+
+    if loss(0) <= eps:
+        return 0.0
+    if float(weights[log_rate == 0].sum()) > eps:  # the null space's share alone exceeds ε
+        return math.inf
+    hi = 1  # integers: float bisection stalls once steps pass 2^53
+    while loss(hi) > eps:
+        hi *= 2
+        if hi > 2**53:
+            return math.inf
+    lo = hi // 2 if hi > 1 else 0  # loss(lo) > ε ≥ loss(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if loss(mid) > eps else (lo, mid)
+    return float(hi)
+
+
+def rate_steps(lambda_min: float, lambda_max: float, loss0: float, eps: float) -> float:
+    """T_rate: the steps the linear rate needs, the first k with
+    (1 − λ_min/λ_max)^{2k} L(0) ≤ ε — GD with step n/λ_max on the linearized model contracts
+    every direction of the residual at least that fast; ``inf`` if λ_min ≤ 0.
+
+    Examples:
+        >>> rate_steps(0.5, 1.0, 1.0, 1 / 16)  # (1/2)^{2k} ≤ 1/16 from k = 2
+        2.0
+    """
+    if loss0 <= eps:
+        return 0.0
+    if lambda_min <= 0:
+        return math.inf
+    return float(math.ceil(math.log(loss0 / eps) / (-2 * math.log1p(-lambda_min / lambda_max))))
+
+
 def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dict[str, Any]]:
     n, width, d = cells[0].coords["n"], cells[0].coords["width"], config["d"]
     net = nc.TwoLayerNet(d, width)
@@ -118,13 +293,25 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     params = nc.stack_params([net.init(c.seed) for c in cells])
     gram = vmap(net.structured_ntk)
     gram0 = gram(params, X)
-    evals0 = torch.linalg.eigvalsh(gram0)
+    evals0, vecs0 = torch.linalg.eigh(gram0)
+    residual = net.stacked(params, X) - y
+    proj_sq = (vecs0.mT @ residual.unsqueeze(-1)).squeeze(-1) ** 2
+    t_lin = [linear_steps(e, p, n, config["eps"]) for e, p in zip(evals0, proj_sq, strict=True)]
+    loss0 = (residual**2).sum(-1) / (2 * n)
+    t_rate = [
+        rate_steps(float(e[0]), float(e[-1]), float(l0), config["eps"])
+        for e, l0 in zip(evals0, loss0, strict=True)
+    ]
+    wanted = [config["budget_factor"] * t for t in t_rate]
+    budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
     lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) for x in X]
     drift = torch.zeros(len(cells), dtype=torch.float64)
+    steps = max(budget)
+    every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
 
     def track(k: int, p: nc.Params) -> None:
         nonlocal drift
-        if k == 0:  # G(0) is gram0, already computed
+        if k == 0 or not config["checkpoints"]:  # G(0) is gram0, already computed
             return
         change = torch.linalg.eigvalsh(gram(p, X) - gram0).abs().amax(dim=1)
         drift = torch.maximum(drift, change)
@@ -135,32 +322,40 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
         X,
         y,
         lr=n / evals0[:, -1],
-        steps=config["steps"],
+        steps=steps,
         reduction="half_mean",
         target_loss=config["eps"],
-        record_every=max(1, config["steps"] // config["checkpoints"]),
+        record_every=every,
         observe=track,
         progress=False,
     )
     # Points on which every unit is inactive: f = 0 there and the gradient vanishes, so GD can
     # never fit them (they make the loss plateau at multiples of 1/(2n) at small widths).
     dead = (~vmap(net.activation_pattern)(traj.params, X).any(dim=-1)).sum(dim=-1)
-    return [
-        {
-            "fit": bool(traj.reached[s]),
-            "dead_points": int(dead[s]),
-            "diverged": bool(traj.diverged[s]),
-            "steps_run": int(traj.stopped_at[s]),
-            "final_loss": float(traj.final_loss[s]),
-            "lr": float(n / evals0[s, -1]),
-            "lambda_min_G0": float(evals0[s, 0]),
-            "lambda_max_G0": float(evals0[s, -1]),
-            "gram_drift": float(drift[s]),
-            "lambda_0": float(lam0[s]),
-            "n_params": width * (d + 1),
-        }
-        for s in range(len(cells))
-    ]
+    records = []
+    for s in range(len(cells)):
+        fit = bool(traj.reached[s]) and int(traj.stopped_at[s]) <= budget[s]
+        records.append(
+            {
+                "fit": fit,
+                # The budget hit the cap and the run did not fit: more steps might have fitted.
+                "censored": not fit and wanted[s] > config["max_steps"],
+                "budget": budget[s],
+                "steps_rate": t_rate[s],
+                "steps_linear": t_lin[s],
+                "steps_run": int(traj.stopped_at[s]),
+                "dead_points": int(dead[s]),
+                "diverged": bool(traj.diverged[s]),
+                "final_loss": float(traj.final_loss[s]),
+                "lr": float(n / evals0[s, -1]),
+                "lambda_min_G0": float(evals0[s, 0]),
+                "lambda_max_G0": float(evals0[s, -1]),
+                "gram_drift": float(drift[s]) if config["checkpoints"] else math.nan,
+                "lambda_0": float(lam0[s]),
+                "n_params": width * (d + 1),
+            }
+        )
+    return records
 
 
 def _construct(method: str, X: torch.Tensor, y: torch.Tensor, seed: int) -> dict[str, Any]:
@@ -184,23 +379,40 @@ def _construct(method: str, X: torch.Tensor, y: torch.Tensor, seed: int) -> dict
     }
 
 
-def threshold_width(widths: np.ndarray, fractions: np.ndarray, q: float) -> float:
-    """Smallest width where the fit fraction reaches q, interpolated on log m between the last
-    width below q and the first at or above it; NaN if no width reaches q."""
-    above = np.flatnonzero(fractions >= q)
-    if above.size == 0:
-        return float("nan")
-    k = above[0]
-    if k == 0:
+def threshold_width(widths: np.ndarray, fit: np.ndarray, q: float) -> float:
+    """m*: where a logistic fit of P(fit) against log m reaches q.
+
+    With five seeds per width the fit fraction is noisy and not monotone in m (4/5 at one
+    width, 1/5 at the next); a first-crossing rule then hangs on which crossing of the noisy
+    curve comes first, and two searches that evaluate different widths disagree by several
+    grid steps. The logistic model P(fit | m) = σ(a + b log m), fitted by maximum likelihood
+    to every evaluated (width, seed) outcome, pools all of them (a weak L2 penalty, C = 1000,
+    keeps b finite when the outcomes separate perfectly); m* = exp((logit q − a)/b), clipped to
+    the evaluated range.
+
+    Args:
+        widths: (w,) the evaluated widths, ascending.
+        fit: (w, R) booleans, whether each seed fitted at each width.
+        q: the fraction of seeds that must fit, in (0, 1].
+
+    Returns:
+        m*, or NaN if no seed fitted at any width (no threshold in range: censored); the
+        smallest width if every seed fitted everywhere.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    outcomes = np.asarray(fit, dtype=bool)
+    if not outcomes.any():
+        return math.nan
+    if outcomes.all() or q <= 0:
         return float(widths[0])
-    f0, f1 = fractions[k - 1], fractions[k]
-    t = (q - f0) / (f1 - f0)
-    return float(np.exp(np.log(widths[k - 1]) + t * np.log(widths[k] / widths[k - 1])))
-
-
-def _m_star(fit: np.ndarray, widths: np.ndarray, q: float) -> float:
-    """m* from a (widths × seeds) boolean fit table."""
-    return threshold_width(widths, fit.mean(axis=1), q)
+    x = np.repeat(np.log(np.asarray(widths, dtype=float)), outcomes.shape[1])[:, None]
+    model = LogisticRegression(C=1e3).fit(x, outcomes.reshape(-1))
+    a, b = float(model.intercept_[0]), float(model.coef_[0, 0])
+    if b <= 0:  # fitting gets no likelier with width: no threshold to read off
+        return math.nan
+    target = math.log(q / (1 - q)) if q < 1 else math.log(0.999 / 0.001)
+    return float(np.clip(math.exp((target - a) / b), widths[0], widths[-1]))
 
 
 def _slope(ns: np.ndarray, ms: np.ndarray) -> float:
@@ -208,27 +420,67 @@ def _slope(ns: np.ndarray, ms: np.ndarray) -> float:
 
 
 def _interval(draws: np.ndarray) -> list[float]:
-    """95% percentile interval of the finite bootstrap draws (NaNs if none is finite)."""
-    finite = draws[np.isfinite(draws)]
-    return np.percentile(finite, [2.5, 97.5]).tolist() if finite.size else [np.nan, np.nan]
+    """95% percentile interval of bootstrap draws of m*. A draw in which no width reaches q
+    (NaN) has m* above the grid, so it counts as +inf: an interval may end at inf, never
+    leaves those draws out. Percentiles are read off the sorted draws (no interpolation)."""
+    values = np.where(np.isnan(draws), np.inf, draws)
+    return np.quantile(values, [0.025, 0.975], method="inverted_cdf").tolist()
 
 
-def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 2000) -> dict[str, Any]:
+def _bracket(table: pd.DataFrame, q: float) -> tuple[float | None, float | None]:
+    """(lo, hi): the evaluated widths around m* — the smallest at or above it and the one
+    below (None where there is none; hi is None when m* is censored)."""
+    m_star = threshold_width(table.index.to_numpy(float), table.to_numpy(bool), q)
+    index = table.index.to_numpy(float)
+    if not math.isfinite(m_star):
+        return float(index[-1]), None
+    k = int(np.searchsorted(index, m_star * (1 - 1e-9)))
+    return (float(index[k - 1]) if k else None), float(index[k])
+
+
+def _per_n(rows: pd.DataFrame, q: float) -> dict[str, Any]:
+    """What decides m* at one n: the bracketing widths, the steps GD took where it first fits
+    next to the linearization's T_lin and the budget there, and the censored runs below."""
+    table = rows.pivot(index="width", columns="rep", values="fit").sort_index()
+    lo, hi = _bracket(table, q)
+    at_hi = rows[rows.width == hi] if hi is not None else rows.iloc[:0]
+    fits = at_hi[at_hi.fit]
+    at_lo = rows[rows.width == lo] if lo is not None else rows.iloc[:0]
+    censored = int(at_lo.censored.sum())
+    # Had the censored runs below the crossing fitted, would that width have reached q?
+    upper = lo is not None and (at_lo.fit.sum() + censored) >= q * len(at_lo)
+    return {
+        "width_below": lo,
+        "width_above": hi,
+        "steps_to_fit": float(fits.steps_run.median()) if len(fits) else math.nan,
+        "steps_linear": float(at_hi.steps_linear.median()) if len(at_hi) else math.nan,
+        "budget": float(at_hi.budget.median()) if len(at_hi) else math.nan,
+        "censored_below": censored,
+        "m_star_is_upper_bound": bool(upper),
+        "gram_drift": float(at_hi.gram_drift.mean()) if len(at_hi) else math.nan,
+        "lambda_min_G0": float(at_hi.lambda_min_G0.mean()) if len(at_hi) else math.nan,
+        "gd_cells": len(rows),
+    }
+
+
+def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) -> dict[str, Any]:
     q = config["quantile"]
     rng = np.random.default_rng(config["seed"])
     out: dict[str, Any] = {}
     for labels, part in gd.groupby("labels"):
-        ns, tables = [], []
+        ns, tables, details = [], [], []
         for n, rows in part.groupby("n"):
             table = rows.pivot(index="width", columns="rep", values="fit").sort_index()
             ns.append(int(n))
             tables.append((table.index.to_numpy(float), table.to_numpy(bool)))
-        m_star = np.array([_m_star(fit, w, q) for w, fit in tables])
+            details.append(_per_n(rows, q))
+        m_star = np.array([threshold_width(w, fit, q) for w, fit in tables])
         # Bootstrap: resample seeds (columns) within each n; the widths share each seed's data.
+        # Under the bisection only the evaluated widths are there to cross.
         draws = np.array(
             [
                 [
-                    _m_star(fit[:, rng.integers(0, fit.shape[1], fit.shape[1])], w, q)
+                    threshold_width(w, fit[:, rng.integers(0, fit.shape[1], fit.shape[1])], q)
                     for w, fit in tables
                 ]
                 for _ in range(boot)
@@ -240,6 +492,7 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 2000) -
             "m_star": m_star.tolist(),
             "m_star_ci": [_interval(column) for column in draws.T],
             "censored_n": [n for n, good in zip(ns, ok, strict=True) if not good],
+            **{key: [row[key] for row in details] for key in details[0]},
         }
         if ok.sum() >= 2:
             # Successive slopes show curvature a single exponent hides (e.g. a step budget
@@ -249,6 +502,10 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 2000) -
             slopes = [_slope(kept_n, b[ok]) for b in draws if np.isfinite(b[ok]).all()]
             record["alpha"] = _slope(kept_n, kept_m)
             record["alpha_ci"] = np.percentile(slopes, [2.5, 97.5]).tolist()
+            lo, hi = record["alpha_ci"]
+            record["theory_alpha_in_ci"] = {
+                name: bool(lo <= a <= hi) for name, a in THEORY_ALPHA.items()
+            }
         out[labels] = record
     return out
 
@@ -268,6 +525,8 @@ def summarize(frame: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, Any]:
         }
         summary["theory_latex"] = {name: sp.latex(expr) for name, expr in THEORY.items()}
         summary["lambda_0"] = lam0.tolist()
+        summary["theory_alpha"] = THEORY_ALPHA
+        summary["gd_cells"] = len(gd)
     for method in ("yun", "zhang"):
         rows = frame[frame.method == method]
         if rows.empty:
@@ -299,13 +558,16 @@ def plot_scaling_vs_n(
     """GD's m*(n) (bootstrap 95% bars, fitted α), the theory widths and — in parameter units,
     ``parameters=True``, where a width m counts m(d + 1) weights — the constructions' counts.
     The y-range stops at 100× the largest measured value, so Du et al.'s width is drawn but
-    clipped; its value at the largest n is in the legend."""
+    clipped; its value at the largest n is in the legend. A censored n (no width reached q)
+    has no point."""
     scale = config["d"] + 1 if parameters else 1
     ns = np.array(next(iter(summary["gd"].values()))["n"], dtype=float)
     measured = []
     for labels, rec in summary["gd"].items():
         marker, colour = _STYLE[labels]
         m, ci = np.array(rec["m_star"]) * scale, np.array(rec["m_star_ci"]) * scale
+        # An interval open at the top (some resamples reach q at no width) gets no upper bar.
+        ci = np.where(np.isfinite(ci), ci, m[:, None])
         alpha = (
             f", α = {rec['alpha']:.2f} [{rec['alpha_ci'][0]:.2f}, {rec['alpha_ci'][1]:.2f}]"
             if "alpha" in rec
@@ -346,7 +608,9 @@ def plot_scaling_vs_n(
             lw=1.2,
             label=f"{name}: ${summary['theory_latex'][name]}$ = {values[-1]:.2g} at n = {ns[-1]:g}",
         )
-    top = 100 * max(float(np.nanmax(v, initial=1.0)) for v in measured)
+    top = 100 * max(
+        float(np.nanmax(np.where(np.isfinite(v), v, np.nan), initial=1.0)) for v in measured
+    )
     ax.set(
         xscale="log",
         yscale="log",
@@ -359,34 +623,61 @@ def plot_scaling_vs_n(
     ax.legend(fontsize=6)
 
 
+def plot_steps_vs_n(ax: Any, summary: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """Where GD first fits (the width above the crossing): its median steps to ε next to the
+    linearization's T_lin and the budget the criterion allowed, with the cap."""
+    if not any(np.isfinite(rec["steps_to_fit"]).any() for rec in summary["gd"].values()):
+        ax.text(0.5, 0.5, "no width fitted", ha="center", va="center", transform=ax.transAxes)
+        return
+    for labels, rec in summary["gd"].items():
+        marker, colour = _STYLE[labels]
+        ns = np.array(rec["n"], dtype=float)
+        ax.plot(ns, rec["steps_to_fit"], marker + "-", color=colour, label=f"GD steps, {labels}")
+        ax.plot(ns, rec["steps_linear"], marker + ":", color=colour, mfc="none",
+                label=f"T_lin (linearized GD), {labels}")  # fmt: skip
+    ax.axhline(config["max_steps"], color="gray", lw=1, ls="--", label="cap max_steps")
+    ax.set(xscale="log", yscale="log", xlabel="n", ylabel="steps", ylim=(0.5, None))
+    ax.legend(fontsize=6)
+
+
+def plot_collapse(ax: Any, frame: pd.DataFrame, config: Mapping[str, Any]) -> None:
+    """Fit fraction against m·d/n (trained weights per point), random labels: if m* ∝ n/d the
+    curves of all n fall on one."""
+    gd = frame[(frame.method == "gd") & (frame.labels == "random")]
+    if gd.empty:
+        ax.text(0.5, 0.5, "no random-label runs", ha="center", va="center", transform=ax.transAxes)
+        return
+    for n, rows in gd.groupby("n"):
+        fraction = rows.groupby("width")["fit"].mean()
+        ax.plot(fraction.index * config["d"] / n, fraction, "o-", ms=3, label=f"n = {n}")
+    ax.axhline(config["quantile"], color="gray", lw=1, ls="--")
+    ax.set(xscale="log", xlabel="m·d / n (trained weights per point)", ylabel="fit fraction")
+    ax.legend(fontsize=6)
+
+
 def figures(
     frame: pd.DataFrame, summary: Mapping[str, Any], config: Mapping[str, Any]
 ) -> dict[str, Figure]:
-    """``width-vs-n``: m*(n) with theory widths, parameter counts, λ_min(G(0)) and Gram drift vs
-    m per n; ``construction-vs-gd``: the parameter-count panel on its own (none without GD)."""
+    """``width-vs-n``: m*(n) with theory widths, parameter counts, steps to fit against the
+    linearization, and the fit fraction against m·d/n; ``construction-vs-gd``: the
+    parameter-count panel on its own (none without GD)."""
     if "gd" not in summary:
         return {}
-    q, eps = config["quantile"], config["eps"]
+    q, eps, c = config["quantile"], config["eps"], config["budget_factor"]
     fig, axes = nc.panel_grid(
         [
-            f"smallest width m* fitting {q:.0%} of seeds (ε = {eps}, T = {config['steps']})",
+            f"smallest width m* fitting {q:.0%} of seeds (ε = {eps}, budget {c:g}·T_lin)",
             "parameters: GD vs constructions vs theory",
-            "λ_min(G(0)), random labels (mean over seeds)",
-            "max_k ‖G(k) − G(0)‖₂, random labels (mean over seeds)",
+            "steps to ε where GD first fits, and T_lin",
+            "fit fraction vs m·d/n, random labels",
         ],
         ncols=2,
         size=(5.0, 4.25),
     )
     plot_scaling_vs_n(axes[0], summary, config, parameters=False)
     plot_scaling_vs_n(axes[1], summary, config, parameters=True)
-    gd = frame[(frame.method == "gd") & (frame.labels == "random")]
-    for column, ax in (("lambda_min_G0", axes[2]), ("gram_drift", axes[3])):
-        for n, rows in gd.groupby("n"):
-            mean = rows.groupby("width")[column].mean()
-            keep = mean > 0
-            ax.plot(mean.index[keep], mean[keep], "o-", ms=3, label=f"n = {n}")
-        ax.set(xscale="log", yscale="log", xlabel="width m")
-        ax.legend(fontsize=6)
+    plot_steps_vs_n(axes[2], summary, config)
+    plot_collapse(axes[3], frame, config)
     alone, (single,) = nc.panel_grid(
         ["construction vs gradient descent: parameters to fit n points"]
     )

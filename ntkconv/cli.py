@@ -282,12 +282,69 @@ def _alpha_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def parse_settings(path: str | os.PathLike | None, pairs: Sequence[str]) -> dict[str, Any]:
+    """A sweep's settings from a TOML or JSON file (``--config``) and ``KEY=VALUE`` pairs
+    (``--set``, which win). A value is read as JSON (numbers, lists, true/false, null) and
+    otherwise kept as a string. Raises :class:`UsageError` naming the file or pair."""
+    settings: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as err:
+            raise UsageError(f"--config: cannot read {path} ({err.strerror})") from None
+        try:
+            if path.suffix == ".toml":
+                import tomllib
+
+                loaded = tomllib.loads(text)
+            else:
+                loaded = json.loads(text)
+        except ValueError as err:
+            kind = "TOML" if path.suffix == ".toml" else "JSON (or name it .toml)"
+            raise UsageError(f"--config: {path} is not valid {kind}: {err}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--config: {path} must hold a table of settings")
+        settings.update(loaded)
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes KEY=VALUE; got {pair!r}")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        settings[key.strip()] = value
+    return settings
+
+
+def _settings_stem(settings: dict[str, Any]) -> str:
+    """A short hash naming the default results folder of a sweep run with these settings."""
+    import hashlib
+
+    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     known = sweep_registry()
     if args.name not in known:
         raise UsageError(f"unknown sweep {args.name!r}; known: {sorted(known)}")
-    sweep = known[args.name](quick=args.quick, seed=args.seed)
-    out = Path(args.out or Path("results") / (sweep.name + ("-quick" if args.quick else "")))
+    settings = parse_settings(args.config, args.set)
+    try:
+        if settings:
+            sweep = known[args.name](quick=args.quick, seed=args.seed, settings=settings)
+        else:
+            sweep = known[args.name](quick=args.quick, seed=args.seed)
+    except TypeError as err:
+        if settings and "settings" in str(err):
+            raise UsageError(f"sweep {args.name!r} takes no settings (--config/--set)") from None
+        raise
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    stem = sweep.name + ("-quick" if args.quick else "")
+    if settings:  # other settings, another folder: never mixed with the defaults' cells
+        stem += "-" + _settings_stem(settings)
+    out = Path(args.out or Path("results") / stem)
     try:
         prepare_sweep(sweep, out, args.executor, args.workers)
     except (TypeError, ValueError) as err:
@@ -371,7 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_sweep.add_argument("name", help="sweep name (see ntkconv list)")
     p_sweep.add_argument("--quick", action="store_true", help="the small grid")
-    p_sweep.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
+    p_sweep.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results directory (default results/NAME[-quick][-SETTINGS HASH])",
+    )
     p_sweep.add_argument(
         "--executor",
         default="local",
@@ -381,6 +442,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, help="local processes (default: one per core)"
     )
     p_sweep.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
+    p_sweep.add_argument(
+        "--config", metavar="FILE", help="the sweep's settings from a TOML or JSON file"
+    )
+    p_sweep.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one setting (repeatable; wins over --config), e.g. --set n_max=2048",
+    )
     p_sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
     p_sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p_sweep.set_defaults(func=cmd_sweep)

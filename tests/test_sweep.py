@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from math import inf
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,10 @@ from experiments import width_vs_n
 from ntkconv.cli import main
 from ntkconv.sweep import make_cells
 
-# A width-vs-n small enough for tests: 2 n × 3 widths × 2 label kinds × 3 seeds + constructions.
+# A width-vs-n small enough for tests: 2 n × 6 widths × 2 label kinds × 3 seeds + constructions.
 TINY = (
-    "dataclasses.replace(width_vs_n.sweep(quick=True), "
-    "grid=[{'method': ['gd'], 'n': [8, 16], 'labels': ['random', 'teacher'], "
-    "'width': [2, 8, 32], 'rep': [0, 1, 2]}, "
-    "{'method': ['yun', 'zhang'], 'n': [8, 16], 'labels': ['random'], 'rep': [0, 1, 2]}], "
-    "config={**width_vs_n.sweep(quick=True).config, 'steps': 150, 'checkpoints': 5})"
+    "width_vs_n.sweep(quick=True, settings={'ns': [8, 16], 'width_max': 32, "
+    "'widths_per_octave': 1, 'reps': 3, 'max_steps': 150, 'checkpoints': 5, 'search': 'grid'})"
 )
 
 
@@ -232,7 +230,7 @@ def test_a_changed_config_is_refused_and_failures_name_the_cell(tmp_path: Path) 
     sweep = tiny()
     small = dataclasses.replace(sweep, grid=[{**sweep.grid[1], "n": [8], "rep": [0]}])
     nc.run_sweep(small, tmp_path, executor="serial", progress=False)
-    changed = dataclasses.replace(small, config={**small.config, "steps": 301})
+    changed = dataclasses.replace(small, config={**small.config, "max_steps": 301})
     with pytest.raises(ValueError, match="holds a different sweep"):
         nc.run_sweep(changed, tmp_path, executor="serial", progress=False)
     broken = dataclasses.replace(small, grid=[{**small.grid[0], "method": ["nope"]}])
@@ -252,11 +250,19 @@ def test_cli_sweep_names_are_checked(capsys: pytest.CaptureFixture[str]) -> None
 # --- the width-vs-n summary -------------------------------------------------------------------
 
 
-def test_threshold_width_interpolates_on_log_width() -> None:
-    widths = np.array([1.0, 4.0, 16.0])
-    assert width_vs_n.threshold_width(widths, np.array([0.0, 0.6, 1.0]), 0.8) == pytest.approx(8)
-    assert width_vs_n.threshold_width(widths, np.array([0.9, 1.0, 1.0]), 0.8) == 1.0
-    assert np.isnan(width_vs_n.threshold_width(widths, np.array([0.0, 0.2, 0.4]), 0.8))
+def test_threshold_width_reads_the_logistic_fit_and_handles_the_edges() -> None:
+    widths = np.array([2.0, 4.0, 8.0, 16.0, 32.0])
+    # P(fit) rising through 1/2 at m = 8, symmetric in log m: m* for q = 1/2 is 8.
+    fit = np.array([[0, 0, 0, 0], [0, 0, 0, 1], [0, 1, 0, 1], [1, 1, 1, 0], [1, 1, 1, 1]], bool)
+    assert width_vs_n.threshold_width(widths, fit, 0.5) == pytest.approx(8, rel=1e-3)
+    higher = width_vs_n.threshold_width(widths, fit, 0.8)
+    assert 8 < higher < 32
+    assert width_vs_n.threshold_width(widths, np.ones((5, 4), bool), 0.8) == 2.0
+    assert np.isnan(width_vs_n.threshold_width(widths, np.zeros((5, 4), bool), 0.8))
+    # A dip above an early crossing moves m* up, not down (no first-crossing artefact).
+    dip = fit.copy()
+    dip[3] = [1, 0, 0, 0]
+    assert width_vs_n.threshold_width(widths, dip, 0.5) > 8
 
 
 def test_theory_widths_are_the_table_s_expressions() -> None:
@@ -381,3 +387,110 @@ def test_bisect_threshold_confirms_below_and_refuses_bad_arguments() -> None:
         nc.bisect_threshold({40: True}, 40)
     with pytest.raises(ValueError, match="confirm"):
         nc.bisect_threshold({}, 40, confirm=-1)
+
+
+# --- the width-vs-n criterion, search and settings --------------------------------------------
+
+
+def _linear_gd_steps(G: torch.Tensor, r0: torch.Tensor, eps: float, limit: int = 100_000) -> int:
+    """The linearized GD of the sweep run step by step: r ← (I − G/λ_max) r until ‖r‖²/2n ≤ ε."""
+    n, top = r0.shape[0], torch.linalg.eigvalsh(G)[-1]
+    r = r0.clone()
+    for k in range(limit):
+        if float(r @ r) / (2 * n) <= eps:
+            return k
+        r = r - G @ r / top
+    raise AssertionError("did not converge")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_linear_steps_is_the_linearized_trajectory_and_rate_steps_bounds_it(seed: int) -> None:
+    gen = nc.generator(seed)
+    n = 12
+    A = torch.randn(n, n + 3, dtype=torch.float64, generator=gen)
+    G = A @ A.T / n + 0.02 * torch.eye(n, dtype=torch.float64)
+    r0 = torch.randn(n, dtype=torch.float64, generator=gen)
+    evals, vecs = torch.linalg.eigh(G)
+    proj_sq = (vecs.T @ r0) ** 2
+    for eps in (1e-1, 1e-3, 1e-6):
+        exact = _linear_gd_steps(G, r0, eps)
+        assert width_vs_n.linear_steps(evals, proj_sq, n, eps) == exact
+        loss0 = float(r0 @ r0) / (2 * n)
+        bound = width_vs_n.rate_steps(float(evals[0]), float(evals[-1]), loss0, eps)
+        assert exact <= bound  # the rate's count always suffices ...
+        # ... and a 10% smaller λ_min (a planted fault in the bound) changes it.
+        assert width_vs_n.rate_steps(0.9 * float(evals[0]), float(evals[-1]), loss0, eps) > bound
+
+
+def test_linear_steps_is_infinite_when_the_null_space_holds_more_than_eps() -> None:
+    evals = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)
+    assert width_vs_n.linear_steps(evals, torch.tensor([1.0, 1.0, 1.0]).double(), 3, 1e-3) == inf
+    assert width_vs_n.linear_steps(evals, torch.tensor([0.0, 1.0, 1.0]).double(), 3, 1e-3) < inf
+    assert width_vs_n.rate_steps(0.0, 1.0, 0.5, 1e-3) == inf
+    assert width_vs_n.rate_steps(0.5, 1.0, 1e-4, 1e-3) == 0
+
+
+def test_bisection_finds_the_full_grid_m_star_on_the_tiny_sweep(tmp_path: Path) -> None:
+    full = nc.run_sweep(tiny(), tmp_path / "grid", executor="serial", progress=False)
+    settings = {"ns": [8, 16], "width_max": 32, "widths_per_octave": 1, "reps": 3,
+                "max_steps": 150, "checkpoints": 5}  # fmt: skip
+    search = width_vs_n.sweep(quick=True, settings={**settings, "search": "bisect"})
+    assert search.config == tiny().config  # the search is not in the config: cells are shared
+    adaptive = nc.run_sweep(search, tmp_path / "grid", executor="serial", progress=False)
+    assert adaptive.computed == 0 and adaptive.rounds >= 2  # every cell came from the grid's
+    for labels, rec in full.summary["gd"].items():
+        got = adaptive.summary["gd"][labels]
+        # Within one step of the tiny grid (a factor 2), from fewer cells.
+        assert np.all(np.abs(np.log2(np.divide(got["m_star"], rec["m_star"]))) <= 1)
+        assert sum(got["gd_cells"]) < sum(rec["gd_cells"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"bogus": 1}, "unknown width-vs-n settings"),
+        ({"eps": 0}, "'eps' must be a number"),
+        ({"ns": []}, "'ns' must be a non-empty list"),
+        ({"ns": [8], "n_max": 64}, "either ns or n_max"),
+        ({"labels": ["noise"]}, "'labels' must be a list"),
+        ({"reps": 0}, "'reps' must be an integer >= 1"),
+        ({"search": "random"}, "'search' must be one of"),
+        ({"budget_factor": 0.5}, "'budget_factor'"),
+    ],
+)
+def test_width_vs_n_settings_are_validated(settings: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        width_vs_n.sweep(settings=settings)
+
+
+def test_n_max_expands_to_powers_of_two_and_the_cli_reads_settings(tmp_path: Path) -> None:
+    assert width_vs_n.resolve_settings(overrides={"n_max": 100})["ns"] == [16, 32, 64]
+    config = tmp_path / "run.toml"
+    config.write_text('d = 8\nlabels = ["teacher"]\nns = [8]\n')
+    from ntkconv.cli import UsageError, parse_settings
+
+    assert parse_settings(config, ["eps=0.01", "search=grid"]) == {
+        "d": 8,
+        "labels": ["teacher"],
+        "ns": [8],
+        "eps": 0.01,
+        "search": "grid",
+    }
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        parse_settings(None, ["eps"])
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(UsageError, match="not valid JSON"):
+        parse_settings(bad, [])
+
+
+def test_cli_sweep_with_settings_writes_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ["sweep", "width-vs-n", "--quick", "--executor", "serial", "--no-progress"]
+    settings = ["ns=[8]", "width_max=4", "reps=2", "max_steps=50", 'labels=["teacher"]']
+    assert main(argv + [arg for s in settings for arg in ("--set", s)]) == 0
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith("width-vs-n-quick-")
+    assert json.loads((folder / "sweep.json").read_text())["config"]["ns"] == [8]
