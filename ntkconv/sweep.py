@@ -114,6 +114,10 @@ class Sweep:
             present are ignored), or None / ``[]`` when done — at most :data:`MAX_ROUNDS`
             rounds. Keep it a pure function of the table, so a rerun retraces the same rounds
             from the stored cells. :func:`bisect_threshold` is the usual step.
+        unkeyed: config keys that steer the grid, the refinement or the summary but not what
+            a cell computes (e.g. the list of n): left out of the cell keys and of the
+            folder's config check, so a run that only adds grid points into the same folder
+            reuses every cell it shares with earlier runs. Default none.
 
     Examples:
         >>> import tempfile
@@ -141,6 +145,7 @@ class Sweep:
     figures: Callable[[pd.DataFrame, Record, Mapping[str, Any]], Mapping[str, Any]] | None = None
     description: str = ""
     refine: Callable[[pd.DataFrame, Mapping[str, Any]], GridSpec | None] | None = None
+    unkeyed: tuple[str, ...] = ()
 
 
 def _axis_values(axis: str, values: object) -> list[Any]:
@@ -203,12 +208,18 @@ def expand_grid(grid: GridSpec) -> list[dict[str, Any]]:
     return [dict(point) for point in ParameterGrid(lists)]
 
 
+def keyed_config(sweep: Sweep) -> dict[str, Any]:
+    """The part of ``sweep.config`` that cell keys (and the results folder's check) cover: all
+    of it but the ``unkeyed`` settings."""
+    return {k: v for k, v in sweep.config.items() if k not in sweep.unkeyed}
+
+
 def make_cells(sweep: Sweep, points: list[dict[str, Any]] | None = None) -> list[Cell]:
     """The sweep's cells (of ``points``, default its grid). Seeds derive from
     ``config["seed"]`` (default 0) and the coordinates; the key also covers the config, so
     changed settings never match stored cells, and a point's key does not depend on the grid
     it came from (a refinement round reuses the cells a full grid stored)."""
-    config_hash = _canonical(dict(sweep.config))
+    config_hash = _canonical(keyed_config(sweep))
     base_seed = check_seed(sweep.config.get("seed", 0), "config['seed']")
     cells, seen = [], set()
     for point in expand_grid(sweep.grid) if points is None else points:
@@ -584,9 +595,15 @@ def _prepare_out(out: Path, manifest: Record) -> None:
     path = out / "sweep.json"
     if path.exists():
         stored = _read_json(path)
-        if not isinstance(stored, dict) or _canonical(
-            {k: stored.get(k) for k in ("name", "config")}
-        ) != _canonical({k: manifest[k] for k in ("name", "config")}):
+        unkeyed = set(manifest.get("unkeyed", ()))
+
+        def keyed(entry: Any) -> str:
+            config = entry.get("config") if isinstance(entry, dict) else None
+            if isinstance(config, dict):
+                config = {k: v for k, v in config.items() if k not in unkeyed}
+            return _canonical([entry.get("name") if isinstance(entry, dict) else None, config])
+
+        if keyed(stored) != keyed(manifest):
             name = stored.get("name") if isinstance(stored, dict) else None
             config = stored.get("config") if isinstance(stored, dict) else None
             raise ValueError(
@@ -626,11 +643,19 @@ def prepare_sweep(
                 f"sweep.cell {sweep.cell!r} cannot be sent to worker processes ({err}); define "
                 "it at module level or use executor='serial'"
             ) from None
+    if not isinstance(sweep.unkeyed, tuple) or not set(sweep.unkeyed) <= set(sweep.config):
+        raise ValueError(
+            f"sweep.unkeyed must be a tuple of config keys; got {sweep.unkeyed!r} for the keys "
+            f"{sorted(sweep.config)}"
+        )
     identity = cell_identity(sweep.cell)
     cells = make_cells(sweep)
     if sweep.batch_axis is not None and any(sweep.batch_axis not in c.coords for c in cells):
         raise ValueError(f"sweep.batch_axis {sweep.batch_axis!r} is not an axis of every grid")
-    _prepare_out(out, {"name": sweep.name, "config": dict(sweep.config), "cell": identity})
+    manifest = {"name": sweep.name, "config": dict(sweep.config), "cell": identity}
+    if sweep.unkeyed:
+        manifest["unkeyed"] = list(sweep.unkeyed)
+    _prepare_out(out, manifest)
     remove_stale_temps(out / "cells")
     return identity, cells
 
@@ -675,7 +700,7 @@ def run_sweep(
             integer, ``out`` is not a path, or a grid value is not a JSON scalar.
         ImportError: a Dask executor without ``pip install ntkconv[distributed]``.
         SweepError: some cells raised (or returned bad records); all the others ran and are
-            stored (no further refinement round runs).
+            stored (refinement goes on from the cells that finished).
         RuntimeError: ``sweep.refine`` still adds points after :data:`MAX_ROUNDS` rounds.
         KeyboardInterrupt: re-raised after storing every finished cell; local workers are
             terminated rather than waited for.
@@ -737,7 +762,7 @@ def run_sweep(
                     pool, threads, release = _executor(executor, workers)
                 _run_tasks(pool, sweep, _tasks(todo, sweep.batch_axis), threads, store)
                 computed += len(todo)
-            if failures or sweep.refine is None:
+            if sweep.refine is None:  # refine sees the finished cells; failed ones are absent
                 break
             known = {c.key for c in cells}
             added = sweep.refine(_frame(cells, finished), sweep.config)

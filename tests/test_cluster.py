@@ -63,11 +63,8 @@ def test_a_dask_cluster_with_a_killed_worker_gives_the_local_table(tmp_path: Pat
         start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", str(port),
               "--no-dashboard")  # fmt: skip
         _wait_listening(port)
-        workers = [
-            start(f"worker{i}", "worker", f"tcp://{address}", "--nthreads", "1", "--no-nanny",
-                  "--no-dashboard", "--name", f"w{i}")  # fmt: skip
-            for i in range(2)
-        ]
+        worker = ["worker", f"tcp://{address}", "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+        workers = [start(f"worker{i}", *worker, "--name", f"w{i}") for i in range(2)]
         out = tmp_path / "dask"
         run = subprocess.Popen(_sweep_cmd(out, f"dask://{address}"), env=env)
         cells = out / "cells"

@@ -494,3 +494,45 @@ def test_cli_sweep_with_settings_writes_its_own_folder(
     (folder,) = (tmp_path / "results").iterdir()
     assert folder.name.startswith("width-vs-n-quick-")
     assert json.loads((folder / "sweep.json").read_text())["config"]["ns"] == [8]
+
+
+def test_unkeyed_settings_let_a_larger_grid_reuse_the_cells_it_shares(tmp_path: Path) -> None:
+    def sweep(ns: list[int], scale: int = 1) -> nc.Sweep:
+        return nc.Sweep(
+            "grow", {"n": ns}, unkeyed_cell, config={"ns": ns, "scale": scale}, unkeyed=("ns",)
+        )
+
+    first = nc.run_sweep(sweep([1, 2]), tmp_path, executor="serial", progress=False)
+    grown = nc.run_sweep(sweep([1, 2, 3]), tmp_path, executor="serial", progress=False)
+    assert (first.computed, grown.computed, grown.reused) == (2, 1, 2)
+    with pytest.raises(ValueError, match="holds a different sweep"):  # a keyed change
+        nc.run_sweep(sweep([1, 2], scale=2), tmp_path, executor="serial", progress=False)
+    with pytest.raises(ValueError, match="unkeyed must be a tuple of config keys"):
+        nc.run_sweep(
+            dataclasses.replace(sweep([1]), unkeyed=("nope",)), tmp_path / "b", executor="serial"
+        )
+
+
+def unkeyed_cell(cells: list, config: dict) -> list[dict]:
+    return [{"sq": config["scale"] * c.coords["n"] ** 2} for c in cells]
+
+
+def flaky_cell(cells: list, config: dict) -> list[dict]:
+    if cells[0].coords["m"] == config["broken"]:
+        raise ValueError("this width cannot be computed")
+    return bisect_cell(cells, config)
+
+
+def test_refinement_goes_on_past_a_failed_cell_and_then_reports_it(tmp_path: Path) -> None:
+    widths = list(range(1, 41))
+    sweep = nc.Sweep(
+        "flaky",
+        {"m": [widths[19]]},
+        flaky_cell,
+        config={"threshold": 14, "widths": widths, "broken": 10},
+        refine=bisect_refine,
+    )
+    with pytest.raises(nc.SweepError, match=r'"m":10'):
+        nc.run_sweep(sweep, tmp_path, executor="serial", progress=False)
+    stored = {e["coords"]["m"] for e in nc.load_cells(tmp_path).values()}
+    assert 10 not in stored and {20, 15, 12, 13, 14} <= stored  # the search went on without it
