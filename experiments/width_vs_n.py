@@ -39,6 +39,7 @@ import pandas as pd
 import sympy as sp
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from torch.func import vmap
 
 import ntkconv as nc
@@ -670,6 +671,7 @@ def plot_collapse(ax: Any, frame: pd.DataFrame, config: Mapping[str, Any]) -> No
         ax.plot(fraction.index * config["d"] / n, fraction, "o-", ms=3, label=f"n = {n}")
     ax.axhline(config["quantile"], color="gray", lw=1, ls="--")
     ax.set(xscale="log", xlabel="m·d / n (trained weights per point)", ylabel="fit fraction")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on a short decade
     ax.legend(fontsize=6)
 
 

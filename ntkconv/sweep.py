@@ -700,7 +700,8 @@ def run_sweep(
             integer, ``out`` is not a path, or a grid value is not a JSON scalar.
         ImportError: a Dask executor without ``pip install ntkconv[distributed]``.
         SweepError: some cells raised (or returned bad records); all the others ran and are
-            stored (refinement goes on from the cells that finished).
+            stored, and refinement went on from the cells that finished (a refine that needs
+            a failed cell's result gets nothing new from it: that search stops there).
         RuntimeError: ``sweep.refine`` still adds points after :data:`MAX_ROUNDS` rounds.
         KeyboardInterrupt: re-raised after storing every finished cell; local workers are
             terminated rather than waited for.

@@ -518,21 +518,33 @@ def unkeyed_cell(cells: list, config: dict) -> list[dict]:
 
 
 def flaky_cell(cells: list, config: dict) -> list[dict]:
-    if cells[0].coords["m"] == config["broken"]:
+    if cells[0].coords == {"g": "a", "m": config["broken"]}:
         raise ValueError("this width cannot be computed")
     return bisect_cell(cells, config)
+
+
+def two_searches(frame, config: dict):
+    """bisect_refine for each of the groups a and b."""
+    points = []
+    for g, rows in frame.groupby("g"):
+        nxt = bisect_refine(rows, config)
+        if nxt is not None:
+            points.append({"g": [g], **nxt})
+    return points
 
 
 def test_refinement_goes_on_past_a_failed_cell_and_then_reports_it(tmp_path: Path) -> None:
     widths = list(range(1, 41))
     sweep = nc.Sweep(
         "flaky",
-        {"m": [widths[19]]},
+        {"g": ["a", "b"], "m": [widths[19]]},
         flaky_cell,
         config={"threshold": 14, "widths": widths, "broken": 10},
-        refine=bisect_refine,
+        refine=two_searches,
     )
     with pytest.raises(nc.SweepError, match=r'"m":10'):
         nc.run_sweep(sweep, tmp_path, executor="serial", progress=False)
-    stored = {e["coords"]["m"] for e in nc.load_cells(tmp_path).values()}
-    assert 10 not in stored and {20, 15, 12, 13, 14} <= stored  # the search went on without it
+    stored = {(e["coords"]["g"], e["coords"]["m"]) for e in nc.load_cells(tmp_path).values()}
+    # Search a stops at its failed width (it needs it); search b runs to its end regardless.
+    assert {m for g, m in stored if g == "a"} == {20}
+    assert {m for g, m in stored if g == "b"} == {20, 10, 15, 12, 13, 14}
