@@ -28,24 +28,10 @@ from functools import partial
 
 import numpy as np
 import torch
-from torch.func import vmap
 
 import ntkconv as nc
 from experiments._timing import best_of_interleaved
-
-
-def workload(seeds: int, n: int, d: int, m: int) -> tuple:
-    """S datasets, S initializations and each member's step n/λ_max(G(0))."""
-    net = nc.TwoLayerNet(d, m)
-    X, y = [], []
-    for s in range(seeds):
-        gen = nc.generator(nc.derive_seed(0, "bench-train", s))
-        X.append(nc.sphere_inputs(n, d, gen))
-        y.append(2 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1)
-    params = nc.stack_params([net.init(s) for s in range(seeds)])
-    X, y = torch.stack(X), torch.stack(y)
-    lr = n / torch.linalg.eigvalsh(vmap(net.structured_ntk)(params, X))[:, -1]
-    return net, params, X, y, lr
+from experiments.bench_ensemble import workload  # the same S datasets, inits and steps
 
 
 def plain_loop(W: torch.Tensor, a: torch.Tensor, X: torch.Tensor, y: torch.Tensor, lr, steps):
