@@ -416,7 +416,7 @@ def threshold_width(widths: np.ndarray, fit: np.ndarray, q: float) -> float:
     outcomes = np.asarray(fit, dtype=bool)
     if not outcomes.any():
         return math.nan
-    if outcomes.all() or q <= 0:
+    if outcomes.all():
         return float(widths[0])
     x = np.repeat(np.log(np.asarray(widths, dtype=float)), outcomes.shape[1])[:, None]
     model = LogisticRegression(C=1e3).fit(x, outcomes.reshape(-1))
@@ -439,22 +439,20 @@ def _interval(draws: np.ndarray) -> list[float]:
     return np.quantile(values, [0.025, 0.975], method="inverted_cdf").tolist()
 
 
-def _bracket(table: pd.DataFrame, q: float) -> tuple[float | None, float | None]:
+def _bracket(widths: np.ndarray, m_star: float) -> tuple[float | None, float | None]:
     """(lo, hi): the evaluated widths around m* — the smallest at or above it and the one
     below (None where there is none; hi is None when m* is censored)."""
-    m_star = threshold_width(table.index.to_numpy(float), table.to_numpy(bool), q)
-    index = table.index.to_numpy(float)
     if not math.isfinite(m_star):
-        return float(index[-1]), None
-    k = int(np.searchsorted(index, m_star * (1 - 1e-9)))
-    return (float(index[k - 1]) if k else None), float(index[k])
+        return float(widths[-1]), None
+    k = int(np.searchsorted(widths, m_star * (1 - 1e-9)))
+    return (float(widths[k - 1]) if k else None), float(widths[k])
 
 
-def _per_n(rows: pd.DataFrame, q: float) -> dict[str, Any]:
-    """What decides m* at one n: the bracketing widths, the steps GD took where it first fits
-    next to the linearization's T_lin and the budget there, and the censored runs below."""
-    table = rows.pivot(index="width", columns="rep", values="fit").sort_index()
-    lo, hi = _bracket(table, q)
+def _per_n(rows: pd.DataFrame, widths: np.ndarray, m_star: float, q: float) -> dict[str, Any]:
+    """What decides m* at one n (``widths``: the evaluated ones, ascending): the bracketing
+    widths, the steps GD took where it first fits next to the linearization's T_lin and the
+    budget there, and the censored runs below."""
+    lo, hi = _bracket(widths, m_star)
     at_hi = rows[rows.width == hi] if hi is not None else rows.iloc[:0]
     fits = at_hi[at_hi.fit]
     at_lo = rows[rows.width == lo] if lo is not None else rows.iloc[:0]
@@ -481,13 +479,15 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) ->
     rng = np.random.default_rng(config["seed"])
     out: dict[str, Any] = {}
     for labels, part in gd.groupby("labels"):
-        ns, tables, details = [], [], []
+        ns, tables, estimates, details = [], [], [], []
         for n, rows in part.groupby("n"):
             table = rows.pivot(index="width", columns="rep", values="fit").sort_index()
+            widths, fit = table.index.to_numpy(float), table.to_numpy(bool)
             ns.append(int(n))
-            tables.append((table.index.to_numpy(float), table.to_numpy(bool)))
-            details.append(_per_n(rows, q))
-        m_star = np.array([threshold_width(w, fit, q) for w, fit in tables])
+            tables.append((widths, fit))
+            estimates.append(threshold_width(widths, fit, q))
+            details.append(_per_n(rows, widths, estimates[-1], q))
+        m_star = np.array(estimates)
         # Bootstrap: resample seeds (columns) within each n; the widths share each seed's data.
         # Under the bisection only the evaluated widths are there to cross.
         draws = np.array(

@@ -10,6 +10,7 @@ seeds A … B−1 and prints how often each verdict came out (a calibration).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import shlex
@@ -31,7 +32,7 @@ from .report import (
     run_checks,
     write_report,
 )
-from .seeds import check_seed
+from .seeds import _canonical, check_seed
 from .sweep import SweepError, prepare_sweep, run_sweep, sweep_registry
 
 
@@ -322,7 +323,7 @@ def _settings_stem(settings: dict[str, Any]) -> str:
     """A short hash naming the default results folder of a sweep run with these settings."""
     import hashlib
 
-    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+    return hashlib.sha1(_canonical(settings).encode()).hexdigest()[:8]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -330,15 +331,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.name not in known:
         raise UsageError(f"unknown sweep {args.name!r}; known: {sorted(known)}")
     settings = parse_settings(args.config, args.set)
+    factory = known[args.name]
+    extra = {}
+    if settings:
+        if "settings" not in inspect.signature(factory).parameters:
+            raise UsageError(f"sweep {args.name!r} takes no settings (--config/--set)")
+        extra["settings"] = settings
     try:
-        if settings:
-            sweep = known[args.name](quick=args.quick, seed=args.seed, settings=settings)
-        else:
-            sweep = known[args.name](quick=args.quick, seed=args.seed)
-    except TypeError as err:
-        if settings and "settings" in str(err):
-            raise UsageError(f"sweep {args.name!r} takes no settings (--config/--set)") from None
-        raise
+        sweep = factory(quick=args.quick, seed=args.seed, **extra)
     except ValueError as err:
         raise UsageError(str(err)) from None
     stem = sweep.name + ("-quick" if args.quick else "")

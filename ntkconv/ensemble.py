@@ -30,7 +30,7 @@ from ._validation import (
     float_tensor,
 )
 from .autodiff import Model, resolve_wrt, scalar_model, split
-from .training import _REDUCE, REDUCTIONS, check_run_limits, value_and_grad
+from .training import _REDUCE, _TERMS, REDUCTIONS, _sq_norm, check_run_limits, value_and_grad
 
 
 def stack_params(members: Sequence[Params]) -> Params:
@@ -291,20 +291,12 @@ def train_ensemble(
 
     def losses(s: Params) -> torch.Tensor:
         u = forward({**fixed, **s}, X)  # (S, n)
-        return _REDUCE[reduction](((u - y) ** 2).sum(-1), n)
+        return _REDUCE[reduction](_TERMS["squared"](u, y).sum(-1), n)
 
     # The members are independent, so the gradient of their summed losses is each member's own
     # gradient: one backward pass, as a hand-written ensemble loop would do it.
     gradient_and_loss = value_and_grad(losses, {})
     init = {k: v.clone() for k, v in sub.items()}
-
-    def per_member(tree: Params) -> torch.Tensor:
-        """Σ‖v_s‖² over the params of each member s, float64 (S,)."""
-        total = None
-        for v in tree.values():
-            part = torch.linalg.vector_norm(v.reshape(size, -1), dim=1, dtype=torch.float64) ** 2
-            total = part if total is None else total + part
-        return total
 
     # Per-member bookkeeping is NumPy on the host (a few dozen tiny torch ops per step would
     # cost as much as a small net's step); the step sizes travel to the device only when a
@@ -337,8 +329,8 @@ def train_ensemble(
     for k in range(steps + 1):
         g, value = gradient_and_loss(sub)
         # One host transfer per step for the three recorded quantities of all members.
-        moved = per_member({name: sub[name] - init[name] for name in sub}).sqrt_()
-        stats = torch.stack([value.double(), per_member(g), moved]).cpu().numpy()
+        moved = _sq_norm({name: sub[name] - init[name] for name in sub}, size).sqrt_()
+        stats = torch.stack([value.double(), _sq_norm(g, size), moved]).cpu().numpy()
         value, gnorm = stats[0], stats[1]
         if limit is None:
             limit = blowup * np.maximum(value, 1e-300)

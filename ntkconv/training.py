@@ -487,9 +487,16 @@ def _scheduled(eta: object, k: int) -> float:
         ) from None
 
 
-def _sq_norm(tree: Params) -> torch.Tensor:
-    """Σ‖v‖² over a params dict, a float64 0-d tensor on the params' device."""
-    return torch.stack([v.double().pow(2).sum() for v in tree.values()]).sum()
+def _sq_norm(tree: Params, members: int | None = None) -> torch.Tensor:
+    """Σ‖v‖² over a params dict in float64 on the params' device: a 0-d tensor, or one value
+    per member, shape (S,), when ``members`` = S is the size of a leading ensemble axis."""
+    shape = (-1,) if members is None else (members, -1)
+    # vector_norm in float64, and no stack for a single param: this runs twice per GD step.
+    parts = [
+        torch.linalg.vector_norm(v.reshape(shape), dim=-1, dtype=torch.float64) ** 2
+        for v in tree.values()
+    ]
+    return parts[0] if len(parts) == 1 else torch.stack(parts).sum(0)
 
 
 def value_and_grad(

@@ -548,3 +548,14 @@ def test_refinement_goes_on_past_a_failed_cell_and_then_reports_it(tmp_path: Pat
     # Search a stops at its failed width (it needs it); search b runs to its end regardless.
     assert {m for g, m in stored if g == "a"} == {20}
     assert {m for g, m in stored if g == "b"} == {20, 10, 15, 12, 13, 14}
+
+
+def test_cli_refuses_settings_for_a_sweep_that_takes_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def plain(quick: bool = False, seed: int = 0) -> nc.Sweep:
+        return nc.Sweep("plain", {"n": [1]}, unkeyed_cell, config={"scale": 1})
+
+    monkeypatch.setattr("ntkconv.cli.sweep_registry", lambda: {"plain": plain})
+    assert main(["sweep", "plain", "--set", "scale=2"]) == 2
+    assert "takes no settings" in capsys.readouterr().err
