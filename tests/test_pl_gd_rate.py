@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pytest
 import sympy as sp
 from _quick import quick_results
 
 import ntkconv as nc
+from ntkconv.testing import planted, scaled
 from theorems import pl_gd_rate as pl
 
 RESULTS = quick_results("pl-gd-rate")
@@ -48,10 +53,69 @@ def test_controls_fail_for_the_stated_reason() -> None:
     assert lecture.details["corrected_rate_holds"]
 
 
-def test_two_layer_nls_uses_local_constants() -> None:
+def test_two_layer_nls_measures_mu_and_beta_along_the_run() -> None:
     r = RESULTS["two-layer-nls"]
-    assert r.details["steps_run"] == r.config["steps"]
+    d = r.details
+    assert d["steps_run"] == r.config["steps"]
+    # μ is the smallest λ_min(J_kJ_kᵀ) met, β the largest secant curvature: one constant each
+    assert d["mu"] == pytest.approx(float(np.min(d["mu_k"])))
+    assert d["beta"] == pytest.approx(float(np.max(d["beta_secant"])))
+    # the secant is measured by autograd on the iterates, not by the Lanczos that sets the step
+    assert d["beta"] < float(np.max(d["beta_lanczos"]))
+    assert 0 < d["karimi_rate"] < 1
     assert 0 < r.predicted["rate"] < 1
+    # PL with μ_k = λ_min(J_kJ_kᵀ) is a Rayleigh identity: recorded, not a hypothesis
+    assert d["pl_ratio_min"] >= 1 - 1e-9
+    assert not any(h.name.startswith("PL") for h in r.hypotheses)
+
+
+def _step_scaled(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """gradient_descent whose every step is ``factor`` × the one asked for."""
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def faulty(*args: Any, lr: Any, **kwargs: Any) -> Any:
+            if callable(lr):
+                return original(*args, lr=lambda k, p, g: factor * lr(k, p, g), **kwargs)
+            return original(*args, lr=factor * lr, **kwargs)
+
+        return faulty
+
+    return make
+
+
+def test_a_step_10_percent_off_changes_verdicts() -> None:
+    assert RESULTS["linear-lsq"].verdict is nc.Verdict.HOLDS
+    assert RESULTS["nonconvex-1d"].verdict is nc.Verdict.HOLDS
+    with planted("gradient_descent", _step_scaled(0.9)):
+        short = pl.check("linear-lsq", quick=True)
+    # the closed-form GD trajectory sees a shorter step; Karimi's bound alone would not
+    assert short.verdict is nc.Verdict.VIOLATED
+    assert short.measured["exact_gap_deviation"] > 1.0
+    with planted("gradient_descent", _step_scaled(1.1)):
+        long = {name: pl.check(name, quick=True) for name in ("linear-lsq", "nonconvex-1d")}
+    # a longer step is read off the iterates: the step hypothesis fails
+    for r in long.values():
+        failed = [h.name for h in r.hypotheses if not h.holds]
+        assert failed == ["step <= 1/beta"], failed
+    assert long["nonconvex-1d"].verdict is nc.Verdict.HELD_OUTSIDE_HYPOTHESES
+    assert long["linear-lsq"].verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
+
+
+def test_a_negative_predicted_rate_is_a_record_not_a_crash() -> None:
+    # the lecture's μ = 2λ₂ = 1.8 > β = 1: the claimed rate 1 − μ/β = −0.8
+    r = pl.check("lecture-convention", quick=True, lambdas=(1.0, 0.9))
+    assert r.verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
+    assert r.predicted["rate"] == pytest.approx(-0.8)
+    assert [h.name for h in r.hypotheses if not h.holds] == [
+        "mu <= beta (the constants are consistent)"
+    ]
+    assert r.tightness.value == -math.inf
+    # on the network: an NTK 100× too large makes μ exceed the secant β
+    with planted("empirical_ntk", scaled(100.0)):
+        net = pl.check("two-layer-nls", quick=True)
+    assert net.verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
+    assert net.predicted["rate"] < 0
+    assert json.dumps(net.to_dict(), allow_nan=False)
 
 
 def test_statement_is_sympy_and_deterministic() -> None:
