@@ -28,3 +28,18 @@ def test_narrow_width_is_rank_deficient_and_does_not_fit() -> None:
 
 def test_inequality_also_holds_along_the_gd_trajectory() -> None:
     assert RESULTS["gd-rate"].measured["min_inequality_ratio_along_run"] >= 1.0
+
+
+def test_the_normalization_is_measured_not_read_from_the_config() -> None:
+    (h,) = [h for h in RESULTS["half-loss"].hypotheses if h.name.startswith("L = ")]
+    assert not h.holds and h.measured == pytest.approx(0.5)
+    (h,) = [h for h in RESULTS["tight-point"].hypotheses if h.name.startswith("L = ")]
+    assert h.holds and h.measured == pytest.approx(1.0)
+
+
+def test_a_rate_of_one_is_no_contraction() -> None:
+    """narrow-width's λ = 0 gives q = 1 (1.0000000000000002 by rounding): "L_k ≤ L_0" holds for
+    any run that does not blow up, so the conclusion requires λ above the rank cutoff."""
+    r = RESULTS["narrow-width"]
+    assert r.predicted["rate"] >= 1.0 - 1e-12
+    assert r.verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
