@@ -412,9 +412,14 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 # --- figure ----------------------------------------------------------------------------------
 def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
     def draw(axes: Any, r: nc.CheckResult) -> None:
-        ax = axes if r.details["part"] == "labels" else axes[0]
+        ax = axes if r.details["part"] != "residual" else axes[0]
         d = r.details
-        if d["part"] == "labels":
+        if d["part"] == "finite-width":
+            nc.plot_scaling(
+                ax, d["widths"], d["deviation"], "max_{j,k} |v_jᵀ(r(k) − r_lin(k))|/‖r(0)‖"
+            )
+            ax.axhline(FINITE_TOL, color="k", ls="--", lw=1, label="tolerance")
+        elif d["part"] == "labels":
             for name, t in d["traces"].items():
                 line = ax.semilogy(t["k"], t["residual"], label=f"{name} labels")[0]
                 ax.semilogy(
@@ -462,7 +467,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         results,
         draw,
         "arora-fine-grained: residual in the eigenbasis of H^∞; true vs random labels",
-        panels=lambda r: ("",) if r.details["part"] == "labels" else ("", "eigen-directions"),
+        panels=lambda r: ("", "eigen-directions") if r.details["part"] == "residual" else ("",),
     )
 
 
