@@ -35,7 +35,7 @@ throughout (outside the theorem's η = O(λ_0/n²), as in du-gram-stability's pr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,6 +112,25 @@ def _distance_prediction(
     return float(torch.sqrt((p**2 * (1 - (1 - lr * evals) ** k) ** 2 / evals).sum()))
 
 
+def _runs(
+    X: torch.Tensor, y: torch.Tensor, cfg: dict[str, Any], seed: int, lr: float
+) -> Iterator[tuple[int, int, _lazy.Run]]:
+    """(width index, seed index, run) over the instance's widths × seeds, outputs kept."""
+    for i, width in enumerate(cfg["widths"]):
+        for s in range(cfg["seeds"]):
+            run = _lazy.train_run(
+                X,
+                y,
+                width,
+                nc.derive_seed(seed, "init", s),
+                lr=lr,
+                steps=cfg["steps"],
+                init_scale=cfg["kappa"],
+                keep_outputs=True,
+            )
+            yield i, s, run
+
+
 # --- measurement -----------------------------------------------------------------------------
 def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, widths, seeds, steps = cfg["n"], list(cfg["widths"]), cfg["seeds"], cfg["steps"]
@@ -124,25 +143,14 @@ def _residual(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     dev = np.zeros((len(widths), seeds))
     w_dist = np.zeros((len(widths), seeds))
     u0_norm, diverged, trace = 0.0, False, {}
-    for i, width in enumerate(widths):
-        for s in range(seeds):
-            run = _lazy.train_run(
-                X,
-                y,
-                width,
-                nc.derive_seed(seed, "init", s),
-                lr=lr,
-                steps=steps,
-                init_scale=cfg["kappa"],
-                keep_outputs=True,
-            )
-            diverged |= run.diverged
-            dev[i, s] = np.abs(run.residual - pred).max() / y_norm
-            w_dist[i, s] = run.w_dist_fro[-1]
-            u0_norm = max(u0_norm, float(torch.linalg.vector_norm(run.outputs[0])))
-            if i == len(widths) - 1 and s == 0:
-                proj = (evecs.T @ (y - run.outputs).T).abs().numpy()  # (n, K + 1)
-                trace = {"k": run.k, "residual": run.residual, "proj": proj}
+    for i, s, run in _runs(X, y, cfg, seed, lr):
+        diverged |= run.diverged
+        dev[i, s] = np.abs(run.residual - pred).max() / y_norm
+        w_dist[i, s] = run.w_dist_fro[-1]
+        u0_norm = max(u0_norm, float(torch.linalg.vector_norm(run.outputs[0])))
+        if i == len(widths) - 1 and s == 0:
+            proj = (evecs.T @ (y - run.outputs).T).abs().numpy()  # (n, K + 1)
+            trace = {"k": run.k, "residual": run.residual, "proj": proj}
     grid = np.repeat(np.asarray(widths, float), seeds)
     fit = _lazy.power_law_record(grid, dev.ravel())
     # Lemma 5.3: ‖W(k) − W(0)‖_F → sqrt(yᵀ(H^∞)⁻¹y) once the residual is fitted; the relative
@@ -260,36 +268,25 @@ def _finite_width(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     lr = 1.0 / float(evals[-1])
     dev = np.zeros((len(widths), seeds))
     diverged, rates = False, {}
-    for i, width in enumerate(widths):
-        for s in range(seeds):
-            run = _lazy.train_run(
-                X,
-                y,
-                width,
-                nc.derive_seed(seed, "init", s),
-                lr=lr,
-                steps=steps,
-                init_scale=cfg["kappa"],
-                keep_outputs=True,
-            )
-            diverged |= run.diverged
-            assert run.outputs is not None
-            r = y[None, :] - run.outputs
-            lam, V = torch.linalg.eigh(run.gram0)
-            decay = (1 - lr * lam)[None, :] ** torch.arange(steps + 1, dtype=torch.float64)[:, None]
-            measured, predicted = r @ V, decay * (V.T @ r[0])[None, :]  # (K + 1, n)
-            dev[i, s] = float((measured - predicted).abs().max() / torch.linalg.vector_norm(r[0]))
-            if i == len(widths) - 1 and s == 0:
-                for j in (n - 2, n // 2, 1, 0):
-                    q = abs(1 - lr * float(lam[j]))
-                    below = np.flatnonzero(
-                        measured[:, j].abs().numpy() <= 0.1 * abs(float(measured[0, j]))
-                    )
-                    rates[f"lambda_{j + 1}"] = {
-                        "eigenvalue_H0": float(lam[j]),
-                        "steps_to_shrink_10x_predicted": math.ceil(math.log(0.1) / math.log(q)),
-                        "steps_to_shrink_10x_measured": int(below[0]) if below.size else None,
-                    }
+    for i, s, run in _runs(X, y, cfg, seed, lr):
+        diverged |= run.diverged
+        assert run.outputs is not None
+        r = y[None, :] - run.outputs
+        lam, V = torch.linalg.eigh(run.gram0)
+        decay = (1 - lr * lam)[None, :] ** torch.arange(steps + 1, dtype=torch.float64)[:, None]
+        measured, predicted = r @ V, decay * (V.T @ r[0])[None, :]  # (K + 1, n)
+        dev[i, s] = float((measured - predicted).abs().max() / torch.linalg.vector_norm(r[0]))
+        if i == len(widths) - 1 and s == 0:
+            for j in (n - 2, n // 2, 1, 0):
+                q = abs(1 - lr * float(lam[j]))
+                below = np.flatnonzero(
+                    measured[:, j].abs().numpy() <= 0.1 * abs(float(measured[0, j]))
+                )
+                rates[f"lambda_{j + 1}"] = {
+                    "eigenvalue_H0": float(lam[j]),
+                    "steps_to_shrink_10x_predicted": math.ceil(math.log(0.1) / math.log(q)),
+                    "steps_to_shrink_10x_measured": int(below[0]) if below.size else None,
+                }
     limit = _lazy.gram_limit(X, H_inf, nc.derive_seed(seed, "gram"))
     worst = float(dev[-1].max())
     return nc.Outcome(
