@@ -273,9 +273,9 @@ def _finite_width(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         assert run.outputs is not None
         r = y[None, :] - run.outputs
         lam, V = torch.linalg.eigh(run.gram0)
-        decay = (1 - lr * lam)[None, :] ** torch.arange(steps + 1, dtype=torch.float64)[:, None]
-        measured, predicted = r @ V, decay * (V.T @ r[0])[None, :]  # (K + 1, n)
-        dev[i, s] = float((measured - predicted).abs().max() / torch.linalg.vector_norm(r[0]))
+        r_lin = _lazy.linear_residuals(lam, V, r[0], lr, steps)
+        measured = r @ V  # components along H(0)'s eigenvectors, (K + 1, n)
+        dev[i, s] = float(((r - r_lin) @ V).abs().max() / torch.linalg.vector_norm(r[0]))
         if i == len(widths) - 1 and s == 0:
             for j in (n - 2, n // 2, 1, 0):
                 q = abs(1 - lr * float(lam[j]))

@@ -123,9 +123,9 @@ def _one(
     r = y[None, :] - run.outputs
     e0, V0 = torch.linalg.eigh(run.gram0)
     r_lin = _lazy.linear_residuals(e0, V0, r[0], lr, len(run.k) - 1)
+    init_row, init_ok, init_factor = _lemma_3_1(run.gram0, H_inf, lam_0, atol)
     row = {
-        "lambda_min_H0": float(run.lambda_min[0]),
-        "H0_gap": float(nc.eigvalsh(run.gram0 - H_inf).abs().max()),
+        **init_row,
         "drift_max": float(run.drift.max()),
         "lambda_min_run": float(run.lambda_min.min()),
         "w_dist_max": float(run.w_dist_max.max()),
@@ -139,8 +139,7 @@ def _one(
     }
     quarter = 0.25 * lam_0
     ok = {
-        "init_gap": contracts and bool(nc.leq(row["H0_gap"], quarter)),
-        "init_gram": bool(nc.leq(0.75 * lam_0, row["lambda_min_H0"], atol=atol)),
+        **init_ok,
         "drift": contracts and row["drift_max"] < quarter,
         "gram_along_run": bool(nc.leq(0.5 * lam_0, row["lambda_min_run"], atol=atol)),
         "unit_movement": bool(nc.leq(row["w_dist_max"], Rp)),
@@ -156,8 +155,7 @@ def _one(
         return nc.Tightness.of_upper_bound(measured, bound_, "").value if contracts else -math.inf
 
     factor = {
-        "init_gap": upper(row["H0_gap"], quarter),
-        "init_gram": eig_factor(row["lambda_min_H0"], 0.75),
+        **init_factor,
         "drift": upper(row["drift_max"], quarter),
         "gram_along_run": eig_factor(row["lambda_min_run"], 0.5),
         "unit_movement": upper(row["w_dist_max"], Rp),
@@ -173,28 +171,37 @@ INIT_CONCLUSIONS = ("init_gap", "init_gram")
 
 
 def _lemma_3_1(
-    X: torch.Tensor, H_inf: torch.Tensor, lam_0: float, width: int, seed: int, atol: float
-) -> tuple[dict[str, bool], dict[str, float], dict[str, float]]:
-    """Lemma 3.1 at initialization only (no training, so widths beyond the training grid are
-    cheap): ‖H(0) − H^∞‖₂ ≤ λ_0/4 and λ_min(H(0)) ≥ 3λ_0/4, with their tightening factors."""
-    net = nc.TwoLayerNet(X.shape[1], width, "relu")
-    H0 = net.structured_ntk(net.init(seed), X).double()
-    gap, lam = float(nc.eigvalsh(H0 - H_inf).abs().max()), float(nc.eigvalsh(H0)[0])
-    if lam_0 <= atol:  # λ_0 at the rank cutoff: the gap claim fails, the eigenvalue one is void
+    H0: torch.Tensor, H_inf: torch.Tensor, lam_0: float, atol: float
+) -> tuple[dict[str, float], dict[str, bool], dict[str, float]]:
+    """Lemma 3.1 on one initial Gram H(0): ‖H(0) − H^∞‖₂ ≤ λ_0/4 and λ_min(H(0)) ≥ 3λ_0/4, the
+    numbers, whether each holds and its tightening factor. With λ_0 at the rank cutoff the gap
+    claim fails and the eigenvalue one is vacuous (factor +inf)."""
+    H0 = H0.double()
+    row = {
+        "H0_gap": float(nc.eigvalsh(H0 - H_inf).abs().max()),
+        "lambda_min_H0": float(nc.eigvalsh(H0)[0]),
+    }
+    if lam_0 <= atol:
         return (
+            row,
             {"init_gap": False, "init_gram": True},
             {"init_gap": -math.inf, "init_gram": math.inf},
-            {"H0_gap": gap, "lambda_min_H0": lam},
         )
     ok = {
-        "init_gap": bool(nc.leq(gap, lam_0 / 4)),
-        "init_gram": bool(nc.leq(0.75 * lam_0, lam, atol=atol)),
+        "init_gap": bool(nc.leq(row["H0_gap"], lam_0 / 4)),
+        "init_gram": bool(nc.leq(0.75 * lam_0, row["lambda_min_H0"], atol=atol)),
     }
     factor = {
-        "init_gap": nc.Tightness.of_upper_bound(gap, lam_0 / 4, "").value,
-        "init_gram": (lam + atol) / (0.75 * lam_0),
+        "init_gap": nc.Tightness.of_upper_bound(row["H0_gap"], lam_0 / 4, "").value,
+        "init_gram": (row["lambda_min_H0"] + atol) / (0.75 * lam_0),
     }
-    return ok, factor, {"H0_gap": gap, "lambda_min_H0": lam}
+    return row, ok, factor
+
+
+def _initial_gram(X: torch.Tensor, width: int, seed: int) -> torch.Tensor:
+    """H(0) of a fresh width-m net, at no training cost (Lemma 3.1 is about w(0) alone)."""
+    net = nc.TwoLayerNet(X.shape[1], width, "relu")
+    return net.structured_ntk(net.init(seed), X)
 
 
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
@@ -245,29 +252,27 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     table = {key: np.array([[r[key] for r in row] for row in rows]) for key in rows[0][0]}
     # Lemma 3.1 is about w(0) alone: its grid goes on past the training grid, at no training
     # cost, and it is decided at its own largest width
-    init_widths = widths + [w for w in cfg["init_widths"] if w > widths[-1]]
-    init_table = {key: table[key].tolist() for key in ("H0_gap", "lambda_min_H0")}
+    extra = [w for w in cfg["init_widths"] if w > widths[-1]]
+    init_widths = widths + extra
+    lemma = [
+        [
+            _lemma_3_1(_initial_gram(X, w, nc.derive_seed(seed, "init", s)), H_inf, lam_0, atol)
+            for s in range(seeds)
+        ]
+        for w in extra
+    ]
+    init_table = {
+        key: np.vstack(
+            [table[key], np.reshape([[r[0][key] for r in row] for row in lemma], (-1, seeds))]
+        )
+        for key in ("H0_gap", "lambda_min_H0")
+    }
     for c in INIT_CONCLUSIONS:
-        oks[c] = oks[c].tolist()
-        margins[c] = margins[c] if len(init_widths) == len(widths) else []
-    for width in init_widths[len(widths) :]:
-        for key in init_table:
-            init_table[key].append([])
-        for c in INIT_CONCLUSIONS:
-            oks[c].append([])
-        for s in range(seeds):
-            ok, factor, row = _lemma_3_1(
-                X, H_inf, lam_0, width, nc.derive_seed(seed, "init", s), atol
-            )
-            for key in init_table:
-                init_table[key][-1].append(row[key])
-            for c in INIT_CONCLUSIONS:
-                oks[c][-1].append(ok[c])
-                if width == init_widths[-1]:
-                    margins[c].append(factor[c])
-    for c in INIT_CONCLUSIONS:
-        oks[c] = np.array(oks[c], bool)
-    init_table = {key: np.array(v) for key, v in init_table.items()}
+        oks[c] = np.vstack(
+            [oks[c], np.reshape([[r[1][c] for r in row] for row in lemma], (-1, seeds))]
+        ).astype(bool)
+        if lemma:
+            margins[c] = [r[2][c] for r in lemma[-1]]
     grid = np.repeat(np.asarray(widths, float), seeds)
     m_emp = {
         c: _lazy.smallest_width(init_widths if c in INIT_CONCLUSIONS else widths, oks[c])
