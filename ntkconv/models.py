@@ -374,6 +374,64 @@ class TwoLayerNet(ShallowNet):
             blocks.append(F @ F2.T / m)
         return torch.stack(blocks).sum(dim=0) if len(blocks) > 1 else blocks[0]
 
+    def output_hessian_norm(
+        self, params: Params, X: torch.Tensor, wrt: Iterable[str] | None = None
+    ) -> torch.Tensor:
+        r"""Spectral norm ‖∇²_θ f(x)‖₂ of each output's Hessian in the differentiated params, in
+        closed form; O(n·m·d) work, the Hessian never formed.
+
+        Units do not interact, so the Hessian is block diagonal with one block per hidden unit.
+        With u = (x if ``W`` is differentiated, 1 if ``b`` is), z = w·x (+ b), unit r's block
+        acts on span{u, e_{a_r}} only, as the 2×2 matrix
+
+            (1/√m) [[a_r σ''(z) ‖u‖², σ'(z) ‖u‖], [σ'(z) ‖u‖, 0]]
+
+        (the off-diagonal entries only when ``a`` is differentiated), so ‖∇²f(x)‖₂ is the
+        largest over r of (|p_r| + √(p_r² + 4q_r²))/2 with p_r, q_r its entries. For σ with
+        bounded σ', σ'' this is O(m^{-1/2}): the "transition to linearity" of wide networks
+        (Liu, Zhu, Belkin, NeurIPS 2020, "On the linearity of large non-linear models", §3).
+        σ'' is the derivative of :attr:`Activation.deriv` by forward-mode autograd (0 for the
+        piecewise-linear activations, away from their kinks).
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+            wrt: the differentiated params (default: :attr:`trainable`).
+
+        Returns:
+            The n norms, shape (n,), in the params' dtype (all zero when only ``a`` is
+            differentiated: f is linear in a).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape, or ``wrt`` is empty,
+                repeated or names an unknown parameter.
+            TypeError: ``X`` is not a tensor or not of the params' dtype, or ``wrt`` is not
+                names.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.TwoLayerNet(d=3, width=64, activation="tanh", trainable=("W", "a"))
+            >>> params, X = net.init(0), nc.sphere_inputs(2, 3, seed=1)
+            >>> h = net.output_hessian_norm(params, X)
+            >>> lanczos = nc.hessian_eigenvalue(lambda p: net(p, X[:1]).sum(), params)
+            >>> bool(torch.isclose(h[0], torch.tensor(abs(lanczos), dtype=h.dtype)))
+            True
+        """
+        names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
+        self._check_call(params, X)
+        Z = self._preactivations(params, X)
+        sq = torch.zeros(X.shape[0], 1, dtype=X.dtype, device=X.device)  # ‖u‖²
+        if "W" in names:
+            sq = sq + (X**2).sum(dim=1, keepdim=True)
+        if "b" in names:
+            sq = sq + 1
+        root_m = math.sqrt(self.width)
+        deriv2 = torch.func.jvp(self.activation.deriv, (Z,), (torch.ones_like(Z),))[1]
+        p = params["a"] * deriv2 * sq / root_m
+        q = self.activation.deriv(Z) * sq.sqrt() / root_m if "a" in names else torch.zeros_like(Z)
+        return ((p.abs() + (p**2 + 4 * q**2).sqrt()) / 2).amax(dim=1)
+
 
 class ThreeLayerNet(ShallowNet):
     r"""Three-layer network f(x) = aᵀ σ(W2 σ(W1 x + b1)/√m1 + b2) / √m2 (NTK scaling).

@@ -190,3 +190,29 @@ def test_random_feature_gram_and_arccos_limits() -> None:
     torch.testing.assert_close(
         nc.random_feature_gram(X, params["W"]), nc.empirical_ntk(net, params, X)
     )
+
+
+@pytest.mark.parametrize("act", ["tanh", "softplus", "relu"])
+@pytest.mark.parametrize("trainable", [("W",), ("W", "a"), ("a",), ("W", "b", "a")])
+def test_output_hessian_norm_matches_the_dense_hessian(act: str, trainable: tuple) -> None:
+    net = nc.TwoLayerNet(3, 7, act, trainable=trainable, bias="b" in trainable)
+    params, X = net.init(2), nc.sphere_inputs(3, 3, seed=4) * 1.7
+    closed = net.output_hessian_norm(params, X)
+    sub = {name: params[name] for name in trainable}
+    for k in range(3):
+
+        def f(v: torch.Tensor, k: int = k) -> torch.Tensor:
+            return net({**params, **nc.unravel(v, sub)}, X[k : k + 1]).sum()
+
+        H = torch.func.hessian(f)(nc.ravel(sub))
+        assert float(closed[k]) == pytest.approx(float(torch.linalg.matrix_norm(H, 2)), abs=1e-13)
+
+
+def test_output_hessian_norm_decays_like_one_over_root_width() -> None:
+    X = nc.sphere_inputs(4, 5, seed=0)
+    norms = []
+    for width in (64, 4096):
+        net = nc.TwoLayerNet(5, width, "tanh", trainable=("W", "a"))
+        norms.append(float(net.output_hessian_norm(net.init(1), X).max()))
+    # the largest unit's block, sup σ'·‖x‖/√m: √m‖∇²f‖ settles to a constant
+    assert norms[0] * 8 == pytest.approx(norms[1] * 64, rel=0.02)
