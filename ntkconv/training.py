@@ -197,6 +197,48 @@ def squared_loss(u: torch.Tensor, y: torch.Tensor, reduction: str = "half_sum") 
     return risk(u, y, "squared", reduction)
 
 
+def linearized_loss_ratio(
+    kernel: torch.Tensor, residual: torch.Tensor, lr: float, reduction: str = "half_sum"
+) -> float:
+    """L(w₊)/L(w) for one GD step on the model linearized at w: ‖(I − 2cηK)r‖²/‖r‖².
+
+    With L = c‖u − y‖² (c = ½, 1, 1/2n, 1/n for the reductions of :data:`REDUCTIONS`), a GD
+    step moves the parameters by −2cηJᵀr, so the linearized outputs move by −2cηJJᵀr = −2cηKr.
+    The actual ratio differs from this by the curvature of the model along the step,
+    O(η²‖∇²f‖‖Jᵀr‖²): the comparison is how a check sees a wrong step or kernel at finite width
+    (Liu, Zhu, Belkin, NeurIPS 2020: a wide net is close to its linearization).
+
+    Args:
+        kernel: the (n, n) tangent kernel K = J(w)J(w)ᵀ at w (e.g. :func:`empirical_ntk`).
+        residual: r = u(w) − y, shape (n,), of the kernel's dtype and device.
+        lr: the step η, a finite number > 0.
+        reduction: the loss's normalization, one of :data:`REDUCTIONS`; default ``"half_sum"``.
+
+    Returns:
+        The predicted loss ratio, a float ≥ 0 (NaN when r = 0).
+
+    Raises:
+        ValueError: shapes that do not pair up, a non-positive ``lr`` or an unknown
+            ``reduction``.
+
+    Examples:
+        >>> K, r = torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+        >>> linearized_loss_ratio(K, r, 0.25)  # ½‖r‖²: r ← (1 − 0.25) r
+        0.5625
+    """
+    reduction = check_choice(reduction, "reduction", REDUCTIONS)
+    lr = check_positive_float(lr, "lr")
+    n = residual.shape[0] if residual.ndim == 1 else -1
+    if residual.ndim != 1 or tuple(kernel.shape) != (n, n):
+        raise ValueError(
+            f"kernel must be (n, n) and residual (n,); got {tuple(kernel.shape)} and "
+            f"{tuple(residual.shape)}"
+        )
+    scale = 2 * _REDUCE[reduction](1.0, n)  # on a float: c exactly, not a float32 tensor
+    moved = residual - lr * scale * (kernel @ residual)
+    return float((moved**2).sum() / (residual**2).sum())
+
+
 def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction classified correctly.
 

@@ -109,3 +109,37 @@ def test_init_is_deterministic_across_dtypes() -> None:
     assert set(p64["a"].unique().tolist()) <= {-1.0, 1.0}
     scaled = net.init(3, scale=0.01)
     torch.testing.assert_close(scaled["W1"], 0.01 * p64["W1"])
+
+
+@pytest.mark.parametrize("reduction", nc.REDUCTIONS)
+def test_linearized_loss_ratio_is_exact_for_a_model_linear_in_its_params(reduction: str) -> None:
+    # trained in a only, the two-layer net is linear in its params: K is constant and each GD
+    # step's loss ratio is exactly ‖(I − 2cηK)r‖²/‖r‖²
+    X = nc.sphere_inputs(6, 4, seed=0)
+    y = torch.randn(6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    net = nc.TwoLayerNet(4, 32, "tanh", trainable=("a",))
+    params = net.init(0)
+    lr = 0.3 / nc.lambda_max(nc.empirical_ntk(net, params, X))
+    ratio = lambda p: nc.linearized_loss_ratio(  # noqa: E731
+        nc.empirical_ntk(net, p, X), net(p, X) - y, lr, reduction
+    )
+    traj = nc.train(
+        net,
+        params,
+        X,
+        y,
+        lr=lr,
+        steps=15,
+        reduction=reduction,
+        callbacks={"rho": ratio},
+        progress=False,
+    )
+    np.testing.assert_allclose(traj.loss[1:] / traj.loss[:-1], traj.extras["rho"][:-1], rtol=1e-12)
+
+
+def test_linearized_loss_ratio_refuses_mismatched_shapes() -> None:
+    K = torch.eye(3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="kernel must be"):
+        nc.linearized_loss_ratio(K, torch.ones(2, dtype=torch.float64), 0.1)
+    with pytest.raises(ValueError, match="lr"):
+        nc.linearized_loss_ratio(K, torch.ones(3, dtype=torch.float64), -1.0)

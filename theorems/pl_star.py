@@ -125,9 +125,7 @@ def _step_prediction(net: nc.TwoLayerNet, X: torch.Tensor, y: torch.Tensor, lr: 
     """The loss ratio L_{k+1}/L_k that GD on the model linearized at w_k would give."""
 
     def predict(p: dict) -> float:
-        r = net(p, X) - y
-        step = r - lr * nc.empirical_ntk(net, p, X) @ r
-        return float((step**2).sum() / (r**2).sum())
+        return nc.linearized_loss_ratio(nc.empirical_ntk(net, p, X), net(p, X) - y, lr)
 
     return predict
 
