@@ -22,7 +22,7 @@ def test_gd_travels_the_linearized_shortest_path_far_inside_the_ball() -> None:
     assert m["linearized_dev_dist"] < shortest_path.LINEAR_TOL / 3
     assert m["linearized_dev_r"] < shortest_path.LINEAR_TOL / 3
     # not fully converged (‖r_K‖ ~ 1% of ‖r_0‖), so a little short of ‖J_0⁺r_0‖
-    assert 0.95 < m["dist_over_jplus"] < 1.0
+    assert 0.9 < m["dist_over_jplus"] < 1.0
     assert m["path_length_over_dist"] < 1.5  # a near-direct route
     assert m["radius_over_dist"] > 4  # the published radius is loose
     assert m["min_interpolant_dist"] < m["dist_final"]
