@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "reps": 5,  # seeds per (n, labels, width), trained as one ensemble
     "checkpoints": 20,  # Gram drift is evaluated at this many points of a run (0: never)
     "teacher_width": 4,
+    # the student: its activation (a name for ntkconv.get_activation) and whether the output
+    # layer a is trained too (Du et al.: W only, ReLU; Song et al. 2021: both layers, smooth σ)
+    "activation": "relu",
+    "train_output": False,
 }
 QUICK = {"ns": [16, 32, 64], "width_max": 1024, "max_steps": 20_000}
 
@@ -132,6 +136,16 @@ def resolve_settings(
     out["quantile"] = _real(out["quantile"], "quantile", 0.0, 1.0 + 1e-12)
     out["delta"] = _real(out["delta"], "delta", 0.0, 1.0)
     out["budget_factor"] = _real(out["budget_factor"], "budget_factor", 1.0 - 1e-12)
+    try:
+        nc.get_activation(out["activation"])
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"width-vs-n setting 'activation' must be an activation name; {err}"
+        ) from None
+    if not isinstance(out["train_output"], bool):
+        raise ValueError(
+            f"width-vs-n setting 'train_output' must be true or false; got {out['train_output']!r}"
+        )
     labels = out["labels"]
     if not isinstance(labels, list) or not labels or not set(labels) <= set(LABELS):
         raise ValueError(
@@ -291,7 +305,8 @@ def rate_steps(lambda_min: float, lambda_max: float, loss0: float, eps: float) -
 
 def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dict[str, Any]]:
     n, width, d = cells[0].coords["n"], cells[0].coords["width"], config["d"]
-    net = nc.TwoLayerNet(d, width)
+    trained = ("W", "a") if config["train_output"] else ("W",)
+    net = nc.TwoLayerNet(d, width, config["activation"], trainable=trained)
     X = torch.stack([x for x, _ in data])
     y = torch.stack([t for _, t in data])
     params = nc.stack_params([net.init(c.seed) for c in cells])
@@ -308,7 +323,9 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     ]
     wanted = [config["budget_factor"] * t for t in t_rate]
     budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
-    lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) for x in X]
+    # λ₀ of Du et al.'s H^∞ (ReLU, W trained) enters only their theory width
+    du_setting = config["activation"] == "relu" and not config["train_output"]
+    lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) if du_setting else math.nan for x in X]
     drift = torch.zeros(len(cells), dtype=torch.float64)
     steps = max(budget)
     every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
@@ -335,7 +352,11 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     )
     # Points on which every unit is inactive: f = 0 there and the gradient vanishes, so GD can
     # never fit them (they make the loss plateau at multiples of 1/(2n) at small widths).
-    dead = (~vmap(net.activation_pattern)(traj.params, X).any(dim=-1)).sum(dim=-1)
+    # (ReLU only: a smooth σ has no inactive units)
+    if config["activation"] == "relu":
+        dead = (~vmap(net.activation_pattern)(traj.params, X).any(dim=-1)).sum(dim=-1)
+    else:
+        dead = torch.zeros(len(cells), dtype=torch.long)
     records = []
     for s in range(len(cells)):
         fit = bool(traj.reached[s]) and int(traj.stopped_at[s]) <= budget[s]

@@ -456,6 +456,8 @@ def test_bisection_finds_the_full_grid_m_star_on_the_tiny_sweep(tmp_path: Path) 
         ({"reps": 0}, "'reps' must be an integer >= 1"),
         ({"search": "random"}, "'search' must be one of"),
         ({"budget_factor": 0.5}, "'budget_factor'"),
+        ({"activation": "swish"}, "'activation' must be an activation name"),
+        ({"train_output": 1}, "'train_output' must be true or false"),
     ],
 )
 def test_width_vs_n_settings_are_validated(settings: dict, match: str) -> None:
@@ -559,3 +561,28 @@ def test_cli_refuses_settings_for_a_sweep_that_takes_none(
     monkeypatch.setattr("ntkconv.cli.sweep_registry", lambda: {"plain": plain})
     assert main(["sweep", "plain", "--set", "scale=2"]) == 2
     assert "takes no settings" in capsys.readouterr().err
+
+
+def test_width_vs_n_trains_a_smooth_student_on_both_layers(tmp_path: Path) -> None:
+    settings = {
+        "ns": [8],
+        "width_max": 8,
+        "reps": 2,
+        "max_steps": 400,
+        "labels": ["teacher"],
+        "activation": "softplus",
+        "train_output": True,
+        "search": "grid",
+    }
+    run = nc.run_sweep(width_vs_n.sweep(quick=True, settings=settings), tmp_path, executor="serial")
+    gd = run.frame[run.frame.method == "gd"]
+    assert len(gd) == 2 * len(width_vs_n.width_grid(8))
+    # no ReLU: Du et al.'s λ₀ is not defined and no unit can be dead
+    assert gd.lambda_0.isna().all() and (gd.dead_points == 0).all()
+    # a is trained: the step n/λ_max(G(0)) uses the Gram of both layers, larger than W's alone
+    w_only = nc.run_sweep(
+        width_vs_n.sweep(quick=True, settings={**settings, "train_output": False}),
+        tmp_path / "w-only",
+        executor="serial",
+    ).frame
+    assert (gd.lr.to_numpy() < w_only[w_only.method == "gd"].lr.to_numpy()).all()
