@@ -563,6 +563,7 @@ def test_cli_refuses_settings_for_a_sweep_that_takes_none(
     assert "takes no settings" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_width_vs_n_trains_a_smooth_student_on_both_layers(tmp_path: Path) -> None:
     settings = {
         "ns": [8],
