@@ -62,6 +62,34 @@ def scaled(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return make
 
 
+def with_kwargs(
+    **change: Callable[[Any], Any],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A fault for :func:`planted`: each named keyword argument of the call passed through its
+    function first (which receives None when the caller did not give it).
+
+    Examples:
+        >>> halved = with_kwargs(lr=lambda lr: lr / 2)
+        >>> halved(lambda **kw: kw)(lr=1.0, steps=3)
+        {'lr': 0.5, 'steps': 3}
+    """
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def faulty(*args: Any, **kwargs: Any) -> Any:
+            moved = {name: f(kwargs.get(name)) for name, f in change.items()}
+            return original(*args, **{**kwargs, **moved})
+
+        return faulty
+
+    return make
+
+
+def step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A fault for :func:`planted` on ``train``: the step ``lr`` multiplied by ``factor`` (the
+    bug every rate check must see)."""
+    return with_kwargs(lr=lambda lr: lr * factor)
+
+
 def verdicts(
     theorem: Theorem, *, quick: bool = True, seed: int = 0, instances: Sequence[str] | None = None
 ) -> dict[str, Verdict]:

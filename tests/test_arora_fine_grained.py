@@ -12,7 +12,7 @@ import torch
 from _quick import quick_results
 
 import ntkconv as nc
-from ntkconv.testing import planted, scaled
+from ntkconv.testing import planted, scaled, step_times
 from theorems import _lazy, arora_fine_grained
 
 RESULTS = quick_results("arora-fine-grained")
@@ -34,13 +34,6 @@ def test_gram_limit_rejects_a_kernel_that_is_not_the_limit() -> None:
     assert not _lazy.gram_limit(X, torch.eye(16, dtype=torch.float64) + X @ X.T, seed=1)["holds"]
 
 
-def _step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "lr": kw["lr"] * factor})
-
-    return make
-
-
 def _i_plus_xxt(original: Callable[..., Any]) -> Callable[..., Any]:
     """Another positive-definite kernel in place of H^∞ (I + XXᵀ)."""
 
@@ -55,8 +48,8 @@ def _i_plus_xxt(original: Callable[..., Any]) -> Callable[..., Any]:
 @pytest.mark.parametrize(
     ("name", "make", "instances"),
     [
-        ("train", _step_times(0.9), ["finite-width-gram"]),
-        ("train", _step_times(1.1), ["finite-width-gram"]),
+        ("train", step_times(0.9), ["finite-width-gram"]),
+        ("train", step_times(1.1), ["finite-width-gram"]),
         ("relu_ntk_infinite", scaled(1.1), ["residual", "finite-width-gram"]),
         ("relu_ntk_infinite", _i_plus_xxt, ["digits-true-vs-random"]),
     ],

@@ -4,14 +4,13 @@ that change the verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _quick import quick_results
 
 import ntkconv as nc
-from ntkconv.testing import planted, scaled
+from ntkconv.testing import planted, scaled, step_times
 from theorems import du_gram_stability as du
 
 RESULTS = quick_results("du-gram-stability")
@@ -47,19 +46,12 @@ def test_the_small_setting_is_clean() -> None:
     assert du.check("practical-step", quick=True, **SMALL).verdict is V.HELD_OUTSIDE_HYPOTHESES
 
 
-def _step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "lr": kw["lr"] * factor})
-
-    return make
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "make", "broken"),
     [
-        ("train", _step_times(0.9), "linearized"),
-        ("train", _step_times(1.1), "linearized"),  # the rate bound alone would not notice
+        ("train", step_times(0.9), "linearized"),
+        ("train", step_times(1.1), "linearized"),  # the rate bound alone would not notice
         ("relu_ntk_infinite", scaled(1.1), "init_gap"),
     ],
 )

@@ -12,7 +12,7 @@ from _quick import quick_results
 
 import ntkconv as nc
 import theorems.last_layer_convex as llc
-from ntkconv.testing import planted
+from ntkconv.testing import planted, step_times, with_kwargs
 
 RESULTS = quick_results("last-layer-convex")
 
@@ -42,20 +42,6 @@ def test_excess_trajectory_matches_a_step_by_step_simulation() -> None:
     np.testing.assert_allclose(exact, excess, rtol=1e-10)
 
 
-def _step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "lr": kw["lr"] * factor})
-
-    return make
-
-
-def _trains(wrt: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "wrt": wrt})
-
-    return make
-
-
 def _nudged(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Training starts from params with one weight of ``name`` moved by 1e-6."""
 
@@ -74,11 +60,11 @@ def _nudged(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 @pytest.mark.parametrize(
     ("fault", "verdict"),
     [
-        (_step_times(0.9), nc.Verdict.VIOLATED),
-        (_step_times(1.01), nc.Verdict.VIOLATED),
+        (step_times(0.9), nc.Verdict.VIOLATED),
+        (step_times(1.01), nc.Verdict.VIOLATED),
         (_nudged("a"), nc.Verdict.VIOLATED),
         # the wrong layer trained: the first layer moves, and the loss leaves its trajectory
-        (_trains(("W",)), nc.Verdict.FAILED_WITHOUT_HYPOTHESIS),
+        (with_kwargs(wrt=lambda _: ("W",)), nc.Verdict.FAILED_WITHOUT_HYPOTHESIS),
         (_nudged("W"), nc.Verdict.FAILED_WITHOUT_HYPOTHESIS),
     ],
 )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _quick import quick_results
 
 import ntkconv as nc
-from ntkconv.testing import planted
+from ntkconv.testing import planted, step_times, with_kwargs
 from theorems import nls_pl
 
 RESULTS = quick_results("nls-pl")
@@ -55,23 +54,14 @@ def test_each_gd_step_decreases_the_loss_as_the_tangent_kernel_predicts() -> Non
     assert r.measured["worst_step_decrease_error"] < 0.2 * nls_pl.STEP_RTOL
 
 
-def _trained(**change: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A fault for ``train``: the named keyword arguments mapped through ``change``."""
-
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, **{k: f(kw[k]) for k, f in change.items()}})
-
-    return make
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "fault",
     [
-        _trained(lr=lambda lr: 0.9 * lr),
-        _trained(lr=lambda lr: 1.1 * lr),
+        step_times(0.9),
+        step_times(1.1),
         # GD run on ½‖h − y‖² while the check's constants are for ‖h − y‖²
-        _trained(reduction=lambda _: "half_sum"),
+        with_kwargs(reduction=lambda _: "half_sum"),
     ],
 )
 def test_a_wrong_step_or_loss_breaks_the_gd_part(fault: Any) -> None:

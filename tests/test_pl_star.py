@@ -3,7 +3,6 @@ power, the Hessian's width exponent, and planted faults."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from _quick import quick_results
 
 import ntkconv as nc
 import theorems.pl_star as pls
-from ntkconv.testing import planted, scaled
+from ntkconv.testing import planted, scaled, step_times
 
 RESULTS = quick_results("pl-star")
 
@@ -45,19 +44,12 @@ def test_hessian_decays_like_inverse_sqrt_width_unless_the_output_is_nonlinear()
     assert squashed.verdict is nc.Verdict.FAILED_WITHOUT_HYPOTHESIS
 
 
-def _step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "lr": kw["lr"] * factor})
-
-    return make
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "fault"),
     [
-        ("train", _step_times(0.9)),
-        ("train", _step_times(1.1)),
+        ("train", step_times(0.9)),
+        ("train", step_times(1.1)),
         ("empirical_ntk", scaled(1.1)),
         ("empirical_ntk", scaled(0.9)),
     ],

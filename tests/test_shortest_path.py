@@ -3,14 +3,13 @@ linear model, and planted step and Jacobian faults that change the verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _quick import quick_results
 
 import ntkconv as nc
-from ntkconv.testing import planted, scaled
+from ntkconv.testing import planted, scaled, step_times
 from theorems import _lazy, shortest_path
 
 RESULTS = quick_results("shortest-path")
@@ -50,19 +49,12 @@ def test_a_linear_model_follows_the_linearized_path_exactly_to_j_plus_r0() -> No
     assert abs(run.dist[-1] / run.jplus - 1) < 1e-9
 
 
-def _step_times(factor: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def make(train: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *a, **kw: train(*a, **{**kw, "lr": kw["lr"] * factor})
-
-    return make
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "make"),
     [
-        ("train", _step_times(0.9)),
-        ("train", _step_times(1.1)),
+        ("train", step_times(0.9)),
+        ("train", step_times(1.1)),
         ("jacobian", scaled(1.1)),
         ("empirical_ntk", scaled(1.1)),
     ],
