@@ -4,6 +4,8 @@ networks" (ACHA 2022, arXiv:2003.00307), Definition 3 (PL*), Theorem 2 (uniform 
 PL*) and Theorem 6 (local PL* ⇒ a solution in the ball + linear convergence of GD); Liu, Zhu,
 Belkin, "On the linearity of large non-linear models: when and why the tangent kernel is
 constant" (NeurIPS 2020), Theorem 3.2 (‖H_f‖ = Õ(1/√m) in a ball). Lecture 10's reading list.
+The abstracts' claims were confirmed; the theorem numbers and constants are from memory of the
+arXiv versions (see the page).
 
 Statement. For the system F(w) = (f(x_1; w), …, f(x_n; w)) and L(w) = ½‖F(w) − y‖², let
 K(w) = DF(w)DF(w)ᵀ be the tangent kernel. If λ_min(K(w)) ≥ μ > 0 on a set S, then L is μ-PL* on
