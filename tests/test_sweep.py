@@ -170,6 +170,7 @@ def _run_script(out: Path, pause: float = 0.0) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code], env=env)
 
 
+@pytest.mark.slow  # 33 s: a subprocess sweep killed mid-run, then restarted
 def test_a_killed_sweep_restarts_without_losing_or_recomputing_cells(tmp_path: Path) -> None:
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert _run_script(whole).wait(timeout=300) == 0
