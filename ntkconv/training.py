@@ -239,6 +239,50 @@ def linearized_loss_ratio(
     return float((moved**2).sum() / (residual**2).sum())
 
 
+#: Steps whose loss is below this fraction of L(w_0) are left out of
+#: :func:`linearized_step_errors`: there the float64 rounding of L_{k+1}/L_k is no longer small
+#: against the decrease.
+STEP_FLOOR = 1e-12
+
+
+def linearized_step_errors(
+    loss: object, predicted_ratio: object, floor: float = STEP_FLOOR
+) -> np.ndarray:
+    """Each GD step's loss decrease against the linearized model's, relative to the latter.
+
+    With L_k the loss at step k (recorded at every step) and ρ_k the ratio
+    :func:`linearized_loss_ratio` predicts from w_k, the error of step k is
+    |(1 − L_{k+1}/L_k) − (1 − ρ_k)| / (1 − ρ_k) — what a wrong step or kernel moves by its own
+    relative size, while the model's curvature moves it by O(η‖∇²f‖‖∇L‖²) only.
+
+    Args:
+        loss: (K + 1,) losses L_0 … L_K of consecutive steps (``record_every=1``).
+        predicted_ratio: (K + 1,) the predicted ratios at the same steps (the last is unused).
+        floor: steps with L_k ≤ floor·L_0 get NaN (float64 rounding); default
+            :data:`STEP_FLOOR`.
+
+    Returns:
+        The K errors, NaN at the steps below the floor.
+
+    Raises:
+        ValueError: the two arrays differ in length or hold fewer than two steps.
+
+    Examples:
+        >>> linearized_step_errors([1.0, 0.5, 0.2], [0.5, 0.5, 0.5]).round(3).tolist()
+        [0.0, 0.2]
+    """
+    loss = np.asarray(loss, dtype=float)
+    predicted_ratio = np.asarray(predicted_ratio, dtype=float)
+    if loss.ndim != 1 or loss.shape != predicted_ratio.shape or loss.size < 2:
+        raise ValueError(
+            "loss and predicted_ratio must be 1-D arrays of one length ≥ 2; got shapes "
+            f"{loss.shape} and {predicted_ratio.shape}"
+        )
+    predicted = 1 - predicted_ratio[:-1]
+    errors = np.abs(1 - loss[1:] / loss[:-1] - predicted) / predicted
+    return np.where(loss[:-1] > floor * loss[0], errors, np.nan)
+
+
 def accuracy(u: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction classified correctly.
 

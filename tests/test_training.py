@@ -143,3 +143,11 @@ def test_linearized_loss_ratio_refuses_mismatched_shapes() -> None:
         nc.linearized_loss_ratio(K, torch.ones(2, dtype=torch.float64), 0.1)
     with pytest.raises(ValueError, match="lr"):
         nc.linearized_loss_ratio(K, torch.ones(3, dtype=torch.float64), -1.0)
+
+
+def test_linearized_step_errors_skip_the_float_floor_and_refuse_bad_shapes() -> None:
+    loss = np.array([1.0, 0.5, 1e-13, 5e-14])
+    errors = nc.linearized_step_errors(loss, np.full(4, 0.5))
+    assert errors[0] == 0.0 and np.isnan(errors[2])  # L_2 = 1e-13 L_0 is below the floor
+    with pytest.raises(ValueError, match="one length"):
+        nc.linearized_step_errors(loss, np.ones(3))
