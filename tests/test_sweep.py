@@ -213,6 +213,8 @@ def test_local_processes_and_serial_give_the_same_table(tmp_path: Path) -> None:
     assert summary["yun"]["max_error"] < 1e-8 and summary["zhang"]["max_error"] < 1e-8
 
 
+# The executor string path; test_cluster.py runs a real multi-process cluster (slow too).
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_local_table(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     sweep = tiny()
