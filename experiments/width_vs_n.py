@@ -445,7 +445,9 @@ def threshold_width(widths: np.ndarray, fit: np.ndarray, q: float) -> float:
     if b <= 0:  # fitting gets no likelier with width: no threshold to read off
         return math.nan
     target = math.log(q / (1 - q)) if q < 1 else math.log(0.999 / 0.001)
-    return float(np.clip(math.exp((target - a) / b), widths[0], widths[-1]))
+    # clipped in log space: a nearly flat fit (b → 0⁺) puts log m* far outside float range
+    log_m = np.clip((target - a) / b, math.log(widths[0]), math.log(widths[-1]))
+    return float(math.exp(log_m))
 
 
 def _slope(ns: np.ndarray, ms: np.ndarray) -> float:

@@ -266,6 +266,11 @@ def test_threshold_width_reads_the_logistic_fit_and_handles_the_edges() -> None:
     dip = fit.copy()
     dip[3] = [1, 0, 0, 0]
     assert width_vs_n.threshold_width(widths, dip, 0.5) > 8
+    # One fit per width, at every width: the fit is nearly flat (b ≈ 4e-5), log m* ≈ 6e4,
+    # which exp overflows unless it is clipped first.
+    flat = np.zeros((5, 4), bool)
+    flat[[0, 1, 2, 3, 4], [0, 1, 1, 1, 0]] = True
+    assert width_vs_n.threshold_width(widths, flat, 0.8) == pytest.approx(32.0)
 
 
 def test_theory_widths_are_the_table_s_expressions() -> None:
