@@ -83,8 +83,31 @@ DEFAULTS: dict[str, Any] = {
     # layer a is trained too (Du et al.: W only, ReLU; Song et al. 2021: both layers, smooth σ)
     "activation": "relu",
     "train_output": False,
+    # what else runs next to GD: the explicit constructions (random labels); GD on Du et al.'s
+    # ReLU, W-only student as a reference series (method "gd-relu"); and the lazy cells
+    # (method "lazy"): GD at one wide width lazy_width for each n in lazy_ns, whose steps to ε
+    # against T_lin test the linearization sharply (they take no part in m*)
+    "constructions": True,
+    "relu_reference": False,
+    "lazy_ns": [],
+    "lazy_width": 4096,
 }
 QUICK = {"ns": [16, 32, 64], "width_max": 1024, "max_steps": 20_000}
+#: The smooth-activation variant (``ntkconv sweep width-vs-n-smooth``): Song et al.'s (NeurIPS
+#: 2021) setting — softplus, both layers trained — with the ReLU, W-only reference on the same
+#: grid and the lazy cells at n = 16; random labels, no constructions, no Gram checkpoints.
+SMOOTH_DEFAULTS: dict[str, Any] = {
+    **DEFAULTS,
+    "activation": "softplus",
+    "train_output": True,
+    "labels": ["random"],
+    "checkpoints": 0,
+    "constructions": False,
+    "relu_reference": True,
+    "lazy_ns": [16],
+}
+#: The methods whose cells decide an m*: GD on the configured student, and on the reference.
+GD_METHODS = ("gd", "gd-relu")
 
 
 def width_grid(top: int, per_octave: int = 4) -> list[int]:
@@ -108,17 +131,20 @@ def _real(value: object, key: str, low: float, high: float = math.inf) -> float:
 
 
 def resolve_settings(
-    quick: bool = False, overrides: Mapping[str, Any] | None = None
+    quick: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] = DEFAULTS,
 ) -> dict[str, Any]:
-    """The validated settings: :data:`DEFAULTS`, then :data:`QUICK` if ``quick``, then the
-    user's ``overrides`` (``n_max`` expands to ``ns`` = 16, 32, …, n_max; ``search`` is
-    returned too). Raises ``ValueError`` naming the setting and what it takes."""
+    """The validated settings: ``defaults`` (:data:`DEFAULTS` or :data:`SMOOTH_DEFAULTS`), then
+    :data:`QUICK` if ``quick``, then the user's ``overrides`` (``n_max`` expands to ``ns`` =
+    16, 32, …, n_max; ``search`` is returned too). Raises ``ValueError`` naming the setting
+    and what it takes."""
     overrides = dict(overrides or {})
-    known = {*DEFAULTS, "n_max", "search"}
+    known = {*defaults, "n_max", "search"}
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise ValueError(f"unknown width-vs-n settings {unknown}; known: {sorted(known)}")
-    out = {**DEFAULTS, **(QUICK if quick else {}), "search": "bisect"}
+    out = {**defaults, **(QUICK if quick else {}), "search": "bisect"}
     if "n_max" in overrides:
         if "ns" in overrides:
             raise ValueError("give either ns or n_max, not both")
@@ -129,7 +155,12 @@ def resolve_settings(
     if not isinstance(ns, list) or not ns:
         raise ValueError(f"width-vs-n setting 'ns' must be a non-empty list; got {ns!r}")
     out["ns"] = sorted({_int(n, "ns", 2) for n in ns})
-    for key in ("d", "max_steps", "width_max", "widths_per_octave", "reps", "teacher_width"):
+    lazy_ns = out["lazy_ns"]
+    if not isinstance(lazy_ns, list):
+        raise ValueError(f"width-vs-n setting 'lazy_ns' must be a list; got {lazy_ns!r}")
+    out["lazy_ns"] = sorted({_int(n, "lazy_ns", 2) for n in lazy_ns})
+    keys = ("d", "max_steps", "width_max", "widths_per_octave", "reps", "teacher_width")
+    for key in (*keys, "lazy_width"):
         out[key] = _int(out[key], key)
     out["checkpoints"] = _int(out["checkpoints"], "checkpoints", 0)
     out["eps"] = _real(out["eps"], "eps", 0.0)
@@ -142,10 +173,9 @@ def resolve_settings(
         raise ValueError(
             f"width-vs-n setting 'activation' must be an activation name; {err}"
         ) from None
-    if not isinstance(out["train_output"], bool):
-        raise ValueError(
-            f"width-vs-n setting 'train_output' must be true or false; got {out['train_output']!r}"
-        )
+    for key in ("train_output", "constructions", "relu_reference"):
+        if not isinstance(out[key], bool):
+            raise ValueError(f"width-vs-n setting {key!r} must be true or false; got {out[key]!r}")
     labels = out["labels"]
     if not isinstance(labels, list) or not labels or not set(labels) <= set(LABELS):
         raise ValueError(
@@ -164,27 +194,49 @@ def sweep(
 ) -> nc.Sweep:
     """The sweep; ``quick``: n ≤ 64 (under two minutes on two cores), else n up to 512.
     ``settings``: overrides of :data:`DEFAULTS` (see :func:`resolve_settings`)."""
+    return _sweep("width-vs-n", DEFAULTS, quick, seed, settings)
+
+
+def smooth_sweep(
+    quick: bool = False, seed: int = 0, settings: Mapping[str, Any] | None = None
+) -> nc.Sweep:
+    """The smooth-activation variant (``width-vs-n-smooth``): softplus, both layers trained,
+    next to the ReLU, W-only reference and with lazy cells; ``settings``: overrides of
+    :data:`SMOOTH_DEFAULTS`."""
+    return _sweep("width-vs-n-smooth", SMOOTH_DEFAULTS, quick, seed, settings)
+
+
+def _sweep(
+    name: str,
+    defaults: Mapping[str, Any],
+    quick: bool,
+    seed: int,
+    settings: Mapping[str, Any] | None,
+) -> nc.Sweep:
     seed = nc.check_seed(seed)
-    chosen = resolve_settings(quick, settings)
+    chosen = resolve_settings(quick, settings, defaults)
     search = chosen.pop("search")
     config = {**chosen, "seed": seed}  # the search is not part of the config: both share cells
     grid_widths = width_grid(config["width_max"], config["widths_per_octave"])
     reps = list(range(config["reps"]))
     start = [grid_widths[nc.bisect_threshold({}, len(grid_widths))]]
     gd = {
-        "method": ["gd"],
+        "method": ["gd", "gd-relu"] if config["relu_reference"] else ["gd"],
         "n": config["ns"],
         "labels": config["labels"],
         "width": grid_widths if search == "grid" else start,
         "rep": reps,
     }
     grid = [gd]
-    if "random" in config["labels"]:
+    if config["lazy_ns"]:
+        grid.append({**gd, "method": ["lazy"], "n": config["lazy_ns"],
+                     "width": [config["lazy_width"]]})  # fmt: skip
+    if config["constructions"] and "random" in config["labels"]:
         grid.append(
             {"method": ["yun", "zhang"], "n": config["ns"], "labels": ["random"], "rep": reps}
         )
     return nc.Sweep(
-        name="width-vs-n",
+        name=name,
         grid=grid,
         cell=run_cells,
         config=config,
@@ -195,7 +247,11 @@ def sweep(
         refine=refine if search == "bisect" else None,
         # Which n, labels and widths are on the grid changes no cell's computation: a run
         # with a larger n_max (or the full grid after the bisection) reuses the stored cells.
-        unkeyed=("ns", "labels", "width_max", "widths_per_octave", "quantile", "delta"),
+        # So do the switches that add cells beside GD's.
+        unkeyed=(
+            *("ns", "labels", "width_max", "widths_per_octave", "quantile", "delta"),
+            *("constructions", "relu_reference", "lazy_ns", "lazy_width"),
+        ),
     )
 
 
@@ -207,14 +263,15 @@ def refine(frame: pd.DataFrame, config: Mapping[str, Any]) -> list[dict[str, Any
     grid_widths = width_grid(config["width_max"], config["widths_per_octave"])
     index = {m: i for i, m in enumerate(grid_widths)}
     points = []
-    for (n, labels), rows in frame[frame.method == "gd"].groupby(["n", "labels"]):
+    gd = frame[frame.method.isin(GD_METHODS)]
+    for (method, n, labels), rows in gd.groupby(["method", "n", "labels"]):
         fraction = rows.groupby("width")["fit"].mean()
         seen = {index[int(m)]: bool(f >= config["quantile"]) for m, f in fraction.items()}
         nxt = nc.bisect_threshold(seen, len(grid_widths), confirm=2)
         if nxt is not None:
             points.append(
                 {
-                    "method": ["gd"],
+                    "method": [method],
                     "n": [int(n)],
                     "labels": [labels],
                     "width": [grid_widths[nxt]],
@@ -239,10 +296,11 @@ def dataset(n: int, labels: str, rep: int, config: Mapping[str, Any]) -> tuple[t
 def run_cells(cells: list[nc.Cell], config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One task: all seeds of one (method, n, labels[, width])."""
     first = cells[0].coords
-    if first["method"] not in ("gd", "yun", "zhang"):
-        raise ValueError(f"unknown method {first['method']!r}; expected 'gd', 'yun' or 'zhang'")
+    methods = (*GD_METHODS, "lazy", "yun", "zhang")
+    if first["method"] not in methods:
+        raise ValueError(f"unknown method {first['method']!r}; expected one of {methods}")
     data = [dataset(first["n"], first["labels"], c.coords["rep"], config) for c in cells]
-    if first["method"] == "gd":
+    if first["method"] in (*GD_METHODS, "lazy"):
         return _gd(cells, data, config)
     return [
         _construct(first["method"], X, y, c.seed) for c, (X, y) in zip(cells, data, strict=True)
@@ -305,8 +363,12 @@ def rate_steps(lambda_min: float, lambda_max: float, loss0: float, eps: float) -
 
 def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dict[str, Any]]:
     n, width, d = cells[0].coords["n"], cells[0].coords["width"], config["d"]
-    trained = ("W", "a") if config["train_output"] else ("W",)
-    net = nc.TwoLayerNet(d, width, config["activation"], trainable=trained)
+    if cells[0].coords["method"] == "gd-relu":  # Du et al.'s student, the reference series
+        activation, train_output = "relu", False
+    else:
+        activation, train_output = config["activation"], config["train_output"]
+    trained = ("W", "a") if train_output else ("W",)
+    net = nc.TwoLayerNet(d, width, activation, trainable=trained)
     X = torch.stack([x for x, _ in data])
     y = torch.stack([t for _, t in data])
     params = nc.stack_params([net.init(c.seed) for c in cells])
@@ -324,7 +386,7 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     wanted = [config["budget_factor"] * t for t in t_rate]
     budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
     # λ₀ of Du et al.'s H^∞ (ReLU, W trained) enters only their theory width
-    du_setting = config["activation"] == "relu" and not config["train_output"]
+    du_setting = activation == "relu" and not train_output
     lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) if du_setting else math.nan for x in X]
     drift = torch.zeros(len(cells), dtype=torch.float64)
     steps = max(budget)
@@ -353,10 +415,14 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     # Points on which every unit is inactive: f = 0 there and the gradient vanishes, so GD can
     # never fit them (they make the loss plateau at multiples of 1/(2n) at small widths).
     # (ReLU only: a smooth σ has no inactive units)
-    if config["activation"] == "relu":
+    if activation == "relu":
         dead = (~vmap(net.activation_pattern)(traj.params, X).any(dim=-1)).sum(dim=-1)
     else:
         dead = torch.zeros(len(cells), dtype=torch.long)
+    a0 = params["a"]
+    out_change = torch.linalg.vector_norm(traj.params["a"] - a0, dim=-1) / torch.linalg.vector_norm(
+        a0, dim=-1
+    )
     records = []
     for s in range(len(cells)):
         fit = bool(traj.reached[s]) and int(traj.stopped_at[s]) <= budget[s]
@@ -378,6 +444,8 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
                 "gram_drift": float(drift[s]) if config["checkpoints"] else math.nan,
                 "lambda_0": float(lam0[s]),
                 "n_params": width * (d + 1),
+                # ‖a_K − a_0‖/‖a_0‖: 0 unless GD trained the output layer
+                "output_change": float(out_change[s]),
             }
         )
     return records
@@ -452,6 +520,27 @@ def threshold_width(widths: np.ndarray, fit: np.ndarray, q: float) -> float:
 
 def _slope(ns: np.ndarray, ms: np.ndarray) -> float:
     return float(np.polyfit(np.log(ns), np.log(ms), 1)[0])
+
+
+def slope_bracket(ns: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[float]:
+    """The range of the least-squares slope of log m against log n over every m(n) in
+    [lo(n), hi(n)]: the exponent's uncertainty from the width grid's resolution alone.
+
+    The slope Σ c_i log m_i, c_i = (log n_i − mean)/Σ_j (log n_j − mean)², is linear in each
+    log m_i, so its extremes take lo where c_i and hi where −c_i is positive (and the other way
+    round). It complements the bootstrap interval, which collapses to a point when every seed
+    fits above and none below one width (perfect separation).
+
+    Examples:
+        >>> slope_bracket(np.array([1.0, 4.0]), np.array([1.0, 2.0]), np.array([2.0, 4.0]))
+        [0.0, 1.0]
+    """
+    x = np.log(np.asarray(ns, float))
+    c = (x - x.mean()) / ((x - x.mean()) ** 2).sum()
+    log_lo, log_hi = np.log(np.asarray(lo, float)), np.log(np.asarray(hi, float))
+    low = float(np.sum(np.where(c > 0, c * log_lo, c * log_hi)))
+    high = float(np.sum(np.where(c > 0, c * log_hi, c * log_lo)))
+    return [low, high]
 
 
 def _interval(draws: np.ndarray) -> list[float]:
@@ -538,6 +627,15 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) ->
             slopes = [_slope(kept_n, b[ok]) for b in draws if np.isfinite(b[ok]).all()]
             record["alpha"] = _slope(kept_n, kept_m)
             record["alpha_ci"] = np.percentile(slopes, [2.5, 97.5]).tolist()
+            # m* lies between the evaluated widths around it (an m* at the smallest evaluated
+            # width may lie anywhere below: no bracket then)
+            below = np.array([row["width_below"] for row in details], dtype=float)[ok]
+            above = np.array([row["width_above"] for row in details], dtype=float)[ok]
+            record["alpha_bracket"] = (
+                slope_bracket(kept_n, below, above)
+                if np.isfinite(below).all()
+                else [-math.inf, math.inf]
+            )
             lo, hi = record["alpha_ci"]
             record["theory_alpha_in_ci"] = {
                 name: bool(lo <= a <= hi) for name, a in THEORY_ALPHA.items()
@@ -546,15 +644,40 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) ->
     return out
 
 
+def _lazy_summary(lazy: pd.DataFrame) -> dict[str, Any]:
+    """Per (labels, n) of the lazy cells: GD's steps to ε over T_lin for each seed (1 in the
+    lazy limit), whether each fitted, and λ_min(G(0))."""
+    out: dict[str, Any] = {}
+    for labels, part in lazy.groupby("labels"):
+        rows = part.sort_values(["n", "rep"])
+        ratio = rows.steps_run / rows.steps_linear.where(rows.steps_linear > 0)
+        out[labels] = {
+            "n": sorted(int(n) for n in rows.n.unique()),
+            "width": sorted(int(m) for m in rows.width.unique()),
+            "steps_ratio": [ratio[rows.n == n].tolist() for n in sorted(rows.n.unique())],
+            "fit": [rows.fit[rows.n == n].tolist() for n in sorted(rows.n.unique())],
+            "lambda_min_G0": rows.groupby("n").lambda_min_G0.min().tolist(),
+        }
+    return out
+
+
 def summarize(frame: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, Any]:
-    """m*(n) per label kind with α and its bootstrap CI; constructions' counts and exponents;
-    the theory widths at each n (Du et al.'s with the mean measured λ₀ and δ)."""
+    """m*(n) per label kind with α, its bootstrap CI and the grid's bracket on it (for GD and
+    for the ReLU reference, ``gd-relu``); the lazy cells' steps against T_lin; constructions'
+    counts and exponents; the theory widths at each n (Du et al.'s with the mean measured λ₀,
+    from whichever GD series is Du et al.'s student, and δ)."""
     summary: dict[str, Any] = {}
     gd = frame[frame.method == "gd"]
+    for method in GD_METHODS:
+        if (frame.method == method).any():
+            summary[method] = _gd_summary(frame[frame.method == method], config)
+    lazy = frame[frame.method == "lazy"]
+    if not lazy.empty:
+        summary["lazy"] = _lazy_summary(lazy)
     if not gd.empty:
-        summary["gd"] = _gd_summary(gd, config)
         ns = np.array(sorted(gd.n.unique()), dtype=float)
-        lam0 = gd.groupby("n")["lambda_0"].mean().to_numpy()
+        both = frame[frame.method.isin(GD_METHODS)]
+        lam0 = both.groupby("n")["lambda_0"].mean().reindex(ns.astype(int)).to_numpy()
         summary["theory_width"] = {
             name: np.broadcast_to(fn(ns, config["d"], lam0, config["delta"]), ns.shape).tolist()
             for name, fn in _THEORY_FNS.items()
@@ -602,7 +725,15 @@ def plot_scaling_vs_n(
     scale = config["d"] + 1 if parameters else 1
     ns = np.array(next(iter(summary["gd"].values()))["n"], dtype=float)
     measured = []
-    for labels, rec in summary["gd"].items():
+    student = f"{config['activation']}, {'W and a' if config['train_output'] else 'W'}"
+    series = [
+        (labels, rec, "-", student if "gd-relu" in summary else "")
+        for labels, rec in summary["gd"].items()
+    ] + [  # the reference series: hollow markers, dashed
+        (labels, rec, "--", "relu, W: reference")
+        for labels, rec in summary.get("gd-relu", {}).items()
+    ]
+    for labels, rec, line, who in series:
         marker, colour = _STYLE[labels]
         m, ci = np.array(rec["m_star"]) * scale, np.array(rec["m_star_ci"]) * scale
         # An interval open at the top (some resamples reach q at no width) gets no upper bar.
@@ -613,13 +744,14 @@ def plot_scaling_vs_n(
             else ""
         )
         ax.errorbar(
-            ns,
+            np.array(rec["n"], dtype=float),
             m,
             yerr=[m - ci[:, 0], ci[:, 1] - m],
-            fmt=marker + "-",
+            fmt=marker + line,
             color=colour,
+            mfc="none" if line == "--" else colour,
             capsize=3,
-            label=f"GD m*, {labels} labels{alpha}",
+            label=f"GD m*, {labels} labels{f' ({who})' if who else ''}{alpha}",
         )
         measured.append(ci[:, 1])
     if parameters:
