@@ -225,7 +225,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         if len(d["relu_n"]):
             ax.plot(d["relu_n"], d["relu_m_star"], "s--", mfc="none", color="C1",
                     label=f"ReLU, W only: α = {r.measured['relu_exponent']:.2f}")  # fmt: skip
-        ax.plot(ns, d["theory"], ":", color="gray", label="n^{3/2} (constant 1)")
+        ax.plot(ns, d["theory"], ":", color="gray", label="$n^{3/2}$ (constant 1)")
         ax.set(xscale="log", yscale="log", xlabel="n", ylabel="width m")
         ax.set_xticks(ns, labels=[f"{n:g}" for n in ns])
         ax.set_xticks([], minor=True)
@@ -239,8 +239,8 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
     return nc.record_figures(
         results,
         draw,
-        "smooth-subquadratic: m*(n) for softplus, both layers, against n^{3/2}",
-        panels=("m*(n)", "lazy width: steps against the linearization"),
+        "smooth-subquadratic: m*(n) for softplus, both layers, against $n^{3/2}$",
+        panels=("m*(n)", "lazy width: GD steps / T_lin"),
     )
 
 
