@@ -835,7 +835,7 @@ def figures(
 ) -> dict[str, Figure]:
     """``width-vs-n``: m*(n) with theory widths, parameter counts, steps to fit against the
     linearization, and the fit fraction against m·d/n; ``construction-vs-gd``: the
-    parameter-count panel on its own (none without GD)."""
+    parameter-count panel on its own (none without GD, or without the constructions)."""
     if "gd" not in summary:
         return {}
     q, eps, c = config["quantile"], config["eps"], config["budget_factor"]
@@ -853,6 +853,8 @@ def figures(
     plot_scaling_vs_n(axes[1], summary, config, parameters=True)
     plot_steps_vs_n(axes[2], summary, config)
     plot_collapse(axes[3], frame, config)
+    if not {"yun", "zhang"} & set(summary):  # constructions off: no figure to compare them
+        return {"width-vs-n": fig}
     alone, (single,) = nc.panel_grid(
         ["construction vs gradient descent: parameters to fit n points"]
     )

@@ -595,3 +595,17 @@ def test_width_vs_n_trains_a_smooth_student_on_both_layers(tmp_path: Path) -> No
         executor="serial",
     ).frame
     assert (gd.lr.to_numpy() < w_only[w_only.method == "gd"].lr.to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_the_smooth_sweep_adds_the_relu_reference_and_lazy_cells(tmp_path: Path) -> None:
+    settings = {"ns": [8], "width_max": 4, "reps": 2, "max_steps": 200, "search": "grid",
+                "lazy_width": 64, "lazy_ns": [8]}  # fmt: skip
+    run = nc.run_sweep(width_vs_n.smooth_sweep(settings=settings), tmp_path, executor="serial")
+    assert set(run.frame.method) == {"gd", "gd-relu", "lazy"}  # no constructions
+    frame = run.frame.set_index("method")
+    assert (frame.loc["gd-relu"].output_change == 0).all()  # Du et al.'s student: W only
+    assert (frame.loc["gd"].output_change > 0).all() and frame.loc["gd-relu"].lambda_0.notna().all()
+    assert {"gd", "gd-relu", "lazy"} <= set(run.summary)
+    assert run.summary["lazy"]["random"]["width"] == [64]
+    assert [p.name for p in run.figures] == ["width-vs-n.png"]
