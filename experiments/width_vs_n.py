@@ -650,13 +650,14 @@ def _lazy_summary(lazy: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for labels, part in lazy.groupby("labels"):
         rows = part.sort_values(["n", "rep"])
-        ratio = rows.steps_run / rows.steps_linear.where(rows.steps_linear > 0)
+        rows = rows.assign(ratio=rows.steps_run / rows.steps_linear.where(rows.steps_linear > 0))
+        by_n = rows.groupby("n")  # sorted by n, seeds in order within each
         out[labels] = {
-            "n": sorted(int(n) for n in rows.n.unique()),
+            "n": [int(n) for n in by_n.groups],
             "width": sorted(int(m) for m in rows.width.unique()),
-            "steps_ratio": [ratio[rows.n == n].tolist() for n in sorted(rows.n.unique())],
-            "fit": [rows.fit[rows.n == n].tolist() for n in sorted(rows.n.unique())],
-            "lambda_min_G0": rows.groupby("n").lambda_min_G0.min().tolist(),
+            "steps_ratio": by_n.ratio.apply(list).tolist(),
+            "fit": by_n.fit.apply(list).tolist(),
+            "lambda_min_G0": by_n.lambda_min_G0.min().tolist(),
         }
     return out
 
