@@ -85,6 +85,7 @@ from .stats import (
     PowerLaw,
     fit_power_law,
     hoeffding_interval,
+    intercept_interval,
     subgaussian_interval,
     t_interval,
 )
@@ -179,6 +180,7 @@ __all__ = [
     "hoeffding_interval",
     "hvp",
     "hypothesis",
+    "intercept_interval",
     "interleaved_biases",
     "jacobian",
     "jvp",

@@ -330,3 +330,60 @@ def t_interval(samples: object, alpha: float = STAT_ALPHA) -> MeanInterval:
     m = float(a.mean())
     half = float(student.ppf(1 - alpha, a.size - 1)) * float(a.std(ddof=1)) / math.sqrt(a.size)
     return MeanInterval(m, m - half, m + half, alpha, a.size, f"Student t, {a.size - 1} d.o.f.")
+
+
+def intercept_interval(
+    x: object, y: object, weights: object | None = None, alpha: float = STAT_ALPHA
+) -> MeanInterval:
+    """Bounds on the intercept c₀ of y ≈ c₀ + c₁·x by (weighted) least squares: the value
+    extrapolated to x = 0, ± t_{1−α, N−2} times its standard error.
+
+    For limits such as m → ∞ read off finite widths: with x = m^{-1/2}, c₀ is the limit of a
+    quantity whose finite-width error is O(m^{-1/2}). The standard error is the usual one,
+    s²(AᵀWA)⁻¹ with s² the weighted residual variance, so the bounds are exact for independent
+    normal errors with variances ∝ 1/weights.
+
+    Args:
+        x: the N ≥ 3 abscissae, array-like of real numbers, at least two distinct.
+        y: the N measured values.
+        weights: N positive weights (inverse variances up to a constant); None: all equal.
+        alpha: the one-sided error level of each bound, in (0, 0.5); default
+            :data:`STAT_ALPHA`.
+
+    Returns:
+        A :class:`MeanInterval` on c₀ (``samples`` = N, method ``"weighted LS intercept, N−2
+        d.o.f."``).
+
+    Raises:
+        TypeError: ``x``, ``y`` or ``weights`` are not real numbers.
+        ValueError: lengths differ, fewer than three points or two distinct x, non-finite
+            values, a weight ≤ 0, or ``alpha`` outside (0, 0.5).
+
+    Examples:
+        >>> iv = intercept_interval([1.0, 0.5, 0.25, 0.125], [2.1, 1.55, 1.24, 1.13], alpha=0.05)
+        >>> round(iv.estimate, 3), iv.lower < 1.0 < iv.upper
+        (0.979, True)
+    """
+    from scipy.stats import t as student
+
+    xs, ys, alpha = _samples(x), _samples(y), _check_alpha(alpha)
+    w = np.ones_like(xs) if weights is None else _samples(weights)
+    if not (xs.size == ys.size == w.size):
+        raise ValueError(
+            f"x, y and weights must have one length; got {xs.size}, {ys.size}, {w.size}"
+        )
+    if xs.size < 3 or np.unique(xs).size < 2:
+        raise ValueError("intercept_interval needs at least three points at two distinct x")
+    if (w <= 0).any():
+        raise ValueError("weights must be > 0")
+    root = np.sqrt(w)
+    A = np.stack([np.ones_like(xs), xs], axis=1) * root[:, None]
+    coef, *_ = np.linalg.lstsq(A, ys * root, rcond=None)
+    dof = xs.size - 2
+    s2 = float(((ys * root - A @ coef) ** 2).sum()) / dof
+    se = math.sqrt(s2 * float(np.linalg.inv(A.T @ A)[0, 0]))
+    half = float(student.ppf(1 - alpha, dof)) * se
+    c0 = float(coef[0])
+    return MeanInterval(
+        c0, c0 - half, c0 + half, alpha, xs.size, f"weighted LS intercept, {dof} d.o.f."
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 import sympy as sp
 import torch
@@ -248,6 +249,29 @@ def test_confidence_bounds_exactly() -> None:
     assert iv.exceeds(0.2) and not iv.exceeds(2.0) and iv.below(4.0)
     with pytest.raises(ValueError, match="must lie in"):
         nc.hoeffding_interval([2.0], 0.0, 1.0)
+
+
+def test_intercept_interval_against_the_textbook_formula() -> None:
+    rng = np.random.default_rng(0)
+    x = np.repeat([0.5, 0.25, 0.125, 0.0625], 3)
+    y = 1.0 + 2.0 * x + rng.normal(0, 0.01, x.size) * np.sqrt(x)
+    w = 1 / x
+    iv = nc.intercept_interval(x, y, weights=w, alpha=0.05)
+    # weighted LS by the normal equations, se from the weighted residual variance
+    A = np.stack([np.ones_like(x), x], 1)
+    cov = np.linalg.inv(A.T @ (w[:, None] * A))
+    coef = cov @ A.T @ (w * y)
+    s2 = float((w * (y - A @ coef) ** 2).sum()) / (x.size - 2)
+    half = 1.812461 * math.sqrt(s2 * cov[0, 0])  # t_{0.95, 10}
+    assert iv.estimate == pytest.approx(coef[0])
+    assert (iv.lower, iv.upper) == pytest.approx((coef[0] - half, coef[0] + half), rel=1e-5)
+    assert iv.lower < 1.0 < iv.upper and iv.samples == 12
+    with pytest.raises(ValueError, match="one length"):
+        nc.intercept_interval([1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="two distinct x"):
+        nc.intercept_interval([1.0, 1.0, 1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="weights must be > 0"):
+        nc.intercept_interval([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], weights=[1.0, 0.0, 1.0])
 
 
 def test_tightness_edge_cases() -> None:
