@@ -3,11 +3,13 @@ must see: each changes a verdict (issue 20). Slow: every fault re-runs a check."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import ntkconv as nc
-from ntkconv.testing import planted, scaled
-from theorems import distance_from_init
+from ntkconv.testing import planted, scaled, step_times
+from theorems import distance_from_init, random_labels, uniform_stability
 
 V = nc.Verdict
 pytestmark = pytest.mark.slow
@@ -19,3 +21,23 @@ def test_distance_from_init_sees_an_ntk_ten_percent_off() -> None:
         r = distance_from_init.THEOREM.check("random-labels", quick=True, seed=0)
     assert r.verdict is V.VIOLATED
     assert r.measured["dist_over_d_lin_limit"].lower > 1.0
+
+
+def test_random_labels_sees_a_corruption_that_ignores_p() -> None:
+    def ignores_p(original: Any) -> Any:
+        return lambda labels, ratio, classes, seed: original(labels, 0.0, classes, seed)
+
+    with planted("corrupt_labels", ignores_p):
+        r = random_labels.THEOREM.check("digits-wide", quick=True, seed=0)
+    # every "corrupted" run is the clean one: no slowdown, and test accuracy stays high
+    assert r.verdict is V.VIOLATED
+    assert r.measured["min_slowdown"] == 1.0
+
+
+@pytest.mark.parametrize("factor", [1.1, 0.9])
+def test_uniform_stability_pins_the_step_from_both_sides(factor: float) -> None:
+    # too large: the recursion's inequality fails; too small: the first pick's equality does
+    with planted("gradient_descent", step_times(factor)):
+        r = uniform_stability.THEOREM.check("logistic-regression", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED
+    assert r.measured["growth_recursion_excess"] == pytest.approx(0.1, rel=1e-6)

@@ -5,19 +5,20 @@ companion lectures "Learning, memorization and generalization" and "Rethinking g
 Statement (an empirical one, checked as such). A network with more weights than label
 constraints reaches 100% training accuracy whatever the labels: true, partially corrupted (each
 label replaced with probability p by a uniform random class) or fully random. Randomizing the
-labels costs optimization time — the steps to fit grow with p — and nothing else, while test
-accuracy falls to chance, 1/k. So the capacity that lets the net fit the true labels is large
-enough to memorize noise: capacity alone cannot explain why it generalizes.
+labels costs optimization time — a constant factor more steps than the true labels — and nothing
+else, while test accuracy falls to chance, 1/k. So the capacity that lets the net fit the true
+labels is large enough to memorize noise: capacity alone cannot explain why it generalizes.
 
 What is checked, on scikit-learn's bundled 8×8 digits (k = 10 classes; nothing downloaded):
 a ``TwoLayerClassifier`` (all layers trained, full-batch GD on the mean cross-entropy, float32)
 is trained at each corruption ratio until every training label is fitted or the step budget
-runs out. Conclusion: 100% train accuracy at every ratio; steps-to-fit increase with p
-(Spearman ρ > 0 — the trend, reported with the steps themselves); test accuracy decreases with
-p (ρ < 0) and at p = 1 lies below chance + 3 binomial standard deviations. Hypothesis: the net
-has at least as many trainable weights as logit constraints, P ≥ n·k (a counting heuristic, the
-k-output version of Zhang et al.'s Theorem 1, not a sufficient condition for GD). The control is
-a width-4 net: P < n·k, and it does not fit random labels.
+runs out, the train accuracy read at every step. Conclusion: 100% train accuracy at every ratio;
+every corrupted ratio p > 0 takes more steps than the true labels (the smallest ratio
+steps(p)/steps(0) is the tightness); test accuracy decreases with p (Spearman ρ < 0) and at
+p = 1 lies below chance's binomial band. Hypothesis: the net has at least as many trainable
+weights as logit constraints, P ≥ n·k (a counting heuristic, the k-output version of Zhang et
+al.'s Theorem 1, not a sufficient condition for GD). The control is a width-4 net: P < n·k, and
+it does not fit random labels; a sharpened control claims corruption costs 10× the steps.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     rows, curves, diverged = [], {}, False
     for ratio in cfg["ratios"]:
         labels = nc.corrupt_labels(ytr, ratio, CLASSES, seed)
+        acc: list[float] = []
+
+        def fitted_all(q: nc.Params, t: torch.Tensor = labels, acc: list[float] = acc) -> bool:
+            """Read at every step, so steps-to-fit is exact (a 25-step grid once made 1166 and
+            1172 steps look like a trend); the accuracies are the figure's curve."""
+            acc.append(nc.accuracy(net(q, Xtr), t))
+            return acc[-1] == 1.0
+
         traj = nc.train(
             net,
             net.init(seed, dtype=torch.float32),
@@ -67,29 +76,36 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             steps=cfg["steps"],
             loss="cross_entropy",
             reduction="mean",
-            record_every=cfg["record_every"],
-            callbacks={"train_accuracy": lambda q, t=labels: nc.accuracy(net(q, Xtr), t)},
-            until=lambda q, t=labels: nc.accuracy(net(q, Xtr), t) == 1.0,
+            until=fitted_all,
             track_activations=False,
             progress=False,
         )
         diverged |= traj.diverged
-        fitted = bool(traj.extras["train_accuracy"][-1] == 1.0)
+        fitted = acc[-1] == 1.0
         rows.append(
             {
                 "ratio": ratio,
                 "labels_changed": float((labels != ytr).double().mean()),
-                "train_accuracy": float(traj.extras["train_accuracy"][-1]),
+                "train_accuracy": acc[-1],
                 "steps_to_fit": int(traj.step[-1]) if fitted else None,
                 "test_accuracy": nc.accuracy(net(traj.params, Xte), yte),
                 "final_loss": float(traj.loss[-1]),
             }
         )
-        curves[f"{ratio:g}"] = {"step": traj.step, "train_accuracy": traj.extras["train_accuracy"]}
+        curves[f"{ratio:g}"] = {"step": list(range(len(acc))), "train_accuracy": acc}
     n_weights = net.n_params()
     all_fit = all(r["steps_to_fit"] is not None for r in rows)
     ratios = [r["ratio"] for r in rows]
     rho_steps = _spearman(ratios, [r["steps_to_fit"] or math.inf for r in rows])
+    # the cost of corruption: steps(p)/steps(0) for every p > 0 (an unfitted run: inf, and
+    # the conclusion already fails on its train accuracy)
+    clean = [r["steps_to_fit"] for r in rows if r["ratio"] == 0.0]
+    slowdown = {
+        f"{r['ratio']:g}": (r["steps_to_fit"] or math.inf) / max(clean[0], 1)
+        for r in rows
+        if r["ratio"] > 0 and clean and clean[0] is not None
+    }
+    min_slowdown = min(slowdown.values()) if slowdown else math.nan
     rho_test = _spearman(ratios, [r["test_accuracy"] for r in rows])
     # "chance" decided at a confidence bound: the randomness is in the n random training labels
     # (test points near one training image inherit its label), so the band is the upper
@@ -100,10 +116,10 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     near_chance = bool(at_random) and at_random[0] <= chance_band
     return nc.Outcome(
         hypotheses=[nc.hypothesis("P ≥ n·k weights", n_weights, ">=", n * CLASSES, note="n·k")],
-        conclusion_holds=all_fit and rho_steps > 0 and rho_test < 0 and near_chance,
+        conclusion_holds=all_fit and min_slowdown > 1 and rho_test < 0 and near_chance,
         predicted={
             "min_train_accuracy": 1.0,
-            "spearman_steps_vs_p": nc.Bound(0.0, ">"),
+            "min_slowdown": nc.Bound(1.0, ">"),
             "spearman_test_vs_p": nc.Bound(0.0, "<"),
             "test_accuracy_at_p=1": nc.Bound(chance_band, "<="),
         },
@@ -113,14 +129,17 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "weights": n_weights,
             "min_train_accuracy": min(r["train_accuracy"] for r in rows),
             "steps_to_fit": {f"{r['ratio']:g}": r["steps_to_fit"] for r in rows},
+            "slowdown": slowdown,
+            "min_slowdown": min_slowdown,
             "spearman_steps_vs_p": rho_steps,
             "test_accuracy": {f"{r['ratio']:g}": r["test_accuracy"] for r in rows},
             "spearman_test_vs_p": rho_test,
             "test_accuracy_at_p=1": at_random[0] if at_random else math.nan,
         },
-        tightness=nc.Tightness.none(
-            "an equality (100% train accuracy) and qualitative trends (signs of rank "
-            "correlations); a planted-fault test stands in"
+        tightness=nc.Tightness.ratio(
+            min_slowdown,
+            "min over p > 0 of steps(p)/steps(0), claimed > 1 (the other conjuncts are an "
+            "equality and signs)",
         ),
         details={"rows": rows, "curves": curves},
         diverged=diverged,
@@ -168,16 +187,18 @@ BASE = {
     "ratios": (0.0, 0.25, 0.5, 0.75, 1.0),
     "lr": 10.0,
     "steps": 20000,
-    "record_every": 25,
 }
 QUICK = {"n": 400, "width": 512, "ratios": (0.0, 0.5, 1.0), "steps": 6000}
+WIDE = nc.Instance(
+    "digits-wide",
+    BASE,
+    "1000 digits, width 1024 (P = 76 800), corruption p = 0 … 1",
+    quick=QUICK,
+)
 INSTANCES = (
-    nc.Instance(
-        "digits-wide",
-        BASE,
-        "1000 digits, width 1024 (P = 76 800), corruption p = 0 … 1",
-        quick=QUICK,
-    ),
+    WIDE,
+    # Zhang et al.: "a small constant factor"; here 3.5–6× (seeds 0–2, both configurations)
+    WIDE.sharpened(10.0, "corruption claimed to cost 10× the true labels' steps"),
     nc.Instance(
         "too-narrow",
         {**BASE, "width": 4, "ratios": (1.0,), "steps": 6000},
