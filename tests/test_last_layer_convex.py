@@ -57,6 +57,8 @@ def _nudged(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return make
 
 
+# each fault re-runs the check (about 10 s): slow, like the other planted-fault tests
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "verdict"),
     [
