@@ -7,6 +7,7 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 from ._validation import Params
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
+from .capacity import max_halfspace_correlation
 from .constructions import (
     FLOOR_MARGIN,
     abs_residuals,
@@ -194,6 +195,7 @@ __all__ = [
     "load_cells",
     "load_run",
     "log_floor",
+    "max_halfspace_correlation",
     "memorization_data",
     "min_norm_lstsq",
     "ntk_vector_product",
