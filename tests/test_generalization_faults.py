@@ -9,7 +9,7 @@ import pytest
 
 import ntkconv as nc
 from ntkconv.testing import planted, scaled, step_times
-from theorems import distance_from_init, random_labels, uniform_stability
+from theorems import distance_from_init, rademacher, random_labels, uniform_stability
 
 V = nc.Verdict
 pytestmark = pytest.mark.slow
@@ -41,3 +41,21 @@ def test_uniform_stability_pins_the_step_from_both_sides(factor: float) -> None:
         r = uniform_stability.THEOREM.check("logistic-regression", quick=True, seed=0)
     assert r.verdict is V.VIOLATED
     assert r.measured["growth_recursion_excess"] == pytest.approx(0.1, rel=1e-6)
+
+
+def test_rademacher_halfspaces_see_an_underestimated_supremum() -> None:
+    """An upper bound cannot be violated by a lower estimate (the old logistic fits; a "fit"
+    returning w = 0): the sharpened control, which the exact sup refutes, is what sees it."""
+
+    def halved(original: Any) -> Any:
+        def faulty(*args: Any, **kwargs: Any) -> Any:
+            sup, margin = original(*args, **kwargs)
+            return sup / 2, margin
+
+        return faulty
+
+    name = "halfspaces-low-dim-sharpened"
+    assert rademacher.THEOREM.check(name, quick=True, seed=0).verdict is V.VIOLATED
+    with planted("max_halfspace_correlation", halved):
+        r = rademacher.THEOREM.check(name, quick=True, seed=0)
+    assert r.verdict is V.HOLDS  # not as declared: the control's verdict moved
