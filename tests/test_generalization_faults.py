@@ -6,10 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import torch
 
 import ntkconv as nc
 from ntkconv.testing import planted, scaled, step_times
-from theorems import distance_from_init, rademacher, random_labels, uniform_stability
+from theorems import (
+    distance_from_init,
+    double_descent,
+    rademacher,
+    random_labels,
+    uniform_stability,
+)
 
 V = nc.Verdict
 pytestmark = pytest.mark.slow
@@ -59,3 +66,25 @@ def test_rademacher_halfspaces_see_an_underestimated_supremum() -> None:
     with planted("max_halfspace_correlation", halved):
         r = rademacher.THEOREM.check(name, quick=True, seed=0)
     assert r.verdict is V.HOLDS  # not as declared: the control's verdict moved
+
+
+def test_double_descent_sees_a_non_minimum_norm_interpolant() -> None:
+    """The solver adds a null-space part of 10% of the coefficients' norm: still an interpolant
+    (train MSE unchanged), no longer the minimum-norm one the statement is about."""
+
+    def plus_null(original: Any) -> Any:
+        def faulty(Phi: torch.Tensor, y: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+            a = original(Phi, y, **kwargs)
+            if Phi.shape[1] <= Phi.shape[0]:
+                return a
+            z = torch.ones_like(a)
+            z = z - Phi.T @ torch.linalg.lstsq(Phi.T, z[:, None]).solution[:, 0]
+            return a + 0.1 * a.norm() * z / z.norm()
+
+        return faulty
+
+    assert double_descent.THEOREM.check("relu-features", quick=True).verdict is V.HOLDS
+    with planted("min_norm_lstsq", plus_null):
+        r = double_descent.THEOREM.check("relu-features", quick=True)
+    assert r.verdict is V.HELD_OUTSIDE_HYPOTHESES  # the curve still descends
+    assert not r.hypotheses[-1].holds and r.hypotheses[-1].measured > 0.05
