@@ -361,6 +361,8 @@ CONCURRENT = SLOW_SWEEP.replace("time.sleep(0.4)", "time.sleep(0.1)").replace(
 )
 
 
+# two sweep processes (about 9 s): slow
+@pytest.mark.slow
 def test_6_two_sweeps_writing_one_folder_agree(tmp_path: Path) -> None:
     script = tmp_path / "sweep.py"
     script.write_text(CONCURRENT)

@@ -201,6 +201,8 @@ def test_a_killed_sweep_restarts_without_losing_or_recomputing_cells(tmp_path: P
     assert (again.computed, again.reused) == (0, total)
 
 
+# two worker processes start torch (about 15 s): slow, run by CI after the default suite
+@pytest.mark.slow
 def test_local_processes_and_serial_give_the_same_table(tmp_path: Path) -> None:
     sweep = tiny()
     sweep = dataclasses.replace(sweep, grid=[{**sweep.grid[0], "n": [8]}, sweep.grid[1]])
@@ -438,6 +440,8 @@ def test_linear_steps_is_infinite_when_the_null_space_holds_more_than_eps() -> N
     assert width_vs_n.rate_steps(0.5, 1.0, 1e-4, 1e-3) == 0
 
 
+# the full grid and the bisection both run (about 20 s): slow
+@pytest.mark.slow
 def test_bisection_finds_the_full_grid_m_star_on_the_tiny_sweep(tmp_path: Path) -> None:
     full = nc.run_sweep(tiny(), tmp_path / "grid", executor="serial", progress=False)
     settings = {"ns": [8, 16], "width_max": 32, "widths_per_octave": 1, "reps": 3,
