@@ -211,7 +211,6 @@ BASE = {
     "B": 1.0,
     "draws": 20_000,
     "width": 0,
-    "lr": 1.0,
     "steps": 0,
 }
 LINEAR = nc.Instance(
