@@ -4,7 +4,7 @@ enumerating the dichotomies of the sample (Cover 1965)."""
 from __future__ import annotations
 
 import math
-from itertools import combinations
+from itertools import combinations, islice
 
 import torch
 
@@ -74,7 +74,7 @@ def max_halfspace_correlation(
     best = torch.full((S.shape[0],), -math.inf, dtype=torch.float64, device=X.device)
     margin = math.inf
     subsets = combinations(range(n), d - 1)
-    while batch := [c for _, c in zip(range(chunk), subsets, strict=False)]:
+    while batch := list(islice(subsets, chunk)):
         idx = torch.tensor(batch, device=X.device)  # (b, d − 1)
         # the normal of each subset: the right singular vector of its smallest singular value
         v = torch.linalg.svd(unit[idx], full_matrices=True).Vh[:, -1, :]  # (b, d)
