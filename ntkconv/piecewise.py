@@ -33,6 +33,49 @@ def _q(x: Number) -> Fraction:
     return Fraction(float(x))
 
 
+def _rows(W: Any) -> list[list[Any]]:
+    W = W.tolist() if hasattr(W, "tolist") else W
+    return [list(r.tolist() if hasattr(r, "tolist") else r) for r in W]
+
+
+def _layers(layers: Sequence[tuple[Any, Any]]) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
+    """(W, b) pairs as exact rationals, checked to chain from one input to one output."""
+    if not layers:
+        raise ValueError("relu_mlp needs at least one layer")
+    mats: list[tuple[list[list[Fraction]], list[Fraction]]] = []
+    for i, (W, b) in enumerate(layers):
+        rows = [[_q(w) for w in r] for r in _rows(W)]
+        bias = [_q(v) for v in (b.tolist() if hasattr(b, "tolist") else list(b))]
+        fan_in = 1 if i == 0 else len(mats[-1][0])
+        if not rows or any(len(r) != fan_in for r in rows) or len(bias) != len(rows):
+            raise ValueError(
+                f"layer {i}: W must have shape (out, {fan_in}) and b shape (out,); got rows of "
+                f"lengths {sorted({len(r) for r in rows})} and {len(bias)} biases for "
+                f"{len(rows)} rows"
+            )
+        mats.append((rows, bias))
+    if len(mats[-1][0]) != 1:
+        raise ValueError(f"the last layer must have one output; got {len(mats[-1][0])}")
+    return mats
+
+
+def _extend(
+    xs: list[Fraction], ys: list[Fraction], left: Fraction, right: Fraction, at: list[Fraction]
+) -> list[Fraction]:
+    """Values at ``at`` of the function with knots xs, values ys and the given ray slopes."""
+    out = []
+    for x in at:
+        if x <= xs[0]:
+            out.append(ys[0] + left * (x - xs[0]))
+        elif x >= xs[-1]:
+            out.append(ys[-1] + right * (x - xs[-1]))
+        else:
+            i = bisect.bisect_right(xs, x) - 1
+            x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
+            out.append(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    return out
+
+
 @dataclass(frozen=True)
 class PiecewiseLinear:
     """A continuous piecewise-linear f on [xs[0], xs[-1]], in exact rational arithmetic.
@@ -121,6 +164,92 @@ class PiecewiseLinear:
         xs = sorted({lo, hi} | {k for k in kinks if lo < k < hi})
         ys = [_q(c) + sum((a * max(w * x + b, 0) for w, b, a in units), Fraction(0)) for x in xs]
         return cls(tuple(xs), tuple(ys))
+
+    @classmethod
+    def relu_mlp(
+        cls,
+        layers: Sequence[tuple[Any, Any]],
+        interval: tuple[Number, Number] | None = None,
+        contains: Sequence[Number] = (),
+    ) -> PiecewiseLinear:
+        """A ReLU network of one variable, any depth, as an exact piecewise-linear function.
+
+            h_0 = t,   h_l = relu(W_l h_(l−1) + b_l)  (l < L),   f(t) = W_L h_(L−1) + b_L,
+
+        with scalar input and output (W_1 has one column, W_L one row). Layer by layer each
+        unit's pre-activation is affine between the knots found so far and on the two rays
+        beyond them; its zero crossings, on the rays too, become knots. So the result has every
+        kink f has on the whole real line and, on the default interval, its pieces are f's
+        pieces on R. To restrict a net on R^d to the line p + t·u, pass W_1 u as the first
+        weights and W_1 p + b_1 as the first bias.
+
+        Args:
+            layers: (W, b) per layer, W of shape (out, in) and b of shape (out,), as nested
+                sequences, NumPy arrays or tensors of real numbers (converted exactly).
+            interval: the domain (lo, hi); default from 1 before the first kink to 1 after
+                the last (counting t = 0 as a knot, so [−1, 1] when f is affine).
+            contains: points the default domain must also contain (the data on the line, to
+                evaluate f there); ignored when ``interval`` is given.
+
+        Returns:
+            f as a :class:`PiecewiseLinear` on ``interval``.
+
+        Raises:
+            TypeError: a weight is not a real number.
+            ValueError: no layers, shapes that do not chain from one input to one output,
+                a NaN or inf weight, or lo >= hi.
+
+        Examples:
+            >>> # relu(t) − relu(−t) + relu(t − 1) = t + relu(t − 1): one kink, at t = 1
+            >>> f = PiecewiseLinear.relu_mlp([([[1], [-1], [1]], [0, 0, -1]), ([[1, -1, 1]], [0])])
+            >>> [str(x) for x in f.xs], f.pieces()
+            (['-1', '0', '1', '2'], 2)
+        """
+        mats = _layers(layers)
+        # every unit: its values at the shared knots xs, and its slopes on the two rays
+        xs = [Fraction(0)]
+        vals, left, right = [[Fraction(0)]], [Fraction(1)], [Fraction(1)]
+        for i, (rows, bias) in enumerate(mats):
+            vals = [
+                [sum((w * v[k] for w, v in zip(r, vals, strict=True)), c) for k in range(len(xs))]
+                for r, c in zip(rows, bias, strict=True)
+            ]
+            left = [sum((w * s for w, s in zip(r, left, strict=True)), Fraction(0)) for r in rows]
+            right = [sum((w * s for w, s in zip(r, right, strict=True)), Fraction(0)) for r in rows]
+            if i == len(mats) - 1:
+                break
+            roots = set()
+            for p, a, c in zip(vals, left, right, strict=True):
+                roots.update(
+                    x0 - v0 * (x1 - x0) / (v1 - v0)
+                    for x0, x1, v0, v1 in zip(xs, xs[1:], p, p[1:], strict=False)
+                    if v0 * v1 < 0
+                )
+                if a != 0 and p[0] / a > 0:  # a root on the left ray
+                    roots.add(xs[0] - p[0] / a)
+                if c != 0 and p[-1] / c < 0:  # a root on the right ray
+                    roots.add(xs[-1] - p[-1] / c)
+            grid = sorted(set(xs) | roots)
+            vals = [_extend(xs, p, a, c, grid) for p, a, c in zip(vals, left, right, strict=True)]
+            # beyond the outermost knot a unit keeps one sign: active iff it grows away from 0
+            left = [
+                a if p[0] > 0 or (p[0] == 0 and a < 0) else Fraction(0)
+                for p, a in zip(vals, left, strict=True)
+            ]
+            right = [
+                c if p[-1] > 0 or (p[-1] == 0 and c > 0) else Fraction(0)
+                for p, c in zip(vals, right, strict=True)
+            ]
+            xs, vals = grid, [[max(v, Fraction(0)) for v in p] for p in vals]
+        if interval is None:
+            ends = [xs[0], xs[-1], *map(_q, contains)]
+            lo, hi = min(ends) - 1, max(ends) + 1
+        else:
+            lo, hi = map(_q, interval)
+        if not lo < hi:
+            raise ValueError(f"interval must have lo < hi; got {interval}")
+        knots = [lo, *(x for x in xs if lo < x < hi), hi]
+        return cls(tuple(knots), tuple(_extend(xs, vals[0], left[0], right[0], knots)))
 
     def __call__(self, x: Number) -> Fraction:
         """f(x), exactly.

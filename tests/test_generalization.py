@@ -24,6 +24,7 @@ REQUIRED = {
     },
     ("coherent-gradients", "winsorized"): {"steps", "ratio_true", "ratio_random"},
     ("rademacher", "wide-net"): {"rademacher", "min_over_draws"},
+    ("yun-lower-bound", "alternating-line"): {"pieces", "pieces_extremal", "sign_changes"},
 }
 
 
@@ -77,3 +78,14 @@ def test_uniform_stability_recursion_sees_decoupled_orders() -> None:
         run = us.paired_sgd(model, p0, ((X, y), data), 1.0, idx)
         ok, excess = us.growth_recursion(run["delta"], run["grad_gap"], picks, 1.0)
         assert ok is coupled and (excess < 1e-12) is coupled
+
+
+def test_yun_lower_bound_count_is_attained_and_the_constructor_agrees() -> None:
+    r = quick_results("yun-lower-bound")
+    m = r["alternating-line"].measured
+    # (4 + 1)(4 + 1) = 25 pieces, attained; 38 needed; the paper's condition 38 < 39
+    assert m["pieces"] == m["pieces_extremal"] == 25 and m["pieces_needed"] == 38
+    assert m["constructor_refuses"] and m["forward_gap"] < 1e-12
+    wide = r["enough-width"].measured
+    assert not wide["constructor_refuses"] and wide["sign_changes"] == wide["pieces_needed"]
+    assert r["between-counts"].measured["pieces"] < r["between-counts"].measured["pieces_needed"]

@@ -4,6 +4,7 @@ rectangle nets, the ten-class digits."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -114,6 +115,50 @@ def test_piecewise_linear_exact_counts_and_integrals() -> None:
         nc.PiecewiseLinear((Fraction(0), Fraction(0)), (Fraction(0), Fraction(1)))
     with pytest.raises(ValueError, match="outer domain"):
         tri.compose(nc.PiecewiseLinear.relu_units([2], [0], [1]))
+
+
+@pytest.mark.parametrize("widths", [(4, 4), (7, 3), (3, 5, 2)])
+def test_relu_mlp_is_the_net_on_the_whole_line(widths: tuple[int, ...]) -> None:
+    """Exact restriction of a ReLU MLP: the values at float points match a NumPy forward pass,
+    no kink hides outside the domain (f is affine beyond its outer knots, on both rays), and
+    two hidden layers never exceed (d1 + 1)(d2 + 1) pieces."""
+    gen = np.random.default_rng(sum(widths))
+    sizes = (1, *widths, 1)
+    for _ in range(20):
+        layers = [
+            (gen.normal(size=(o, i)), gen.normal(size=o) * 3) for i, o in itertools.pairwise(sizes)
+        ]
+        f = nc.PiecewiseLinear.relu_mlp(layers, contains=(-5, 5))
+        t = np.linspace(float(f.xs[0]) - 50, float(f.xs[-1]) + 50, 2001)
+        h = t[None, :]
+        for j, (W, b) in enumerate(layers):
+            h = W @ h + b[:, None]
+            h = np.maximum(h, 0) if j < len(layers) - 1 else h
+        inside = (t > float(f.xs[0])) & (t < float(f.xs[-1]))
+        assert (
+            max(abs(float(f(x)) - v) for x, v in zip(t[inside], h[0][inside], strict=True)) < 1e-9
+        )
+        s = f.slopes()  # beyond the domain: the outer pieces continue
+        left = h[0][~inside & (t < 0)]
+        right = h[0][~inside & (t > 0)]
+        assert np.allclose(np.diff(left) / np.diff(t[~inside & (t < 0)]), float(s[0]))
+        assert np.allclose(np.diff(right) / np.diff(t[~inside & (t > 0)]), float(s[-1]))
+        if len(widths) == 2:
+            assert f.pieces() <= (widths[0] + 1) * (widths[1] + 1)
+
+
+def test_relu_mlp_merges_cancelling_kinks_and_checks_shapes() -> None:
+    f = nc.PiecewiseLinear.relu_mlp([([[1], [-1]], [0, 0]), ([[1, -1]], [0])])  # t, no kink
+    assert f.pieces() == 1 and (f.xs[0], f.xs[-1]) == (-1, 1)
+    assert nc.PiecewiseLinear.relu_mlp([([[2]], [1])], interval=(0, 3)).ys == (1, 7)
+    with pytest.raises(ValueError, match=r"layer 1: W must have shape \(out, 2\)"):
+        nc.PiecewiseLinear.relu_mlp([([[1], [1]], [0, 0]), ([[1, 1, 1]], [0])])
+    with pytest.raises(ValueError, match="one output"):
+        nc.PiecewiseLinear.relu_mlp([([[1], [1]], [0, 0])])
+    with pytest.raises(ValueError, match="finite"):
+        nc.PiecewiseLinear.relu_mlp([([[math.nan]], [0])])
+    with pytest.raises(ValueError, match="at least one layer"):
+        nc.PiecewiseLinear.relu_mlp([])
 
 
 def test_rectangle_net_is_the_lectures_rect() -> None:

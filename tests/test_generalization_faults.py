@@ -16,6 +16,7 @@ from theorems import (
     rademacher,
     random_labels,
     uniform_stability,
+    yun_lower_bound,
 )
 
 V = nc.Verdict
@@ -88,3 +89,43 @@ def test_double_descent_sees_a_non_minimum_norm_interpolant() -> None:
         r = double_descent.THEOREM.check("relu-features", quick=True)
     assert r.verdict is V.HELD_OUTSIDE_HYPOTHESES  # the curve still descends
     assert not r.hypotheses[-1].holds and r.hypotheses[-1].measured > 0.05
+
+
+@pytest.mark.parametrize("off_by", [1, -1])
+def test_yun_lower_bound_sees_a_piece_count_off_by_one(off_by: int) -> None:
+    """The extremal net attains (d1 + 1)(d2 + 1) exactly: a counter one too high breaks the
+    bound, one too low breaks the equality."""
+
+    class Miscounted(nc.PiecewiseLinear):
+        def pieces(self) -> int:
+            return super().pieces() + off_by
+
+    def make(original: Any) -> Any:
+        return Miscounted
+
+    with planted("PiecewiseLinear", make):
+        r = yun_lower_bound.THEOREM.check("alternating-line", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and r.measured["pieces_extremal"] == 25 + off_by
+
+
+def test_yun_lower_bound_sees_a_constructor_that_ignores_its_width_condition() -> None:
+    def ignores(original: Any) -> Any:
+        def faulty(X: Any, y: Any, width1: int, width2: int | None = None, **kw: Any) -> Any:
+            net = nc.ThreeLayerNet(X.shape[1], width1, width2, bias=True)
+            return net, yun_lower_bound.extremal(net)
+
+        return faulty
+
+    with planted("yun_memorizer", ignores):
+        r = yun_lower_bound.THEOREM.check("alternating-line", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and not r.measured["constructor_refuses"]
+
+
+def test_yun_lower_bound_sees_a_forward_pass_ten_percent_off() -> None:
+    class Scaled(nc.ThreeLayerNet):
+        def __call__(self, params: Any, X: torch.Tensor) -> torch.Tensor:
+            return 1.1 * super().__call__(params, X)
+
+    with planted("ThreeLayerNet", lambda original: Scaled):
+        r = yun_lower_bound.THEOREM.check("alternating-line", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and r.measured["forward_gap"] > 0.05
