@@ -305,7 +305,7 @@ class PiecewiseLinear:
             inside = [k for k in self.xs if min(v0, v1) < k < max(v0, v1)]
             xs += [x0 + (k - v0) / (v1 - v0) * (x1 - x0) for k in sorted(inside, reverse=v1 < v0)]
             xs.append(x1)
-        return PiecewiseLinear(tuple(xs), tuple(self(inner(x)) for x in xs))
+        return type(self)(tuple(xs), tuple(self(inner(x)) for x in xs))
 
     def slopes(self) -> list[Fraction]:
         """The slope between each pair of consecutive knots.

@@ -3,6 +3,7 @@ must see: each changes a verdict (issue 20). Slow: every fault re-runs a check."
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 import ntkconv as nc
 from ntkconv.testing import planted, scaled, step_times
 from theorems import (
+    depth_separation,
     distance_from_init,
     double_descent,
     rademacher,
@@ -129,3 +131,17 @@ def test_yun_lower_bound_sees_a_forward_pass_ten_percent_off() -> None:
     with planted("ThreeLayerNet", lambda original: Scaled):
         r = yun_lower_bound.THEOREM.check("alternating-line", quick=True, seed=0)
     assert r.verdict is V.VIOLATED and r.measured["forward_gap"] > 0.05
+
+
+@pytest.mark.parametrize(("factor", "instance"), [(0.5, "sawtooth"), (2.0, "sawtooth-sharpened")])
+def test_depth_separation_sees_an_integrator_twice_off(factor: float, instance: str) -> None:
+    """The certified approximant sits 1.29× above the floor at w = 2 (k = 4): an integral
+    halved falls below the floor; one doubled lets the doubled floor hold."""
+
+    class Misintegrated(nc.PiecewiseLinear):
+        def l1_distance(self, other: nc.PiecewiseLinear) -> Fraction:
+            return super().l1_distance(other) * Fraction(factor)
+
+    with planted("PiecewiseLinear", lambda original: Misintegrated):
+        r = depth_separation.THEOREM.check(instance, quick=True, seed=0)
+    assert r.verdict is (V.VIOLATED if factor < 1 else V.HOLDS)

@@ -13,22 +13,28 @@ w kinks spoil at most w of the 2^{k−1} tents, so
     ∫₀¹ |t^k − g| ≥ (2^{k−1} − w)·2^{−k−1}   for every width-w one-hidden-layer net g.
 
 What is checked, exactly (rational arithmetic, ``ntkconv.PiecewiseLinear``): the pieces of t^k
-by composition; the deep net's float64 forward pass against it on the dyadic knots; then shallow
-ReLU nets of widths w < 2^{k−1} fitted to t^k (kinks spread evenly, output weights by least
-squares, then GD on all weights) — their pieces counted from the trained float weights (each a
-rational), and their L1 error to t^k integrated exactly and compared with the floor. The
-control takes w = 2^k units, kinks at j/2^k: the exact construction reaches error 0, because
-the hypothesis w < 2^{k−1} behind the floor is broken.
+by composition; the deep net's float64 forward pass against it on the dyadic knots; then, for
+each width w < 2^(k−1), a certified shallow approximant, i.e. a real width-w net whose L1 error
+to t^k is integrated exactly, so it is an upper bound on the best error any width-w net can
+reach: floor ≤ optimum ≤ certified. Its units are spent where the counting argument says they
+pay: ⌊(w − 2)/2⌋ leading tents matched exactly (a kink at every peak and valley), then one kink
+where the next rise reaches ½ and the constant ½ beyond; output weights by least absolute
+deviations (an LP, HiGHS). Its pieces (≤ w + 1) and its error (≥ the floor) are checked, and the
+tightness is min_w error/floor: the sharpened control doubles the floor and must fail (at
+w = 2 the certified net is 1.125× the floor for k = 5). The control takes w = 2^k units, kinks
+at j/2^k: the exact construction reaches error 0, because the hypothesis w < 2^(k−1) behind the
+floor is broken.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
+import scipy.optimize
 import sympy as sp
 import torch
 
@@ -50,14 +56,19 @@ SYMBOLS = {
     "t^{k}": "the sawtooth t∘…∘t",
     "g_{w}": "any one-hidden-layer ReLU net of width w on [0, 1]",
 }
-floor_fn = sp.lambdify((k_, w_), FLOOR)
-TRIANGLE = nc.PiecewiseLinear.relu_units([1, 1], [0, Fraction(-1, 2)], [2, -4])
+
+
+def floor_of(k: int, w: int) -> Fraction:
+    """The floor (2^(k−1) − w)/2^(k+1), exactly, from the statement."""
+    return Fraction(str(FLOOR.subs({k_: k, w_: w})))
 
 
 def sawtooth(k: int) -> nc.PiecewiseLinear:
-    f = TRIANGLE
+    """t^k by exact composition of the triangle map t(x) = 2relu(x) − 4relu(x − ½)."""
+    triangle = nc.PiecewiseLinear.relu_units([1, 1], [0, Fraction(-1, 2)], [2, -4])
+    f = triangle
     for _ in range(k - 1):
-        f = TRIANGLE.compose(f)
+        f = triangle.compose(f)
     return f
 
 
@@ -68,53 +79,60 @@ def deep_forward(x: torch.Tensor, k: int) -> torch.Tensor:
     return x
 
 
-def exact(net: nc.TwoLayerNet, params: nc.Params) -> nc.PiecewiseLinear:
-    """The trained net as an exact piecewise-linear function (every float64 is rational)."""
-    scale = math.sqrt(net.width)
-    return nc.PiecewiseLinear.relu_units(
-        params["W"][:, 0].tolist(),
-        params["b"].tolist(),
-        [Fraction(v) / Fraction(scale) for v in params["a"].tolist()],
-    )
+def block_kinks(k: int, width: int) -> list[Fraction]:
+    """Kinks and orientations of the certified approximant with ``width`` units.
+
+    Spend the units on j = ⌊(width − 2)/2⌋ leading tents, matched exactly (a unit at 0 for the
+    first rise, then one kink at every peak and valley), plus one kink where the next tent's
+    rise reaches ½, after which g stays at ½ (the best affine fit of every remaining tent); an
+    odd unit left over goes to the next peak. Output weights come from :func:`lad_weights`.
+    """
+    h = Fraction(2, 2**k)  # tent width 2^(1−k)
+    j = max((width - 2) // 2, 0)
+    kinks = [Fraction(0)] + [i * h / 2 for i in range(1, 2 * j + 1)]
+    kinks.append(j * h + h / 4)
+    if width - len(kinks) > 0 and j + 1 < 2 ** (k - 1):
+        kinks.append(j * h + h / 2)
+    return kinks[:width]
 
 
-def fit_shallow(width: int, k: int, cfg: dict[str, Any], seed: int) -> nc.PiecewiseLinear:
-    """A width-``width`` net fitted to t^k: kinks evenly spread, output weights by least
-    squares, then GD on W, b, a (mean squared loss on a dyadic grid)."""
-    x = torch.linspace(0, 1, cfg["grid"], dtype=torch.float64)[:, None]
-    y = deep_forward(x[:, 0], k)
-    net = nc.TwoLayerNet(1, width, trainable=("W", "b", "a"), bias=True)
-    gen = nc.generator(seed)
-    kinks = (torch.arange(width, dtype=torch.float64) + torch.rand(width, generator=gen)) / width
-    features = torch.relu(x - kinks) / math.sqrt(width)
-    params = {
-        "W": torch.ones(width, 1, dtype=torch.float64),
-        "b": -kinks,
-        "a": nc.min_norm_lstsq(features, y),
-    }
-    traj = nc.train(
-        net,
-        params,
-        x,
-        y,
-        lr=cfg["lr"],
-        steps=cfg["steps"],
-        reduction="mean",
-        track_activations=False,
-        progress=False,
+def lad_weights(kinks: Sequence[Fraction], target: nc.PiecewiseLinear, grid: int) -> list[float]:
+    """Least-absolute-deviation output weights for units relu(x − kink) and a constant, by an
+    LP (HiGHS) on a dyadic grid: min Σ_i e_i subject to |Φc − y|_i ≤ e_i."""
+    x = np.linspace(0.0, 1.0, grid)
+    Phi = np.column_stack([np.maximum(x - float(t), 0.0) for t in kinks] + [np.ones_like(x)])
+    y = np.array([float(target(v)) for v in x])
+    n, p = Phi.shape
+    eye = np.eye(n)
+    A = np.block([[Phi, -eye], [-Phi, -eye]])
+    res = scipy.optimize.linprog(
+        np.r_[np.zeros(p), np.ones(n) / n],
+        A_ub=A,
+        b_ub=np.r_[y, -y],
+        bounds=[(None, None)] * p + [(0, None)] * n,
+        method="highs",
     )
-    return exact(net, traj.params)
+    if not res.success:  # an LP this small has a solution; anything else is a bug to see
+        raise RuntimeError(f"the L1 fit's LP failed: {res.message}")
+    return res.x[:p].tolist()
+
+
+def certified_shallow(k: int, width: int, grid: int) -> nc.PiecewiseLinear:
+    """A width-``width`` net c + Σ_j a_j relu(x − kink_j) near the best L1 approximation of t^k;
+    its error, integrated exactly, is an upper bound on the optimum over all width-w nets."""
+    target = sawtooth(k)
+    kinks = block_kinks(k, width)
+    *a, c = lad_weights(kinks, target, grid)
+    return nc.PiecewiseLinear.relu_units([1] * len(kinks), [-t for t in kinks], a, c=c)
 
 
 def construction(k: int) -> nc.PiecewiseLinear:
     """t^k exactly with 2^k units: kinks at j/2^k, output weights the slope changes."""
-    f = sawtooth(k)
-    slopes = [
-        (y1 - y0) / (x1 - x0)
-        for x0, x1, y0, y1 in zip(f.xs, f.xs[1:], f.ys, f.ys[1:], strict=False)
-    ]
-    changes = [slopes[0]] + [s - r for r, s in itertools.pairwise(slopes)]
-    return nc.PiecewiseLinear.relu_units([1] * len(changes), [-x for x in f.xs[:-1]], changes)
+    slopes = sawtooth(k).slopes()
+    changes = [slopes[0]] + [s - r for r, s in pairwise(slopes)]
+    return nc.PiecewiseLinear.relu_units(
+        [1] * len(changes), [-x for x in sawtooth(k).xs[:-1]], changes
+    )
 
 
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
@@ -126,16 +144,18 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     )
     rows = []
     for w in cfg["widths"]:
-        g = construction(k) if w >= 2**k else fit_shallow(w, k, cfg, seed)
+        g = construction(k) if w >= 2**k else certified_shallow(k, w, cfg["grid"])
+        units = 2**k if w >= 2**k else len(block_kinks(k, w))
         l1 = target.l1_distance(g)
         rows.append(
             {
                 "width": w,
                 "pieces": g.pieces(),
                 "l1_error": float(l1),
-                "floor": float(floor_fn(k, w)),
+                "floor": float(floor_of(k, w)),
                 "sup_error": float(target.sup_distance(g)),
-                "ok": g.pieces() <= w + 1 and l1 >= Fraction(2 ** (k - 1) - w, 2 ** (k + 1)),
+                "units": units,
+                "ok": g.pieces() <= w + 1 and l1 >= floor_of(k, w) and units <= w,
                 "separated": 2 ** (k - 1) - w > 0,
                 "curve": g.to_dict(),
             }
@@ -206,14 +226,16 @@ def _errors(ax: Any, results: Sequence[nc.CheckResult]) -> None:
     ax.legend(fontsize=6)
 
 
-BASE = {"k": 5, "widths": (2, 4, 8, 12), "grid": 4097, "lr": 0.01, "steps": 1500}
+BASE = {"k": 5, "widths": (2, 4, 8, 12), "grid": 1025}
+SAWTOOTH = nc.Instance(
+    "sawtooth",
+    BASE,
+    "t^5 (32 pieces) against certified shallow approximants of widths 2 … 12",
+    quick={"k": 4, "widths": (2, 4, 6)},
+)
 INSTANCES = (
-    nc.Instance(
-        "sawtooth",
-        BASE,
-        "t^5 (32 pieces) against shallow widths 2 … 12",
-        quick={"k": 4, "widths": (2, 4, 6)},
-    ),
+    SAWTOOTH,
+    SAWTOOTH.sharpened(2.0, "the floor doubled: the certified width-2 net is 1.1× the floor"),
     nc.Instance(
         "enough-units",
         {**BASE, "widths": (32,)},
