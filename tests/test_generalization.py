@@ -24,6 +24,7 @@ REQUIRED = {
     },
     ("coherent-gradients", "winsorized"): {"steps", "ratio_true", "ratio_random"},
     ("rademacher", "wide-net"): {"rademacher", "min_over_draws"},
+    ("telgarsky-depth", "deep-vs-shallow"): {"pieces_t^K", "l1_best_in_C_k", "floor"},
     ("yun-lower-bound", "alternating-line"): {"pieces", "pieces_extremal", "sign_changes"},
 }
 
@@ -89,3 +90,12 @@ def test_yun_lower_bound_count_is_attained_and_the_constructor_agrees() -> None:
     wide = r["enough-width"].measured
     assert not wide["constructor_refuses"] and wide["sign_changes"] == wide["pieces_needed"]
     assert r["between-counts"].measured["pieces"] < r["between-counts"].measured["pieces_needed"]
+
+
+def test_telgarsky_depth_sandwiches_the_best_shallow_error() -> None:
+    r = quick_results("telgarsky-depth")
+    m = r["deep-vs-shallow"].measured
+    # k = 2: ≤ 2 layers, ≤ 4 nodes, at most (2 + 1)(2 + 1) = 9 pieces; t^8 has 256
+    assert m["pieces_t^K"] == 256 and m["deep_l1_error"] == 0 and m["max_pieces_C_k"] <= 9
+    assert m["floor"] == (128 - 9 + 1) / 512 < m["l1_best_in_C_k"] < 1.1 * m["floor"]
+    assert r["depth-k"].measured["l1_best_in_C_k"] == 0

@@ -17,6 +17,7 @@ from theorems import (
     double_descent,
     rademacher,
     random_labels,
+    telgarsky_depth,
     uniform_stability,
     yun_lower_bound,
 )
@@ -145,3 +146,26 @@ def test_depth_separation_sees_an_integrator_twice_off(factor: float, instance: 
     with planted("PiecewiseLinear", lambda original: Misintegrated):
         r = depth_separation.THEOREM.check(instance, quick=True, seed=0)
     assert r.verdict is (V.VIOLATED if factor < 1 else V.HOLDS)
+
+
+def test_telgarsky_depth_sees_an_integrator_ten_percent_low() -> None:
+    """The certified net in C_2 is within 1.06× of the floor (k = 2, K = 8): an L1 integral
+    10% low puts it below."""
+
+    class Low(nc.PiecewiseLinear):
+        def l1_distance(self, other: nc.PiecewiseLinear) -> Fraction:
+            return super().l1_distance(other) * Fraction(9, 10)
+
+    with planted("PiecewiseLinear", lambda original: Low):
+        r = telgarsky_depth.THEOREM.check("deep-vs-shallow", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and r.measured["l1_best_in_C_k"] < r.measured["floor"]
+
+
+def test_telgarsky_depth_sees_a_piece_counter_one_short() -> None:
+    class Short(nc.PiecewiseLinear):
+        def pieces(self) -> int:
+            return super().pieces() - 1
+
+    with planted("PiecewiseLinear", lambda original: Short):
+        r = telgarsky_depth.THEOREM.check("deep-vs-shallow", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and r.measured["pieces_t^K"] == 2**8 - 1

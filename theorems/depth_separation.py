@@ -33,12 +33,12 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
-import scipy.optimize
 import sympy as sp
 import torch
 
 import ntkconv as nc
+
+from ._sawtooth import certified_shallow, deep_forward, kinks_used, sawtooth
 
 # --- statement -------------------------------------------------------------------------------
 k_, w_ = sp.symbols("k w", positive=True, integer=True)
@@ -63,69 +63,6 @@ def floor_of(k: int, w: int) -> Fraction:
     return Fraction(str(FLOOR.subs({k_: k, w_: w})))
 
 
-def sawtooth(k: int) -> nc.PiecewiseLinear:
-    """t^k by exact composition of the triangle map t(x) = 2relu(x) − 4relu(x − ½)."""
-    triangle = nc.PiecewiseLinear.relu_units([1, 1], [0, Fraction(-1, 2)], [2, -4])
-    f = triangle
-    for _ in range(k - 1):
-        f = triangle.compose(f)
-    return f
-
-
-def deep_forward(x: torch.Tensor, k: int) -> torch.Tensor:
-    """The depth-k, width-2 ReLU net computing t^k, in floating point."""
-    for _ in range(k):
-        x = 2 * torch.relu(x) - 4 * torch.relu(x - 0.5)
-    return x
-
-
-def block_kinks(k: int, width: int) -> list[Fraction]:
-    """Kinks and orientations of the certified approximant with ``width`` units.
-
-    Spend the units on j = ⌊(width − 2)/2⌋ leading tents, matched exactly (a unit at 0 for the
-    first rise, then one kink at every peak and valley), plus one kink where the next tent's
-    rise reaches ½, after which g stays at ½ (the best affine fit of every remaining tent); an
-    odd unit left over goes to the next peak. Output weights come from :func:`lad_weights`.
-    """
-    h = Fraction(2, 2**k)  # tent width 2^(1−k)
-    j = max((width - 2) // 2, 0)
-    kinks = [Fraction(0)] + [i * h / 2 for i in range(1, 2 * j + 1)]
-    kinks.append(j * h + h / 4)
-    if width - len(kinks) > 0 and j + 1 < 2 ** (k - 1):
-        kinks.append(j * h + h / 2)
-    return kinks[:width]
-
-
-def lad_weights(kinks: Sequence[Fraction], target: nc.PiecewiseLinear, grid: int) -> list[float]:
-    """Least-absolute-deviation output weights for units relu(x − kink) and a constant, by an
-    LP (HiGHS) on a dyadic grid: min Σ_i e_i subject to |Φc − y|_i ≤ e_i."""
-    x = np.linspace(0.0, 1.0, grid)
-    Phi = np.column_stack([np.maximum(x - float(t), 0.0) for t in kinks] + [np.ones_like(x)])
-    y = np.array([float(target(v)) for v in x])
-    n, p = Phi.shape
-    eye = np.eye(n)
-    A = np.block([[Phi, -eye], [-Phi, -eye]])
-    res = scipy.optimize.linprog(
-        np.r_[np.zeros(p), np.ones(n) / n],
-        A_ub=A,
-        b_ub=np.r_[y, -y],
-        bounds=[(None, None)] * p + [(0, None)] * n,
-        method="highs",
-    )
-    if not res.success:  # an LP this small has a solution; anything else is a bug to see
-        raise RuntimeError(f"the L1 fit's LP failed: {res.message}")
-    return res.x[:p].tolist()
-
-
-def certified_shallow(k: int, width: int, grid: int) -> nc.PiecewiseLinear:
-    """A width-``width`` net c + Σ_j a_j relu(x − kink_j) near the best L1 approximation of t^k;
-    its error, integrated exactly, is an upper bound on the optimum over all width-w nets."""
-    target = sawtooth(k)
-    kinks = block_kinks(k, width)
-    *a, c = lad_weights(kinks, target, grid)
-    return nc.PiecewiseLinear.relu_units([1] * len(kinks), [-t for t in kinks], a, c=c)
-
-
 def construction(k: int) -> nc.PiecewiseLinear:
     """t^k exactly with 2^k units: kinks at j/2^k, output weights the slope changes."""
     slopes = sawtooth(k).slopes()
@@ -145,7 +82,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     rows = []
     for w in cfg["widths"]:
         g = construction(k) if w >= 2**k else certified_shallow(k, w, cfg["grid"])
-        units = 2**k if w >= 2**k else len(block_kinks(k, w))
+        units = 2**k if w >= 2**k else kinks_used(k, w)
         l1 = target.l1_distance(g)
         rows.append(
             {

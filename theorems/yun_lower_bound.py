@@ -252,7 +252,12 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
     def draw(ax: Any, r: nc.CheckResult) -> None:
         for name, c in r.details["curves"].items():
             pieces_of = next(x["pieces"] for x in r.details["rows"] if x["net"] == name)
-            ax.plot(c["knots"], c["values"], lw=1, label=f"{name} ({pieces_of} pieces)")
+            values, label = c["values"], f"{name} ({pieces_of} pieces)"
+            if name == "extremal":  # its values run to ~10²: drawn rescaled onto [−2, 2]
+                lo, hi = min(values), max(values)
+                values = [4 * (v - lo) / (hi - lo) - 2 for v in values]
+                label += ", rescaled"
+            ax.plot(c["knots"], values, lw=1, label=label)
         ax.plot(r.details["t"], r.details["y"], "ko", ms=3, label="data (±1 alternating)")
         lo, hi = min(r.details["t"]), max(r.details["t"])
         ax.set_xlim(lo - 0.15 * (hi - lo) - 1, hi + 0.15 * (hi - lo) + 1)
