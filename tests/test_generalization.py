@@ -22,7 +22,7 @@ REQUIRED = {
         "growth_recursion_excess",
         "stability_vs_2L2etaT/n",
     },
-    ("coherent-gradients", "winsorized"): {"steps", "ratio_true", "ratio_random"},
+    ("coherent-gradients", "winsorized"): {"min_rho", "rho", "steps_A0_Ac_B0_Bc", "b_censored"},
     ("rademacher", "wide-net"): {"rademacher", "min_over_draws"},
     ("telgarsky-depth", "deep-vs-shallow"): {"pieces_t^K", "l1_best_in_C_k", "floor"},
     ("yun-lower-bound", "alternating-line"): {"pieces", "pieces_extremal", "sign_changes"},
@@ -99,3 +99,12 @@ def test_telgarsky_depth_sandwiches_the_best_shallow_error() -> None:
     assert m["pieces_t^K"] == 256 and m["deep_l1_error"] == 0 and m["max_pieces_C_k"] <= 9
     assert m["floor"] == (128 - 9 + 1) / 512 < m["l1_best_in_C_k"] < 1.1 * m["floor"]
     assert r["depth-k"].measured["l1_best_in_C_k"] == 0
+
+
+def test_coherent_gradients_permuted_names_slow_like_true_labels() -> None:
+    """Permuted class names keep the gradients coherent: B's held-out accuracy is A's, and
+    winsorizing slows B about as it slows A (some repeat at ρ ≤ 1)."""
+    r = quick_results("coherent-gradients")
+    m = r["permuted-classes"].measured
+    assert len(m["rho"]) == 8 and min(m["rho"]) <= 1 < r["winsorized"].measured["min_rho"]
+    assert all(b > 0.5 for _, b in m["test_accuracy_A_B"])

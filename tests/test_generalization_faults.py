@@ -12,6 +12,7 @@ import torch
 import ntkconv as nc
 from ntkconv.testing import planted, scaled, step_times
 from theorems import (
+    coherent_gradients,
     depth_separation,
     distance_from_init,
     double_descent,
@@ -169,3 +170,27 @@ def test_telgarsky_depth_sees_a_piece_counter_one_short() -> None:
     with planted("PiecewiseLinear", lambda original: Short):
         r = telgarsky_depth.THEOREM.check("deep-vs-shallow", quick=True, seed=0)
     assert r.verdict is V.VIOLATED and r.measured["pieces_t^K"] == 2**8 - 1
+
+
+def _clip_nothing(original: Any) -> Any:
+    return lambda grads, c: original(grads, 0.0)
+
+
+def _mean_per_example(original: Any) -> Any:
+    """Every example's gradient replaced by the batch mean: no per-example information."""
+
+    def faulty(*args: Any, **kwargs: Any) -> Any:
+        g = original(*args, **kwargs)
+        return {k: v.mean(dim=0, keepdim=True).expand_as(v) for k, v in g.items()}
+
+    return faulty
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [("winsorize", _clip_nothing), ("per_example_grads", _mean_per_example)]
+)
+def test_coherent_gradients_sees_winsorizing_that_does_nothing(name: str, make: Any) -> None:
+    # both faults leave plain GD: the two slowdowns are 1 and the conservative ρ falls below 1
+    with planted(name, make):
+        r = coherent_gradients.THEOREM.check("winsorized", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED and r.measured["min_rho"] < 1
