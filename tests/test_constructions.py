@@ -131,3 +131,37 @@ def test_projection_prefers_an_exact_coordinate_axis() -> None:
     X[:, 2] = torch.arange(100.0)  # evenly spaced: no random direction separates 4× better
     u = nc.projection(X)
     assert np.isclose(float(u.abs().max()), 1.0) and int((u != 0).sum()) == 1
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("d", [1, 4])
+def test_the_smallest_datasets_are_memorized(n: int, d: int) -> None:
+    X, y = _data("gaussian", n, d, seed=n + d)
+    for net, params in (nc.zhang_memorizer(X, y), nc.yun_memorizer(X, y, 4)):
+        assert _max_error(net, params, X, y) <= 1e-8
+
+
+@pytest.mark.parametrize("gap", [1e-3, 1e-7, 1e-12])
+def test_tiny_gaps_are_memorized_or_refused_naming_float64(gap: float) -> None:
+    """Two points ``gap`` apart among 50 uniform ones on a line in R^2: exact, or a refusal."""
+    X, y = _data("gaussian", 50, 2, seed=7)
+    X[1] = X[0] + gap
+    for build in (lambda: nc.zhang_memorizer(X, y), lambda: nc.yun_memorizer(X, y, 16)):
+        try:
+            net, params = build()
+        except ValueError as err:
+            assert "float64 cannot hold" in str(err)
+            continue
+        assert _max_error(net, params, X, y) <= 1e-8
+
+
+@pytest.mark.slow
+def test_yun_at_a_million_points_refuses_naming_float64() -> None:
+    """N = 10⁶ in R³: the smallest projected gap is 3.6e-13 of the span, and rounding flips
+    about 9% of the signs. Even unchecked (rtol=None: the full check would be a 4·10¹²-flop
+    forward pass), a sample of points catches it and the refusal names float64."""
+    gen = torch.Generator().manual_seed(1)
+    X = torch.randn(1_000_000, 3, generator=gen, dtype=torch.float64)
+    y = torch.where(torch.rand(1_000_000, generator=gen) < 0.5, -1.0, 1.0).double()
+    with pytest.raises(ValueError, match="float64 cannot hold even the labels' signs"):
+        nc.yun_memorizer(X, y, 2000, rtol=None)  # 4·500·500 = 10⁶
