@@ -11,6 +11,7 @@ from .capacity import max_halfspace_correlation
 from .constructions import (
     FLOOR_MARGIN,
     abs_residuals,
+    float64_hypothesis,
     interleaved_biases,
     projection,
     rectangle_net,
@@ -174,6 +175,7 @@ __all__ = [
     "expand_grid",
     "figure_bytes",
     "fit_power_law",
+    "float64_hypothesis",
     "generator",
     "get_activation",
     "gradient_descent",

@@ -49,6 +49,7 @@ from ._validation import (
     check_positive_int,
 )
 from .models import ThreeLayerNet, TwoLayerNet
+from .protocol import Hypothesis, hypothesis
 from .seeds import generator
 
 #: Random directions tried besides the coordinate axes when choosing the projection, for up to
@@ -297,6 +298,33 @@ def rounding_floor(X: object, y: object, u: object) -> float:
     span = float(z[-1] - z[0])
     eps = torch.finfo(torch.float64).eps
     return eps * float(y.max() - y.min()) * span / gap if gap > 0 else math.inf
+
+
+def float64_hypothesis(floor: float, tol: float) -> Hypothesis:
+    """The hypothesis "float64 resolves the projections": FLOOR_MARGIN × floor ≤ tol.
+
+    A check of a 1-D construction in float64 needs its tolerance within reach of rounding. The
+    measured error runs up to ~60× :func:`rounding_floor`, so without the margin rounding could
+    decide the verdict from seed to seed.
+
+    Args:
+        floor: the rounding floor, e.g. from :func:`rounding_floor`.
+        tol: the tolerance the check compares the error with.
+
+    Returns:
+        A :class:`ntkconv.Hypothesis` named ``"float64 resolves the projections"``.
+
+    Examples:
+        >>> float64_hypothesis(1e-12, 1e-8).holds, float64_hypothesis(1e-9, 1e-8).holds
+        (True, False)
+    """
+    return hypothesis(
+        "float64 resolves the projections",
+        FLOOR_MARGIN * floor,
+        "<=",
+        tol,
+        note=f"the tolerance, for {FLOOR_MARGIN:g} × ε·max|Δy|·span(z)/min gap",
+    )
 
 
 def _check_accuracy(

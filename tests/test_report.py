@@ -48,6 +48,8 @@ def _dump_dom(page: Path, profile: Path) -> str:
     return proc.stdout
 
 
+# slow: a headless browser renders the whole quick report (~35 s); CI runs it with -m slow
+@pytest.mark.slow
 def test_full_quick_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     """Every theorem's quick records (shared with test_verdicts): all verdict rows and all
     figures are in the rendered page."""

@@ -338,6 +338,8 @@ SLOW_SWEEP = textwrap.dedent(
 )
 
 
+# slow: a sweep subprocess is started and interrupted (~11 s); CI runs it with -m slow
+@pytest.mark.slow
 def test_6_sigint_stores_finished_cells_and_exits_promptly(tmp_path: Path) -> None:
     script = tmp_path / "slow_sweep.py"
     script.write_text(SLOW_SWEEP)

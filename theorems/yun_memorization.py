@@ -51,19 +51,6 @@ Weights = dict[str, torch.Tensor]
 TOL = 1e-8  # max|f(x_i) − y_i| / max|y| for regression labels
 
 
-def float64_hypothesis(floor: float, tol: float) -> nc.Hypothesis:
-    """The tolerance is within float64's reach: FLOOR_MARGIN × the rounding floor ≤ tol (the
-    measured error runs up to ~60× the floor, so without the margin rounding could decide the
-    verdict from seed to seed)."""
-    return nc.hypothesis(
-        "float64 resolves the projections",
-        nc.FLOOR_MARGIN * floor,
-        "<=",
-        tol,
-        note=f"the tolerance, for {nc.FLOOR_MARGIN:g} × ε·max|Δy|·span(z)/min gap",
-    )
-
-
 def minimal_width(n: int) -> int:
     """The smallest d1 = d2 with 4⌊d1/4⌋² ≥ N (a multiple of 4)."""
     return 4 * math.ceil(math.sqrt(n) / 2)
@@ -141,7 +128,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             nc.hypothesis("distinct inputs", distinct, "==", n, note="rows of X"),
             nc.hypothesis("labels in [-1, 1]", float(y.abs().max()), "<=", 1.0, note="max|y|"),
             nc.hypothesis("width condition 4⌊d1/4⌋⌊d2/4⌋ ≥ N", cap, ">=", n, note="N"),
-            float64_hypothesis(floor, tol),
+            nc.float64_hypothesis(floor, tol),
             nc.Hypothesis(
                 "weights written down by the construction",
                 cfg["weights"] == "construction",
