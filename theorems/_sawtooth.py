@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import scipy.optimize
+import sympy as sp
 import torch
 
 import ntkconv as nc
@@ -94,3 +95,8 @@ def deep_layers(k: int) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
     first = ([[Fraction(1)], [Fraction(1)]], [Fraction(0), -half])
     inner = ([[Fraction(2), Fraction(-4)], [Fraction(2), Fraction(-4)]], [Fraction(0), -half])
     return [first] + [inner] * (k - 1) + [([[Fraction(2), Fraction(-4)]], [Fraction(0)])]
+
+
+def exact(expr: sp.Expr, subs: dict[sp.Symbol, int]) -> Fraction:
+    """A statement's rational expression (a floor) at integer values, as an exact Fraction."""
+    return Fraction(str(sp.nsimplify(expr.subs(subs))))

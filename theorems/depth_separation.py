@@ -38,7 +38,7 @@ import torch
 
 import ntkconv as nc
 
-from ._sawtooth import certified_shallow, deep_forward, kinks_used, sawtooth
+from ._sawtooth import certified_shallow, deep_forward, exact, kinks_used, sawtooth
 
 # --- statement -------------------------------------------------------------------------------
 k_, w_ = sp.symbols("k w", positive=True, integer=True)
@@ -60,7 +60,7 @@ SYMBOLS = {
 
 def floor_of(k: int, w: int) -> Fraction:
     """The floor (2^(k−1) − w)/2^(k+1), exactly, from the statement."""
-    return Fraction(str(FLOOR.subs({k_: k, w_: w})))
+    return exact(FLOOR, {k_: k, w_: w})
 
 
 def construction(k: int) -> nc.PiecewiseLinear:

@@ -40,7 +40,7 @@ import sympy as sp
 
 import ntkconv as nc
 
-from ._sawtooth import certified_shallow, deep_layers, sawtooth
+from ._sawtooth import certified_shallow, deep_layers, exact, sawtooth
 
 # --- statement -------------------------------------------------------------------------------
 k_, K_, P_ = sp.symbols("k K P_k", positive=True, integer=True)
@@ -62,7 +62,7 @@ SYMBOLS = {
 
 def floor_of(K: int, P: int) -> Fraction:
     """The floor (2^(K−1) − P + 1)/2^(K+1), exactly, from the statement."""
-    return Fraction(str(FLOOR.subs({K_: K, P_: P})))
+    return exact(FLOOR, {K_: K, P_: P})
 
 
 def balanced(total: int, layers: int) -> list[int]:
