@@ -35,6 +35,8 @@ def test_check_json_and_figures(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     assert (tmp_path / "pl-gd-rate.png").stat().st_size > 10_000
 
 
+# slow: two subprocesses, each importing torch (~12 s); CI runs it with -m slow
+@pytest.mark.slow
 def test_console_script_table_and_unknown_id() -> None:
     # the compact 80-column table is tested in process (test_robustness); here the installed
     # module runs once, with --wide

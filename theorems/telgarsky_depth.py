@@ -2,10 +2,10 @@
 (arXiv:1602.04485), Theorem 1.1; the companion lecture "Expressivity, optimization and
 generalization" (a deep net that no shallow net of sub-exponential size approximates).
 
-Statement (Thm 1.1, ReLU case, in its abstract's terms). For every k ≥ 1 there is a ReLU net
-with Θ(k³) layers and Θ(1) nodes per layer that no net with O(k) layers approximates in L1 on
-[0, 1] unless it has Ω(2^k) nodes. The check runs the argument with our own constants, each
-verified exactly here (the paper's constants are not restated):
+Statement (Thm 1.1, ReLU case). For every k ≥ 1 a ReLU net f with 2k³ + 8 layers and 3k³ + 12
+nodes has ∫_[0,1] |f − g| ≥ 1/64 for every ReLU net g with ≤ k layers and ≤ 2^k nodes; the
+paper's piece bound is (2m/l)^l along a line for l layers and m nodes (its Lemma 3.3 and
+appendix). The check runs the same argument with sharper constants, each verified exactly here:
 
 * the deep net is the sawtooth t^K (K layers of width 2, 2^K pieces);
 * the class C_k: ReLU nets with ≤ k hidden layers and ≤ 2^k hidden nodes. Layer i multiplies
@@ -14,8 +14,8 @@ verified exactly here (the paper's constants are not restated):
   m_1 + … + m_l ≤ 2^k with l ≤ k (≤ (2^k/l + 1)^l ≤ 2^{k²} for k ≥ 2);
 * the tent count (as in depth-separation): g with P pieces has P − 1 kinks, and each tent of
   t^K free of kinks costs ≥ h/4, so ∫₀¹|t^K − g| ≥ (2^{K−1} − P + 1)·2^{−K−1};
-* so depth K = k² + 2 already separates, with error ≥ 1/8 for every g in C_k. The paper's k³
-  comes from its looser piece bound.
+* so depth K = k² + 2 already separates, with error ≥ 1/8 for every g in C_k (against the
+  paper's 2k³ + 8 layers and 1/64, from its looser piece bound and L1 lemma).
 
 What is checked, exactly (``ntkconv.PiecewiseLinear``, rational arithmetic): the deep net's
 pieces through ``relu_mlp`` (2^K on [0, 1]) and its error 0; random nets of every depth l ≤ k
