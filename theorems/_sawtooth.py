@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse
 import sympy as sp
 import torch
 
@@ -37,7 +38,7 @@ def deep_forward(x: torch.Tensor, k: int) -> torch.Tensor:
 
 
 def block_kinks(k: int, width: int) -> list[Fraction]:
-    """Kinks and orientations of the certified approximant with ``width`` units.
+    """Kinks of the certified approximant with ``width`` units (all of the form relu(x − kink)).
 
     Spend the units on j = ⌊(width − 2)/2⌋ leading tents, matched exactly (a unit at 0 for the
     first rise, then one kink at every peak and valley), plus one kink where the next tent's
@@ -60,8 +61,9 @@ def lad_weights(kinks: Sequence[Fraction], target: nc.PiecewiseLinear, grid: int
     Phi = np.column_stack([np.maximum(x - float(t), 0.0) for t in kinks] + [np.ones_like(x)])
     y = np.array([float(target(v)) for v in x])
     n, p = Phi.shape
-    eye = np.eye(n)
-    A = np.block([[Phi, -eye], [-Phi, -eye]])
+    # sparse: a dense [[Φ, −I], [−Φ, −I]] is 2n × (n + p), 1 GB at the full grid of 8193 points
+    eye = scipy.sparse.identity(n, format="csr")
+    A = scipy.sparse.bmat([[Phi, -eye], [-Phi, -eye]], format="csr")
     res = scipy.optimize.linprog(
         np.r_[np.zeros(p), np.ones(n) / n],
         A_ub=A,

@@ -90,9 +90,8 @@ def line_layers(net: nc.ThreeLayerNet, params: nc.Params) -> Layers:
         return [Fraction(x) for x in v.tolist()]
 
     s1, s2 = Fraction(math.sqrt(net.width1)), Fraction(math.sqrt(net.width2))
-    zeros = [Fraction(0)] * net.width1, [Fraction(0)] * net.width2
-    b1 = q(params["b1"]) if "b1" in params else zeros[0]
-    b2 = q(params["b2"]) if "b2" in params else zeros[1]
+    b1 = q(params["b1"]) if "b1" in params else [Fraction(0)] * net.width1
+    b2 = q(params["b2"]) if "b2" in params else [Fraction(0)] * net.width2
     return [
         ([[w] for w in q(params["W1"][:, 0])], b1),
         ([[w / s1 for w in q(row)] for row in params["W2"]], b2),
@@ -203,13 +202,11 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     exact = rows[0]["pieces"] == bound
     refused = constructor["refused"]
     holds = exact and most <= bound < n - 1 and fits < n - 1 and refused and gap <= FORWARD_RTOL
-    curves = {
-        r["net"]: r.pop("curve").to_dict()
-        for r in rows
-        if "curve" in r and r["net"] in ("extremal", "gd 0", "yun_memorizer")
-    }
+    curves = {}  # drawn: the extremal net, one GD net and the constructor's
     for r in rows:
-        r.pop("curve", None)
+        curve = r.pop("curve")
+        if r["net"] in ("extremal", "gd 0", "yun_memorizer"):
+            curves[r["net"]] = curve.to_dict()
     return nc.Outcome(
         hypotheses=[nc.hypothesis("2·d1·d2 + d2 + 2 < N", threshold_fn(d1, d2), "<", n)],
         conclusion_holds=holds,
@@ -227,7 +224,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             "pieces_needed": n - 1,
             "sign_changes": fits,
             "forward_gap": gap,
-            "constructor_refuses": constructor["refused"],
+            "constructor_refuses": refused,
             "paper_threshold": threshold_fn(d1, d2),
             "sharp_threshold": bound + 1,
         },
