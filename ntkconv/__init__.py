@@ -17,6 +17,7 @@ from .constructions import (
     rectangle_net,
     rounding_floor,
     yun_capacity,
+    yun_classifier,
     yun_memorizer,
     zhang_memorizer,
     zhang_system,
@@ -29,7 +30,14 @@ from .kernels import (
     random_feature_gram,
     relu_ntk_infinite,
 )
-from .models import LinearModel, ThreeLayerNet, TwoLayerClassifier, TwoLayerNet
+from .models import (
+    DeepNet,
+    LinearModel,
+    ThreeLayerNet,
+    TwoLayerClassifier,
+    TwoLayerNet,
+    gaussian_second_moment,
+)
 from .piecewise import PiecewiseLinear
 from .plotting import (
     MAX_PANELS,
@@ -137,6 +145,7 @@ __all__ = [
     "Cell",
     "CheckResult",
     "CheckRun",
+    "DeepNet",
     "EnsembleTrajectory",
     "Hypothesis",
     "Instance",
@@ -176,6 +185,7 @@ __all__ = [
     "figure_bytes",
     "fit_power_law",
     "float64_hypothesis",
+    "gaussian_second_moment",
     "generator",
     "get_activation",
     "gradient_descent",
@@ -238,6 +248,7 @@ __all__ = [
     "winsorize",
     "write_report",
     "yun_capacity",
+    "yun_classifier",
     "yun_memorizer",
     "zhang_memorizer",
     "zhang_system",

@@ -28,6 +28,10 @@ z_i = uᵀx_i, sorted once (O(N log N)); everything after the sort is O(N).
      needs at most (S − 1) + 1 = S units of one sign: it fits;
   4. the layer-2 weights follow from the pieces left to right in O(G·d2) = O(N).
 
+* :func:`yun_classifier` — the classification form: the class index memorized by the two
+  layers above, then K + 1 units relu(s − j + 1) whose hats u_c − 2u_(c+1) + u_(c+2) give the
+  one-hot outputs exactly.
+
   Weights grow like 1/(smallest gap between consecutive projections), so everything is
   float64; rounding then limits the accuracy to about ε·span(z)·max|Δy|/min gap.
 """
@@ -41,6 +45,7 @@ import torch
 
 from ._validation import (
     Params,
+    as_labels,
     as_matrix,
     as_vector,
     check_interval,
@@ -48,7 +53,7 @@ from ._validation import (
     check_positive_float,
     check_positive_int,
 )
-from .models import ThreeLayerNet, TwoLayerNet
+from .models import DeepNet, ThreeLayerNet, TwoLayerNet
 from .protocol import Hypothesis, hypothesis
 from .seeds import generator
 
@@ -667,6 +672,133 @@ def yun_memorizer(
         "a": torch.as_tensor(a_out * math.sqrt(width2), device=dev),
     }
     _check_accuracy(net, params, X, y, z, rtol)
+    return net, params
+
+
+def yun_classifier(
+    X: object,
+    labels: object,
+    width1: int,
+    width2: int | None = None,
+    width3: int | None = None,
+    *,
+    classes: int | None = None,
+    seed: int = 0,
+    rtol: float | None = 1e-8,
+) -> tuple[DeepNet, Params]:
+    """A four-layer ReLU net whose outputs are the one-hot labels: f(x_i) = e_(y_i) ∈ R^K.
+
+    The classification form of :func:`yun_memorizer` (Yun, Sra, Jadbabaie, NeurIPS 2019,
+    Section 3, classification with K = d_y classes): the first two hidden layers memorize the
+    class index, s(x_i) = y_i ∈ {0, …, K − 1}, exactly as :func:`yun_memorizer` does for real
+    labels, and a third hidden layer of K + 1 units u_j = relu(s − j + 1), j = 0 … K, decodes it:
+
+        f_c = u_c − 2u_(c+1) + u_(c+2)   (u_(K+1) ≡ 0 on the data),
+
+    the hat function of width 2 centred on c, which is 1 at s = c and 0 at every other integer.
+    So the classes cost one scalar memorizer plus O(K·d2 + K²) weights: it needs
+
+        4⌊width1/4⌋⌊width2/4⌋ ≥ N   and   width3 ≥ K + 1,
+
+    whereas memorizing the one-hot vectors as K real outputs with three layers needs
+    4⌊d1/4⌋⌊d2/(4K)⌋ ≥ N (:func:`yun_capacity` with ``out_dim=K``), about K times the weights.
+
+    Args:
+        X: inputs, shape (N, d), float32 or float64 (converted to float64). Identical rows
+            with equal labels are memorized once.
+        labels: class labels, an integer tensor or array of shape (N,) in 0 … classes − 1.
+        width1: first hidden width d1, an integer >= 1.
+        width2: second hidden width d2, an integer >= 1; default ``width1``.
+        width3: third hidden width d3, an integer >= K + 1; default K + 1.
+        classes: number K of classes, an integer >= 2; default max(labels) + 1 (at least 2).
+        seed: seed of :func:`projection`'s random candidate directions; default 0.
+        rtol: the net is evaluated on X and refused if float64 rounding leaves
+            max|f(x_i) − e_(y_i)| > rtol; ``None`` checks :data:`SIGN_SAMPLE` sampled points
+            for the right argmax and an error below 1/2 instead. Default 1e-8.
+
+    Returns:
+        ``(net, params)``: a ``DeepNet(d, (width1, width2, width3), out_dim=K, bias=True,
+        c_sigma=1)`` and its float64 params on X's device (``W1``, ``b1``, ``W2``, ``b2``:
+        :func:`yun_memorizer`'s; ``W3``, ``b3``, ``A``: the decoder).
+
+    Raises:
+        TypeError: ``X`` is not a float tensor or array, ``labels`` not integers, or ``rtol``
+            not a number.
+        ValueError: a width below its condition (naming both sides) or not an integer >= 1,
+            ``classes`` < 2 or below a label, bad shapes, NaN/inf, identical inputs with
+            different labels, or float64 rounding missing the one-hot labels by more than
+            ``rtol``.
+
+    Examples:
+        >>> import torch
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(30, 3, seed=0)
+        >>> labels = torch.randint(0, 5, (30,), generator=nc.generator(1))
+        >>> net, params = nc.yun_classifier(X, labels, width1=12)  # 4·3·3 = 36 >= 30
+        >>> net.widths, net.out_dim, net.n_params(params)
+        ((12, 12, 6), 5, 312)
+        >>> bool((net(params, X).argmax(1) == labels).all())
+        True
+    """
+    if rtol is not None:
+        check_positive_float(rtol, "rtol")
+    X = as_matrix(X, "X").double()
+    n = X.shape[0]
+    if classes is not None and check_positive_int(classes, "classes") < 2:
+        raise ValueError(f"classes must be an integer >= 2; got {classes}")
+    y = as_labels(labels, "labels", n=n, classes=classes or 2**62, device=X.device)
+    k = max(2, int(y.max()) + 1) if classes is None else int(classes)
+    width2 = width1 if width2 is None else width2
+    width3 = k + 1 if width3 is None else check_positive_int(width3, "width3")
+    if width3 < k + 1:
+        raise ValueError(
+            f"width3={width3} < classes + 1 = {k + 1}: the decoder needs one unit per class and "
+            f"one more, relu(s − j + 1) for j = 0 … {k}"
+        )
+    # layers 1–2: the class index as a real label (rtol=None: the decoder is checked below)
+    _, inner = yun_memorizer(X, y.to(X.dtype), width1, width2, seed=seed, rtol=None)
+    net = DeepNet(
+        X.shape[1],
+        (width1, width2, width3),
+        out_dim=k,
+        bias=True,
+        c_sigma=1.0,
+        trainable=("W1", "b1", "W2", "b2", "W3", "b3"),
+    )
+    W3 = torch.zeros(width3, width2, dtype=torch.float64, device=X.device)
+    W3[: k + 1] = inner["a"]  # z3_j = aᵀrelu(z2)/√d2 + b3_j = s − j + 1
+    b3 = torch.full((width3,), -1.0, dtype=torch.float64, device=X.device)  # spare units: off
+    b3[: k + 1] = 1.0 - torch.arange(k + 1, dtype=torch.float64)
+    A = torch.zeros(k, width3, dtype=torch.float64, device=X.device)
+    c = torch.arange(k)
+    A[c, c], A[c, c + 1] = 1.0, -2.0
+    A[c[:-1], c[:-1] + 2] = 1.0
+    params = {
+        **{name: inner[name] for name in ("W1", "b1", "W2", "b2")},
+        "W3": W3,
+        "b3": b3,
+        "A": A * math.sqrt(width3),  # the net divides by √d3
+    }
+    onehot = torch.nn.functional.one_hot(y, k).to(X.dtype)
+    rows = (
+        torch.arange(n, device=X.device)
+        if rtol is not None
+        else torch.randperm(n, generator=generator(0))[:SIGN_SAMPLE].to(X.device)
+    )
+    out = torch.cat([net(params, X[r]) for r in rows.split(8192)])
+    err = float((out - onehot[rows]).abs().max())
+    if rtol is not None and not err <= rtol:
+        raise ValueError(
+            f"float64 cannot hold this classifier to rtol={rtol:g}: max|f(x_i) − e_(y_i)| = "
+            f"{err:.2e} (the class index, memorized as a real label up to {k - 1}, carries the "
+            f"rounding of yun_memorizer). Pass a larger rtol, or rtol=None to check the argmax."
+        )
+    if rtol is None and not (err < 0.5 and bool((out.argmax(1) == y[rows]).all())):
+        raise ValueError(
+            f"float64 cannot hold even the argmax: on {len(rows)} sampled points "
+            f"max|f(x_i) − e_(y_i)| = {err:.2e} ≥ 1/2; the construction is exact in real "
+            f"arithmetic only."
+        )
     return net, params
 
 

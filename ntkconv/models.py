@@ -10,9 +10,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 
-from ._validation import Params, check_dtype, check_interval, check_positive_int, check_wrt
+from ._validation import (
+    Params,
+    check_choice,
+    check_dtype,
+    check_interval,
+    check_positive_float,
+    check_positive_int,
+    check_wrt,
+)
 from .activations import Activation, get_activation
 from .seeds import generator
 
@@ -752,3 +761,277 @@ class LinearModel(ShallowNet):
         self._check_call(params, X)
         u = X @ params["w"]
         return u + params["b"] if self.bias else u
+
+
+def gaussian_second_moment(activation: str | Activation) -> float:
+    """E[σ(g)²] for g ~ N(0, 1), by 200-point Gauss–Hermite quadrature in float64.
+
+    The node set is symmetric with no node at 0, so for relu, leaky relu and the step the
+    quadrature is exact (σ² is a polynomial on each half-line); for smooth σ it is accurate to
+    float64 rounding. The result is rounded to 12 digits.
+
+    Args:
+        activation: a name for :func:`ntkconv.get_activation` or an :class:`ntkconv.Activation`.
+
+    Returns:
+        E[σ(g)²], a float (1/2 for relu, 1 for the identity).
+
+    Examples:
+        >>> gaussian_second_moment("relu"), gaussian_second_moment("identity")
+        (0.5, 1.0)
+    """
+    sigma = get_activation(activation)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(200)
+    values = sigma(torch.as_tensor(nodes, dtype=torch.float64)).numpy()
+    # 12 digits: the quadrature's own rounding is ~1e-15, and 0.5 should print as 0.5
+    return round(float(weights @ values**2 / weights.sum()), 12)
+
+
+class DeepNet(ShallowNet):
+    r"""A fully connected network with L hidden layers, plain (MLP) or residual (ResNet).
+
+    **L counts hidden layers**: ``DeepNet(d, (m_1, …, m_L))`` has L weight matrices W_l before
+    the output layer, so L = 1 is the two-layer net and L = 2 the three-layer one. In the
+    default **NTK parametrization** every W_l, b_l is N(0, scale²) at init and the forward pass
+    carries the scalings of Du, Lee, Li, Wang, Zhai (ICML 2019, eqs. (2) and (3)):
+
+        MLP:     x⁽⁰⁾ = x,   x⁽ˡ⁾ = √(c_σ/m_l) σ(W_l x⁽ˡ⁻¹⁾ + b_l),
+        ResNet:  x⁽¹⁾ = √(c_σ/m_1) σ(W_1 x + b_1),
+                 x⁽ˡ⁾ = x⁽ˡ⁻¹⁾ + (c_res/(L√m)) σ(W_l x⁽ˡ⁻¹⁾ + b_l)   (l ≥ 2, equal widths m),
+        output:  f(x) = a x⁽ᴸ⁾  (scalar, ``a`` ~ Unif{±1}) or A x⁽ᴸ⁾  (k outputs, ``A`` Gaussian),
+
+    with c_σ = 1/E[σ(g)²] (2 for relu; :func:`gaussian_second_moment`), so that
+    ‖x⁽ˡ⁾‖ ≈ ‖x‖ at init at every depth; **the residual branch is scaled by c_res/(L√m)**
+    (c_res = 1 by default). The **standard parametrization** computes the same function with
+    the scalings moved into the init: x⁽ˡ⁾ = σ(W_l x⁽ˡ⁻¹⁾ + b_l) with W_l ~ N(0, scale²·c_σ/m_(l−1))
+    for l ≥ 2 and ``a`` = ±√(c_σ/m_L) (the ResNet branch then carries c_res/(L√c_σ)); one seed
+    gives the same f in both, while gradient descent moves them differently. Like
+    :class:`ThreeLayerNet`, the first layer is not divided by √d: inputs are meant to be on the
+    unit sphere. With ``c_sigma=1`` and ``bias=True``, ``DeepNet(d, (m1, m2))`` is
+    :class:`ThreeLayerNet` ``(d, m1, m2, bias=True)`` (same params dict, same outputs).
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        widths: the hidden widths (m_1, …, m_L), L ≥ 1 integers ≥ 1 (equal for a ResNet).
+        out_dim: number k of outputs, an integer ≥ 1; 1 (default) gives outputs of shape (n,)
+            and an output vector ``a``, k > 1 outputs (n, k) and a matrix ``A`` (k, m_L).
+        activation: a name for :func:`ntkconv.get_activation` or an
+            :class:`ntkconv.Activation`, used in every hidden layer. Default ``"relu"``.
+        bias: add hidden biases ``b1`` … ``bL``. Default False (as in Du et al.).
+        residual: Du et al.'s ResNet instead of the MLP. Default False.
+        parametrization: ``"ntk"`` (default) or ``"standard"``.
+        c_sigma: the factor c_σ, a finite number > 0; default 1/E[σ(g)²].
+        c_res: the residual branch's constant, a finite number > 0. Default 1.
+        trainable: the differentiated params; default every hidden layer's weights (and
+            biases), the output fixed.
+
+    Attributes:
+        d: input dimension.
+        widths: the hidden widths, a tuple of L ints.
+        depth: L, the number of hidden layers.
+        out_dim: number of outputs k.
+        activation: the resolved :class:`ntkconv.Activation`.
+        bias: whether ``b1`` … ``bL`` are parameters.
+        residual: whether layers 2 … L add their input (ResNet).
+        parametrization: ``"ntk"`` or ``"standard"``.
+        c_sigma: the factor c_σ in use.
+        c_res: the residual branch's constant.
+        trainable: tuple of the trainable parameter names.
+
+    Raises:
+        ValueError: a dimension is not an integer ≥ 1, ``widths`` is empty, a ResNet's widths
+            differ, an unknown parametrization or activation name, a constant not > 0, or
+            ``trainable`` empty, repeated or naming an unknown parameter.
+        TypeError: ``widths`` is not a sequence of integers, ``activation`` of the wrong type,
+            or ``trainable`` not names.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> net = nc.DeepNet(d=3, widths=(20, 10, 10))
+        >>> net.depth, net.c_sigma
+        (3, 2.0)
+        >>> net.param_shapes()
+        {'W1': (20, 3), 'W2': (10, 20), 'W3': (10, 10), 'a': (10,)}
+        >>> X = nc.sphere_inputs(4, 3, seed=1)
+        >>> f = net(net.init(0), X)
+        >>> f.shape
+        torch.Size([4])
+        >>> std = nc.DeepNet(3, (20, 10, 10), parametrization="standard")
+        >>> bool(torch.allclose(std(std.init(0), X), f))
+        True
+
+    References:
+        S. Du, J. Lee, H. Li, L. Wang, X. Zhai, "Gradient descent finds global minima of deep
+        neural networks", ICML 2019, Section 3 (eqs. (2), (3); c_σ and c_res).
+    """
+
+    def __init__(
+        self,
+        d: int,
+        widths: Iterable[int],
+        out_dim: int = 1,
+        activation: str | Activation = "relu",
+        *,
+        bias: bool = False,
+        residual: bool = False,
+        parametrization: str = "ntk",
+        c_sigma: float | None = None,
+        c_res: float = 1.0,
+        trainable: Iterable[str] | None = None,
+    ) -> None:
+        self.d = check_positive_int(d, "d")
+        if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
+            raise TypeError(f"widths must be a sequence of integers; got {type(widths).__name__}")
+        self.widths = tuple(check_positive_int(m, f"widths[{i}]") for i, m in enumerate(widths))
+        if not self.widths:
+            raise ValueError("widths must name at least one hidden layer; got ()")
+        self.depth = len(self.widths)
+        self.out_dim = check_positive_int(out_dim, "out_dim")
+        self.activation = get_activation(activation)
+        self.bias = bool(bias)
+        self.residual = bool(residual)
+        if self.residual and len(set(self.widths)) > 1:
+            raise ValueError(
+                f"a ResNet adds x⁽ˡ⁻¹⁾ to layer l's output, so its widths must be equal; got "
+                f"widths={self.widths}"
+            )
+        self.parametrization = check_choice(parametrization, "parametrization", ("ntk", "standard"))
+        self.c_sigma = (
+            1.0 / gaussian_second_moment(self.activation)
+            if c_sigma is None
+            else check_positive_float(c_sigma, "c_sigma")
+        )
+        self.c_res = check_positive_float(c_res, "c_res")
+        if trainable is None:
+            trainable = [n for n in self.param_shapes() if n not in ("a", "A")]
+        self._set_trainable(trainable)
+
+    def __repr__(self) -> str:
+        return (
+            f"DeepNet(d={self.d}, widths={self.widths}, out_dim={self.out_dim}, "
+            f"activation={self.activation.name!r}, residual={self.residual}, "
+            f"parametrization={self.parametrization!r})"
+        )
+
+    @property
+    def _out(self) -> str:
+        return "a" if self.out_dim == 1 else "A"
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes ``W1`` (m_1, d), ``Wl`` (m_l, m_(l−1)), the output ``a`` (m_L,) or ``A``
+        (k, m_L), then ``b1`` … ``bL`` (m_l,) when ``bias=True``.
+
+        Returns:
+            A dict {name: shape} in the params dict's order.
+        """
+        fan_in = (self.d, *self.widths[:-1])
+        pairs = enumerate(zip(self.widths, fan_in, strict=True), start=1)
+        shapes = {f"W{k}": (m, f) for k, (m, f) in pairs}
+        m_last = self.widths[-1]
+        shapes[self._out] = (m_last,) if self.out_dim == 1 else (self.out_dim, m_last)
+        if self.bias:
+            shapes |= {f"b{k}": (m,) for k, m in enumerate(self.widths, start=1)}
+        return shapes
+
+    def _ntk_scales(self) -> tuple[list[float], float]:
+        """The NTK parametrization's factor on each W_l and on the output."""
+        inner = [1.0] + [math.sqrt(self.c_sigma / m) for m in self.widths[:-1]]
+        return inner, math.sqrt(self.c_sigma / self.widths[-1])
+
+    def _scales(self) -> tuple[list[float], float]:
+        """The forward pass's factors: the NTK ones, or all 1 when standard."""
+        if self.parametrization == "standard":
+            return [1.0] * self.depth, 1.0
+        return self._ntk_scales()
+
+    def init(
+        self,
+        seed: int = 0,
+        *,
+        scale: float = 1.0,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> Params:
+        """Du et al. (2019) initialization (see :meth:`ShallowNet.init`): W_l, b_l, ``A`` ~
+        N(0, scale²), ``a`` ~ Unif{±1}; in the standard parametrization each W_l (l ≥ 2) and the
+        output are then multiplied by the forward pass's NTK factor, so f is the same function.
+
+        Args:
+            seed: an integer in [0, 2^63). Default 0.
+            scale: the standard deviation of the Gaussian parameters, a finite number ≥ 0.
+            dtype: ``torch.float64`` (default) or ``torch.float32``.
+            device: where the tensors go (default: the CPU).
+
+        Returns:
+            A params dict with the shapes of :meth:`param_shapes`.
+        """
+        params = super().init(seed, scale=scale, dtype=dtype, device=device)
+        if self.parametrization == "standard":
+            inner, out = self._ntk_scales()
+            for k, factor in enumerate(inner, start=1):
+                params[f"W{k}"] = params[f"W{k}"] * factor
+            params[self._out] = params[self._out] * out
+        return params
+
+    def preactivations(self, params: Params, X: torch.Tensor) -> list[torch.Tensor]:
+        """The hidden pre-activations z_l = ω_l W_l x⁽ˡ⁻¹⁾ (+ b_l), layer by layer.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            A list of L tensors, z_l of shape (n, m_l).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
+        return self._forward(params, X)[0]
+
+    def _forward(self, params: Params, X: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        self._check_call(params, X)
+        inner, _ = self._scales()
+        # the unscaled hidden state h_l: x⁽ˡ⁾ = √(c_σ/m_l)·h_l in the NTK parametrization
+        branch = self.c_res / (self.depth * math.sqrt(self.c_sigma))
+        h, zs = X, []
+        for k, factor in enumerate(inner, start=1):
+            z = h @ params[f"W{k}"].T * factor
+            if self.bias:
+                z = z + params[f"b{k}"]
+            zs.append(z)
+            h = h + branch * self.activation(z) if self.residual and k > 1 else self.activation(z)
+        return zs, h
+
+    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """The outputs f(X): shape (n,) for ``out_dim=1``, else (n, k).
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            f(X).
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter or ``X`` has the wrong shape.
+            TypeError: ``X`` is not a tensor or not of the params' dtype.
+        """
+        _, h = self._forward(params, X)
+        _, out = self._scales()
+        weights = params[self._out]
+        return (h @ weights if self.out_dim == 1 else h @ weights.T) * out
+
+    def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+        """Active units (z_l > 0) of every hidden layer on each input.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+
+        Returns:
+            A bool tensor of shape (n, m_1 + … + m_L), layer 1's units first.
+        """
+        return torch.cat([z > 0 for z in self.preactivations(params, X)], dim=1)

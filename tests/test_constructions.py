@@ -165,3 +165,56 @@ def test_yun_at_a_million_points_refuses_naming_float64() -> None:
     y = torch.where(torch.rand(1_000_000, generator=gen) < 0.5, -1.0, 1.0).double()
     with pytest.raises(ValueError, match="float64 cannot hold even the labels' signs"):
         nc.yun_memorizer(X, y, 2000, rtol=None)  # 4·500·500 = 10⁶
+
+
+# --- the classification form ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("n", "d", "k"), [(1, 3, 2), (2, 1, 2), (3, 2, 3), (150, 4, 7), (300, 3, 25)]
+)
+def test_yun_classifier_outputs_the_one_hot_labels(n: int, d: int, k: int) -> None:
+    X = nc.sphere_inputs(n, d, seed=n) if d > 1 else torch.randn(n, 1, dtype=torch.float64)
+    labels = torch.randint(0, k, (n,), generator=nc.generator(n))
+    width = 4 * math.ceil(math.sqrt(n) / 2)
+    net, params = nc.yun_classifier(X, labels, width, classes=k)
+    assert net.widths == (width, width, k + 1) and net.out_dim == k
+    err = (net(params, X) - torch.nn.functional.one_hot(labels, k)).abs().max()
+    assert float(err) <= 1e-8
+
+
+def test_yun_classifier_keeps_the_memorizers_first_layers_and_counts_its_weights() -> None:
+    X = nc.sphere_inputs(40, 3, seed=0)
+    labels = torch.randint(0, 4, (40,), generator=nc.generator(2))
+    net, params = nc.yun_classifier(X, labels, 16, 12, 20, seed=3)
+    _, inner = nc.yun_memorizer(X, labels.double(), 16, 12, seed=3, rtol=None)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert torch.equal(params[name], inner[name])
+    # 16·3 + 16 + 12·16 + 12 + 20·12 + 20 + 4·20
+    assert net.n_params(params) == 48 + 16 + 192 + 12 + 240 + 20 + 80
+    assert torch.equal(params["b3"][:5], torch.tensor([1.0, 0, -1, -2, -3], dtype=torch.float64))
+    assert bool((params["W3"][5:] == 0).all() and (params["A"][:, 5:] == 0).all())  # spare units
+
+
+def test_yun_classifier_validates_its_arguments() -> None:
+    X = nc.sphere_inputs(10, 3, seed=0)
+    labels = torch.arange(10) % 3
+    with pytest.raises(TypeError, match="labels must be an integer tensor"):
+        nc.yun_classifier(X, labels.double(), 8)
+    with pytest.raises(ValueError, match=r"labels must hold classes in 0..1"):
+        nc.yun_classifier(X, labels, 8, classes=2)
+    with pytest.raises(ValueError, match="classes must be an integer >= 2"):
+        nc.yun_classifier(X, labels * 0, 8, classes=1)
+    with pytest.raises(ValueError, match=r"width3=3 < classes \+ 1 = 4"):
+        nc.yun_classifier(X, labels, 8, width3=3)
+    with pytest.raises(ValueError, match=r"Theorem 3\.1's condition fails"):
+        nc.yun_classifier(X, labels, 4)
+    with pytest.raises(ValueError, match="identical rows with different labels"):
+        nc.yun_classifier(torch.cat([X, X[:1]]), torch.cat([labels, (labels[:1] + 1) % 3]), 8)
+
+
+def test_yun_classifier_at_scale_checks_the_argmax_or_refuses_naming_float64() -> None:
+    X, _ = nc.memorization_data("gaussian", 20_000, 10, seed=0)
+    labels = torch.randint(0, 10, (20_000,), generator=nc.generator(0))
+    net, params = nc.yun_classifier(X, labels, 284, rtol=None)
+    assert bool((net(params, X[:5000]).argmax(1) == labels[:5000]).all())
+    with pytest.raises(ValueError, match="float64 cannot hold this classifier to rtol=1e-08"):
+        nc.yun_classifier(X[:2000], labels[:2000], 92)

@@ -21,6 +21,7 @@ from theorems import (
     telgarsky_depth,
     uniform_stability,
     yun_lower_bound,
+    yun_memorization,
 )
 
 V = nc.Verdict
@@ -194,3 +195,25 @@ def test_coherent_gradients_sees_winsorizing_that_does_nothing(name: str, make: 
     with planted(name, make):
         r = coherent_gradients.THEOREM.check("winsorized", quick=True, seed=0)
     assert r.verdict is V.VIOLATED and r.measured["min_rho"] < 1
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("W3", lambda w: w.index_put((torch.tensor([0]), torch.tensor([0])), w[0, 0] + 1e-6)),
+        ("A", lambda w: w / 1.1),  # a decoder divided by √d3 twice over, in part
+        ("b2", lambda w: w * (1 + 1e-6)),
+    ],
+)
+def test_yun_classifier_sees_one_weight_perturbed(name: str, change: Any) -> None:
+    def perturbed(original: Any) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            net, params = original(*args, **kwargs)
+            return net, {**params, name: change(params[name])}
+
+        return build
+
+    with planted("yun_classifier", perturbed):
+        r = yun_memorization.THEOREM.check("classes-10", quick=True, seed=0)
+    assert r.verdict is V.VIOLATED
+    assert r.measured["max_error_float64"] > 1e-8

@@ -17,6 +17,13 @@ per instance: N, d1, d2, the parameter count next to the condition and the lower
 the error of the same weights in float32, max |weight|, and the construction time.
 Hypotheses: distinct inputs, labels in [−1, 1], the width condition, and that the weights are the
 construction's (the GD control replaces them by gradient descent on the same architecture).
+
+Classification variant (labels in K classes, one-hot outputs f(x_i) = e_(y_i), a third hidden
+layer): the condition read from the paper's ImageNet example, 4⌊d1/4⌋⌊d2/4⌋ ≥ N and d3 ≥ 4K.
+``ntkconv.yun_classifier`` memorizes the class index with the first two layers and decodes it
+with K + 1 units; recorded next to its weight count is the count of the three-layer route that
+memorizes the one-hot vectors as K real outputs. Below d3 = K no weights can memorize (the
+outputs span rank ≤ d3 < K = the labels' rank): that control fails for a reason, not a refusal.
 """
 
 from __future__ import annotations
@@ -44,7 +51,14 @@ SYMBOLS = {
     "N": "number of points (distinct x_i, labels in [−1, 1])",
     "d_1": "first hidden width",
     "d_2": "second hidden width",
+    "K": "number of classes (classification variant: f(x_i) = e_(y_i), a third hidden layer)",
+    "d_3": "third hidden width (classification variant)",
 }
+#: The classification variant (labels in K = d_y classes, one-hot outputs, a third hidden
+#: layer): 4⌊d1/4⌋⌊d2/4⌋ ≥ N and d3 ≥ 4K, with the constants of the paper's own example (ImageNet,
+#: N = 10⁶, K = 10³: hidden widths 2000-2000-4000).
+K_, d3_ = sp.symbols("K d_3", positive=True, integer=True)
+CLASSIFIER_WIDTH = 4 * K_
 capacity = sp.lambdify((d1_, d2_), CAPACITY, "math")
 lower_bound_params = sp.lambdify((d1_, d2_), LOWER, "math")
 Weights = dict[str, torch.Tensor]
@@ -89,6 +103,8 @@ def _gd_weights(
 
 # --- measurement -----------------------------------------------------------------------------
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    if "classes" in cfg:
+        return evaluate_classifier(cfg, seed)
     X, y = nc.memorization_data(cfg["data"], cfg["n"], cfg["d"], seed)
     n = X.shape[0]
     width = minimal_width(n) if cfg["width"] == "minimal" else int(cfg["width"])
@@ -171,6 +187,77 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     )
 
 
+def one_hot_route_params(n: int, d: int, k: int) -> int:
+    """Weights of the three-layer alternative: the one-hot vectors as K real outputs, at the
+    smallest square width with 4⌊w/4⌋⌊w/(4K)⌋ ≥ N (Theorem 3.1 with d_y = K)."""
+    w = 4 * k
+    while nc.yun_capacity(w, w, out_dim=k) < n:
+        w += 4
+    return d * w + w + w * w + w + k * w
+
+
+def evaluate_classifier(cfg: dict[str, Any], seed: int) -> nc.Outcome:
+    """The classification variant: ``nc.yun_classifier`` at the square widths of Theorem 3.1
+    and a third width ``cfg["width3"]`` (an int, or "paper" for 4K)."""
+    X, _ = nc.memorization_data("gaussian", cfg["n"], cfg["d"], seed)
+    n, d, k = X.shape[0], X.shape[1], int(cfg["classes"])
+    labels = torch.randint(0, k, (n,), generator=nc.generator(seed + 1))
+    width = minimal_width(n)
+    width3 = 4 * k if cfg["width3"] == "paper" else int(cfg["width3"])
+    net = nc.DeepNet(d, (width, width, width3), out_dim=k, bias=True, c_sigma=1.0)
+    onehot = torch.nn.functional.one_hot(labels, k).double()
+    refused, params = None, None
+    start = time.perf_counter()
+    try:
+        net, params = nc.yun_classifier(X, labels, width, width, width3, classes=k, seed=seed)
+    except ValueError as err:
+        refused = str(err)
+    seconds = time.perf_counter() - start
+    errors = {
+        str(dtype).removeprefix("torch."): float(
+            (net({k_: v.to(dtype) for k_, v in params.items()}, X.to(dtype)) - onehot).abs().max()
+        )
+        for dtype in (torch.float64, torch.float32)
+        if params is not None
+    }
+    err64 = errors.get("float64", math.inf)
+    u = params["W1"][0] if params is not None else nc.projection(X, seed)
+    # f(x_i) = A h3(x_i)/√d3 lies in A's column space: exact one-hot outputs need d3 ≥ rank
+    label_rank = int(torch.linalg.matrix_rank(onehot))
+    n_params = net.n_params(net.param_shapes())
+    alternative = one_hot_route_params(n, d, k)
+    return nc.Outcome(
+        hypotheses=[
+            nc.hypothesis("distinct inputs", int(torch.unique(X, dim=0).shape[0]), "==", n),
+            nc.hypothesis("labels in K ≥ 2 classes", k, ">=", 2, note="K"),
+            nc.hypothesis("width condition 4⌊d1/4⌋⌊d2/4⌋ ≥ N", capacity(width, width), ">=", n),
+            nc.hypothesis("third width d3 ≥ 4K", width3, ">=", 4 * k, note="4K"),
+            nc.float64_hypothesis(nc.rounding_floor(X, labels.double(), u), TOL),
+        ],
+        conclusion_holds=bool(refused is None and err64 <= TOL),
+        predicted={"max_error_float64": nc.Bound(TOL, "<=")},
+        measured={
+            "N": n,
+            "K": k,
+            "d1": width,
+            "d2": width,
+            "d3": width3,
+            "rank_of_one_hot_labels": label_rank,
+            "n_params": n_params,
+            "n_params_one_hot_as_outputs": alternative,
+            "params_ratio_outputs_over_classifier": alternative / n_params,
+            "max_error_float64": err64,
+            "max_error_float32": errors.get("float32", math.inf),
+            "construction_seconds": seconds,
+            "refused": refused is not None,
+        },
+        tightness=nc.Tightness.of_upper_bound(
+            err64, TOL, "tolerance / max_i |f(x_i) − e_(y_i)| in float64"
+        ),
+        details={"refusal": refused},
+    )
+
+
 # --- figure ----------------------------------------------------------------------------------
 def gadget_demo(seed: int = 0) -> dict[str, np.ndarray]:
     """A 12-point example in 2-D for the figure: the constructed f along the projection."""
@@ -228,6 +315,7 @@ def _gadget(ax: Any, results: Sequence[nc.CheckResult]) -> None:
 #: N = 200: the largest round N whose float64 floor stays 3× inside the margin at every one of
 #: 300 seeds (Gaussian: max floor 2.8e-11; N = 500 exceeds 1e-10 at 18 % of seeds).
 BASE = {"data": "gaussian", "n": 200, "d": 10, "width": "minimal", "weights": "construction"}
+CLASSES = {"classes": 10, "n": 200, "d": 10, "width3": "paper"}
 INSTANCES = (
     nc.Instance("gaussian", BASE, "N = 200 Gaussian points in R^10, labels U[−1, 1]"),
     nc.Instance(
@@ -240,6 +328,25 @@ INSTANCES = (
         {**BASE, "data": "classes", "n": 100_000},
         "classification variant at scale: N = 10^5 Gaussian points in R^10, random ±1 labels",
         quick={"n": 20_000},
+    ),
+    nc.Instance(
+        "classes-10",
+        {**CLASSES},
+        "classification variant: N = 200 points in R^10, K = 10 classes, one-hot outputs, "
+        "d3 = 4K = 40",
+    ),
+    nc.Instance(
+        "classes-decoder-k-plus-1",
+        {**CLASSES, "width3": 11},
+        "d3 = K + 1 = 11 < 4K: our decoder needs one unit per class and one more",
+        expect="held-outside-hypotheses",
+    ),
+    nc.Instance(
+        "classes-rank-deficient",
+        {**CLASSES, "width3": 9},
+        "d3 = 9 < K = 10: outputs A·h3 have rank ≤ 9 < rank of the 10 one-hot labels, so no "
+        "weights memorize them",
+        breaks="third width d3 ≥ 4K",
     ),
     nc.Instance(
         "below-width-condition",

@@ -1,0 +1,133 @@
+"""The depth-L model: its parametrizations, its residual branch and its special cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate, stats
+
+import ntkconv as nc
+
+ACTIVATIONS = ["relu", "tanh", "softplus", "identity", "leaky_relu(0.2)"]
+
+
+def _numpy_forward(net: nc.DeepNet, params: dict, X: np.ndarray) -> np.ndarray:
+    """Du et al. (2019) eqs. (2)-(3) in their own variables x⁽ˡ⁾, written independently."""
+    sigma = {
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "softplus": lambda z: np.logaddexp(0, z),
+        "identity": lambda z: z,
+        "leaky_relu(0.2)": lambda z: np.where(z > 0, z, 0.2 * z),
+    }[net.activation.name]
+    p = {k: v.numpy() for k, v in params.items()}
+    c, L = net.c_sigma, net.depth
+    x = X
+    for l in range(1, L + 1):  # noqa: E741 (the papers' layer index)
+        pre = x @ p[f"W{l}"].T + (p[f"b{l}"] if net.bias else 0.0)
+        m = net.widths[l - 1]
+        if net.residual and l > 1:
+            x = x + net.c_res / (L * math.sqrt(m)) * sigma(pre)
+        else:
+            x = math.sqrt(c / m) * sigma(pre)
+    out = p["a"] if net.out_dim == 1 else p["A"].T
+    return x @ out
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_deep_net_is_du_et_al_in_their_variables(
+    activation: str, residual: bool, bias: bool
+) -> None:
+    widths = (7, 7, 7, 7) if residual else (9, 5, 6, 4)
+    net = nc.DeepNet(3, widths, activation=activation, residual=residual, bias=bias)
+    params = net.init(4)
+    X = nc.sphere_inputs(11, 3, seed=5)
+    expected = _numpy_forward(net, params, X.numpy())
+    np.testing.assert_allclose(net(params, X).numpy(), expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("residual", [False, True])
+def test_the_two_parametrizations_are_one_function_at_init(activation: str, residual: bool) -> None:
+    X = nc.sphere_inputs(13, 4, seed=0)
+    f = {
+        p: nc.DeepNet(4, (16,) * 3, 3, activation, residual=residual, bias=True, parametrization=p)
+        for p in ("ntk", "standard")
+    }
+    ntk, std = f["ntk"](f["ntk"].init(2), X), f["standard"](f["standard"].init(2), X)
+    assert ntk.shape == (13, 3)
+    torch.testing.assert_close(std, ntk, rtol=1e-12, atol=1e-14)
+    # but the gradients differ: W_std = √(c_σ/m)·W_ntk, so ∂f/∂W_std is √(m/c_σ) times larger
+    g = {p: torch.func.grad(lambda q, p=p: f[p](q, X).sum())(f[p].init(2))["W2"] for p in f}
+    ratio = float(g["ntk"].norm() / g["standard"].norm())
+    assert ratio == pytest.approx(math.sqrt(f["ntk"].c_sigma / 16), rel=1e-10)
+
+
+def test_one_and_two_hidden_layers_are_the_shallow_nets() -> None:
+    X = nc.sphere_inputs(9, 3, seed=1)
+    three = nc.ThreeLayerNet(3, 8, 5, "tanh", bias=True)
+    params = three.init(3)
+    deep = nc.DeepNet(3, (8, 5), activation="tanh", bias=True, c_sigma=1.0)
+    assert deep.param_shapes() == three.param_shapes()
+    torch.testing.assert_close(deep(params, X), three(params, X), rtol=1e-14, atol=0)
+    two = nc.TwoLayerNet(3, 10, bias=True)
+    p2 = two.init(0)
+    one = nc.DeepNet(3, (10,), bias=True, c_sigma=1.0)
+    p1 = {"W1": p2["W"], "b1": p2["b"], "a": p2["a"]}
+    torch.testing.assert_close(one(p1, X), two(p2, X), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATIONS, "step"])
+def test_gaussian_second_moment_matches_quadrature(activation: str) -> None:
+    sigma = nc.get_activation(activation)
+
+    def integrand(z: float) -> float:
+        return float(sigma(torch.tensor([z], dtype=torch.float64))[0]) ** 2 * stats.norm.pdf(z)
+
+    expected = sum(integrate.quad(integrand, a, b)[0] for a, b in ((-40, 0), (0, 40)))
+    assert nc.gaussian_second_moment(activation) == pytest.approx(expected, rel=1e-10)
+
+
+def test_c_sigma_keeps_the_hidden_scale_at_every_depth() -> None:
+    # without biases E z_l² = ‖x‖² = 1 at every layer (measured 1.01–1.25 at width 1024, the
+    # finite-width fluctuations compounding); ReLU without c_σ = 2 halves it per layer
+    X = nc.sphere_inputs(200, 5, seed=0)
+    for c_sigma, expected in ((None, 1.0), (1.0, 0.5**7)):
+        net = nc.DeepNet(5, (1024,) * 8, c_sigma=c_sigma)
+        z = net.preactivations(net.init(0), X)
+        assert float(z[-1].pow(2).mean()) == pytest.approx(expected, rel=0.3)
+
+
+def test_deep_net_validates_its_arguments() -> None:
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        nc.DeepNet(3, ())
+    with pytest.raises(TypeError, match="widths must be a sequence of integers"):
+        nc.DeepNet(3, 8)
+    with pytest.raises(ValueError, match=r"widths\[1\] must be an integer >= 1"):
+        nc.DeepNet(3, (8, 0))
+    with pytest.raises(ValueError, match="its widths must be equal"):
+        nc.DeepNet(3, (8, 4), residual=True)
+    with pytest.raises(ValueError, match="unknown parametrization 'mup'"):
+        nc.DeepNet(3, (8,), parametrization="mup")
+    with pytest.raises(ValueError, match="c_res must be a finite number > 0"):
+        nc.DeepNet(3, (8,), c_res=0.0)
+    net = nc.DeepNet(3, (8, 8))
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 3\)"):
+        net(net.init(0), torch.zeros(2, 4, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"X has dtype torch\.float32"):
+        net(net.init(0), torch.zeros(2, 3))
+
+
+def test_deep_net_runs_in_float32_and_trains_its_hidden_layers() -> None:
+    net = nc.DeepNet(3, (16, 16, 16))
+    assert net.trainable == ("W1", "W2", "W3")
+    params = net.init(0, dtype=torch.float32)
+    X = nc.sphere_inputs(6, 3, seed=0).float()
+    assert net(params, X).dtype == torch.float32
+    assert net.activation_pattern(params, X).shape == (6, 48)
+    assert nc.empirical_ntk(net, net.init(0), X.double()).shape == (6, 6)
