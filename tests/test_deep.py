@@ -131,3 +131,95 @@ def test_deep_net_runs_in_float32_and_trains_its_hidden_layers() -> None:
     assert net(params, X).dtype == torch.float32
     assert net.activation_pattern(params, X).shape == (6, 48)
     assert nc.empirical_ntk(net, net.init(0), X.double()).shape == (6, 6)
+
+
+def _numpy_ntk(net: nc.DeepNet, params: dict, X: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """J Jᵀ from an explicit per-example Jacobian, by the chain rule in Du et al.'s variables."""
+    relu_like = {"relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0) * 1.0)}
+    smooth = {
+        "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+        "softplus": (lambda z: np.logaddexp(0, z), lambda z: 1 / (1 + np.exp(-z))),
+        "identity": (lambda z: z, np.ones_like),
+        "leaky_relu(0.2)": (
+            lambda z: np.where(z > 0, z, 0.2 * z),
+            lambda z: np.where(z > 0, 1.0, 0.2),
+        ),
+    }
+    sigma, dsigma = {**relu_like, **smooth}[net.activation.name]
+    p = {k: v.numpy() for k, v in params.items()}
+    c, L = net.c_sigma, net.depth
+    rows = []
+    for x in X:
+        xs, zs = [x], []
+        for l in range(1, L + 1):  # noqa: E741
+            z = p[f"W{l}"] @ xs[-1] + (p[f"b{l}"] if net.bias else 0.0)
+            m = net.widths[l - 1]
+            zs.append(z)
+            if net.residual and l > 1:
+                xs.append(xs[-1] + net.c_res / (L * math.sqrt(m)) * sigma(z))
+            else:
+                xs.append(math.sqrt(c / m) * sigma(z))
+        grads = {"a": xs[-1]}
+        g = p["a"]  # ∂f/∂x⁽ᴸ⁾
+        for l in range(L, 0, -1):  # noqa: E741
+            m = net.widths[l - 1]
+            skip = net.residual and l > 1
+            dz = (
+                g
+                * dsigma(zs[l - 1])
+                * (net.c_res / (L * math.sqrt(m)) if skip else math.sqrt(c / m))
+            )
+            grads[f"W{l}"], grads[f"b{l}"] = np.outer(dz, xs[l - 1]), dz
+            g = (g if skip else 0.0) + p[f"W{l}"].T @ dz
+        rows.append(np.concatenate([grads[k].ravel() for k in names]))
+    J = np.array(rows)
+    return J @ J.T
+
+
+ARCHITECTURES = [
+    ((9, 5, 6, 4), False, False),
+    ((9, 5, 6, 4), False, True),
+    ((7,) * 5, True, False),
+    ((7,) * 5, True, True),
+    ((12,), False, True),
+]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("widths", "residual", "bias"), ARCHITECTURES)
+def test_structured_deep_ntk_is_the_jacobian_gram(
+    activation: str, widths: tuple[int, ...], residual: bool, bias: bool
+) -> None:
+    net = nc.DeepNet(3, widths, activation=activation, residual=residual, bias=bias)
+    params, X = net.init(1), nc.sphere_inputs(10, 3, seed=2)
+    names = tuple(net.param_shapes())
+    G = net.structured_ntk(params, X, wrt=names)
+    J = nc.empirical_ntk(net, params, X, wrt=names, method="jacobian")
+    torch.testing.assert_close(G, J, rtol=1e-12, atol=1e-14 * float(J.abs().max()))
+    reference = _numpy_ntk(net, params, X.numpy(), names)
+    np.testing.assert_allclose(
+        G.numpy(), reference, rtol=1e-12, atol=1e-14 * np.abs(reference).max()
+    )
+
+
+@pytest.mark.parametrize("parametrization", ["ntk", "standard"])
+def test_structured_deep_ntk_for_parameter_subsets_and_two_input_sets(parametrization: str) -> None:
+    net = nc.DeepNet(4, (8, 8, 8), residual=True, bias=True, parametrization=parametrization)
+    params = net.init(0)
+    X, X2 = nc.sphere_inputs(6, 4, seed=0), nc.sphere_inputs(3, 4, seed=1)
+    for wrt in (("W2",), ("b3", "a"), ("W1", "W3", "b1"), net.trainable):
+        G = net.structured_ntk(params, X, X2, wrt=wrt)
+        J = nc.empirical_ntk(net, params, X, X2, wrt=wrt, method="jacobian")
+        assert G.shape == (6, 3)
+        torch.testing.assert_close(G, J, rtol=1e-12, atol=1e-15)
+    # auto takes the closed form (and float32 stays float32)
+    p32 = {k: v.float() for k, v in params.items()}
+    G32 = nc.empirical_ntk(net, p32, X.float())
+    assert G32.dtype == torch.float32
+    torch.testing.assert_close(G32.double(), net.structured_ntk(params, X), rtol=1e-5, atol=1e-6)
+
+
+def test_structured_deep_ntk_refuses_vector_outputs() -> None:
+    net = nc.DeepNet(3, (8, 8), out_dim=2)
+    with pytest.raises(ValueError, match="needs a scalar output"):
+        net.structured_ntk(net.init(0), nc.sphere_inputs(4, 3, seed=0))
