@@ -76,17 +76,20 @@ def as_vector(y: object, name: str, *, n: int, like: torch.Tensor | None = None)
 
 
 def as_labels(
-    y: object, name: str, *, n: int, classes: int, device: torch.device | None = None
+    y: object, name: str, *, n: int, classes: int | None, device: torch.device | None = None
 ) -> torch.Tensor:
-    """Return ``y`` as a 1-D int64 tensor of length ``n`` with classes in ``0..classes-1``."""
+    """Return ``y`` as a 1-D int64 tensor of length ``n`` with classes in ``0..classes-1``
+    (``classes=None``: any integers >= 0)."""
     if isinstance(y, np.ndarray):
-        y = torch.from_numpy(y)
+        y = torch.from_numpy(np.ascontiguousarray(y))  # a reversed view has negative strides
     if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.dtype == torch.bool:
         kind = y.dtype if isinstance(y, torch.Tensor) else type(y).__name__
         raise TypeError(f"{name} must be an integer tensor of class labels; got {kind}")
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},); got {tuple(y.shape)}")
-    if n and (int(y.min()) < 0 or int(y.max()) >= classes):
+    if n and classes is None and int(y.min()) < 0:
+        raise ValueError(f"{name} must hold classes >= 0; got a minimum of {int(y.min())}")
+    if n and classes is not None and (int(y.min()) < 0 or int(y.max()) >= classes):
         raise ValueError(
             f"{name} must hold classes in 0..{classes - 1}; got {int(y.min())}..{int(y.max())}"
         )

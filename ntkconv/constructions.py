@@ -29,7 +29,7 @@ z_i = uᵀx_i, sorted once (O(N log N)); everything after the sort is O(N).
   4. the layer-2 weights follow from the pieces left to right in O(G·d2) = O(N).
 
 * :func:`yun_classifier` — the classification form: the class index memorized by the two
-  layers above, then K + 1 units relu(s − j + 1) whose hats u_c − 2u_(c+1) + u_(c+2) give the
+  layers above, then K units relu(s − j + 1) whose hats u_c − 2u_(c+1) + u_(c+2) give the
   one-hot outputs exactly.
 
   Weights grow like 1/(smallest gap between consecutive projections), so everything is
@@ -143,7 +143,10 @@ def projection(X: object, seed: int = 0) -> torch.Tensor:
     score = score * torch.cat([torch.full((d,), 4.0), torch.ones(k)])
     best = int(torch.argmax(score))
     if n > 1 and score[best] <= 0:
-        raise ValueError("no direction separates the rows of X: some rows are identical")
+        raise ValueError(
+            "no direction separates the rows of X in float64: some rows are identical, or "
+            "closer than float64 can resolve along any of the candidate directions"
+        )
     return candidates[:, best].to(X.device)
 
 
@@ -601,8 +604,17 @@ def yun_memorizer(
     if rtol is not None:
         check_positive_float(rtol, "rtol")
     X, y = _data(X, y)
+    net, params, z = _yun_layers(X, y, width1, width1 if width2 is None else width2, seed)
+    _check_accuracy(net, params, X, y, z, rtol)
+    return net, params
+
+
+def _yun_layers(
+    X: torch.Tensor, y: torch.Tensor, width1: int, width2: int, seed: int
+) -> tuple[ThreeLayerNet, Params, np.ndarray]:
+    """:func:`yun_memorizer`'s weights for validated float64 data, unchecked, and the sorted
+    projections (for the accuracy check's message)."""
     n, d = X.shape
-    width2 = width1 if width2 is None else width2
     capacity = yun_capacity(width1, width2)
     if capacity < n:
         raise ValueError(
@@ -671,8 +683,7 @@ def yun_memorizer(
         "b2": torch.as_tensor(np.pad(start[0], (0, width2 - units)), device=dev),
         "a": torch.as_tensor(a_out * math.sqrt(width2), device=dev),
     }
-    _check_accuracy(net, params, X, y, z, rtol)
-    return net, params
+    return net, params, z
 
 
 def yun_classifier(
@@ -691,26 +702,30 @@ def yun_classifier(
     The classification form of :func:`yun_memorizer` (Yun, Sra, Jadbabaie, NeurIPS 2019,
     Section 3, classification with K = d_y classes): the first two hidden layers memorize the
     class index, s(x_i) = y_i ∈ {0, …, K − 1}, exactly as :func:`yun_memorizer` does for real
-    labels, and a third hidden layer of K + 1 units u_j = relu(s − j + 1), j = 0 … K, decodes it:
+    labels, and a third hidden layer of K units u_j = relu(s − j + 1), j = 0 … K − 1, decodes it:
 
-        f_c = u_c − 2u_(c+1) + u_(c+2)   (u_(K+1) ≡ 0 on the data),
+        f_c = u_c − 2u_(c+1) + u_(c+2)   (terms past u_(K−1) left out),
 
-    the hat function of width 2 centred on c, which is 1 at s = c and 0 at every other integer.
-    So the classes cost one scalar memorizer plus O(K·d2 + K²) weights: it needs
+    on the integers 0 … K − 1 the hat function of width 2 centred on c: 1 at s = c, 0 at every
+    other class (the unit relu(s − K + 1) a full hat would need is 0 there). So the classes cost
+    one scalar memorizer plus O(K·d2 + K²) weights: it needs
 
-        4⌊width1/4⌋⌊width2/4⌋ ≥ N   and   width3 ≥ K + 1,
+        4⌊width1/4⌋⌊width2/4⌋ ≥ N   and   width3 ≥ K,
 
+    and d3 ≥ K is also necessary whenever all K classes occur (the outputs A·h3 span rank ≤ d3),
     whereas memorizing the one-hot vectors as K real outputs with three layers needs
     4⌊d1/4⌋⌊d2/(4K)⌋ ≥ N (:func:`yun_capacity` with ``out_dim=K``), about K times the weights.
 
     Args:
         X: inputs, shape (N, d), float32 or float64 (converted to float64). Identical rows
             with equal labels are memorized once.
-        labels: class labels, an integer tensor or array of shape (N,) in 0 … classes − 1.
+        labels: class labels, an integer tensor or NumPy array of shape (N,) in
+            0 … classes − 1.
         width1: first hidden width d1, an integer >= 1.
         width2: second hidden width d2, an integer >= 1; default ``width1``.
-        width3: third hidden width d3, an integer >= K + 1; default K + 1.
-        classes: number K of classes, an integer >= 2; default max(labels) + 1 (at least 2).
+        width3: third hidden width d3, an integer >= K; default K.
+        classes: number K of classes (outputs), an integer >= 2; default max(labels) + 1 (at
+            least 2). Pass it when some classes may be absent from ``labels``.
         seed: seed of :func:`projection`'s random candidate directions; default 0.
         rtol: the net is evaluated on X and refused if float64 rounding leaves
             max|f(x_i) − e_(y_i)| > rtol; ``None`` checks :data:`SIGN_SAMPLE` sampled points
@@ -725,9 +740,9 @@ def yun_classifier(
         TypeError: ``X`` is not a float tensor or array, ``labels`` not integers, or ``rtol``
             not a number.
         ValueError: a width below its condition (naming both sides) or not an integer >= 1,
-            ``classes`` < 2 or below a label, bad shapes, NaN/inf, identical inputs with
-            different labels, or float64 rounding missing the one-hot labels by more than
-            ``rtol``.
+            ``classes`` not an integer >= 2 or not above every label, bad shapes, NaN/inf,
+            identical inputs with different labels, or float64 rounding missing the one-hot
+            labels by more than ``rtol``.
 
     Examples:
         >>> import torch
@@ -736,27 +751,30 @@ def yun_classifier(
         >>> labels = torch.randint(0, 5, (30,), generator=nc.generator(1))
         >>> net, params = nc.yun_classifier(X, labels, width1=12)  # 4·3·3 = 36 >= 30
         >>> net.widths, net.out_dim, net.n_params(params)
-        ((12, 12, 6), 5, 312)
+        ((12, 12, 5), 5, 294)
         >>> bool((net(params, X).argmax(1) == labels).all())
         True
     """
     if rtol is not None:
         check_positive_float(rtol, "rtol")
+    if classes is not None and (
+        isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 2
+    ):
+        raise ValueError(f"classes must be an integer >= 2; got {classes!r}")
     X = as_matrix(X, "X").double()
     n = X.shape[0]
-    if classes is not None and check_positive_int(classes, "classes") < 2:
-        raise ValueError(f"classes must be an integer >= 2; got {classes}")
-    y = as_labels(labels, "labels", n=n, classes=classes or 2**62, device=X.device)
+    y = as_labels(labels, "labels", n=n, classes=classes, device=X.device)
     k = max(2, int(y.max()) + 1) if classes is None else int(classes)
     width2 = width1 if width2 is None else width2
-    width3 = k + 1 if width3 is None else check_positive_int(width3, "width3")
-    if width3 < k + 1:
+    width3 = k if width3 is None else check_positive_int(width3, "width3")
+    if width3 < k:
         raise ValueError(
-            f"width3={width3} < classes + 1 = {k + 1}: the decoder needs one unit per class and "
-            f"one more, relu(s − j + 1) for j = 0 … {k}"
+            f"width3={width3} < classes = {k}: the outputs A·h3 span at most width3 directions, "
+            f"fewer than the {k} one-hot labels, so no weights memorize them"
         )
-    # layers 1–2: the class index as a real label (rtol=None: the decoder is checked below)
-    _, inner = yun_memorizer(X, y.to(X.dtype), width1, width2, seed=seed, rtol=None)
+    # layers 1–2: the class index as a real label (the decoded outputs are checked below)
+    Xs, ys = _data(X, y.to(X.dtype))
+    _, inner, _ = _yun_layers(Xs, ys, width1, width2, seed)
     net = DeepNet(
         X.shape[1],
         (width1, width2, width3),
@@ -766,13 +784,14 @@ def yun_classifier(
         trainable=("W1", "b1", "W2", "b2", "W3", "b3"),
     )
     W3 = torch.zeros(width3, width2, dtype=torch.float64, device=X.device)
-    W3[: k + 1] = inner["a"]  # z3_j = aᵀrelu(z2)/√d2 + b3_j = s − j + 1
+    W3[:k] = inner["a"]  # z3_j = aᵀrelu(z2)/√d2 + b3_j = s − j + 1
     b3 = torch.full((width3,), -1.0, dtype=torch.float64, device=X.device)  # spare units: off
-    b3[: k + 1] = 1.0 - torch.arange(k + 1, dtype=torch.float64)
+    b3[:k] = 1.0 - torch.arange(k, dtype=torch.float64)
     A = torch.zeros(k, width3, dtype=torch.float64, device=X.device)
     c = torch.arange(k)
-    A[c, c], A[c, c + 1] = 1.0, -2.0
-    A[c[:-1], c[:-1] + 2] = 1.0
+    A[c, c] = 1.0
+    A[c[:-1], c[:-1] + 1] = -2.0
+    A[c[:-2], c[:-2] + 2] = 1.0
     params = {
         **{name: inner[name] for name in ("W1", "b1", "W2", "b2")},
         "W3": W3,

@@ -176,7 +176,7 @@ def test_yun_classifier_outputs_the_one_hot_labels(n: int, d: int, k: int) -> No
     labels = torch.randint(0, k, (n,), generator=nc.generator(n))
     width = 4 * math.ceil(math.sqrt(n) / 2)
     net, params = nc.yun_classifier(X, labels, width, classes=k)
-    assert net.widths == (width, width, k + 1) and net.out_dim == k
+    assert net.widths == (width, width, k) and net.out_dim == k
     err = (net(params, X) - torch.nn.functional.one_hot(labels, k)).abs().max()
     assert float(err) <= 1e-8
 
@@ -190,8 +190,8 @@ def test_yun_classifier_keeps_the_memorizers_first_layers_and_counts_its_weights
         assert torch.equal(params[name], inner[name])
     # 16·3 + 16 + 12·16 + 12 + 20·12 + 20 + 4·20
     assert net.n_params(params) == 48 + 16 + 192 + 12 + 240 + 20 + 80
-    assert torch.equal(params["b3"][:5], torch.tensor([1.0, 0, -1, -2, -3], dtype=torch.float64))
-    assert bool((params["W3"][5:] == 0).all() and (params["A"][:, 5:] == 0).all())  # spare units
+    assert torch.equal(params["b3"][:4], torch.tensor([1.0, 0, -1, -2], dtype=torch.float64))
+    assert bool((params["W3"][4:] == 0).all() and (params["A"][:, 4:] == 0).all())  # spare units
 
 
 def test_yun_classifier_validates_its_arguments() -> None:
@@ -203,12 +203,28 @@ def test_yun_classifier_validates_its_arguments() -> None:
         nc.yun_classifier(X, labels, 8, classes=2)
     with pytest.raises(ValueError, match="classes must be an integer >= 2"):
         nc.yun_classifier(X, labels * 0, 8, classes=1)
-    with pytest.raises(ValueError, match=r"width3=3 < classes \+ 1 = 4"):
-        nc.yun_classifier(X, labels, 8, width3=3)
+    with pytest.raises(ValueError, match="width3=2 < classes = 3: the outputs A·h3 span"):
+        nc.yun_classifier(X, labels, 8, width3=2)
+    with pytest.raises(ValueError, match=r"classes must be an integer >= 2; got 7\.0"):
+        nc.yun_classifier(X, labels, 8, classes=7.0)
+    with pytest.raises(ValueError, match="labels must hold classes >= 0; got a minimum of -1"):
+        nc.yun_classifier(X, labels - 1, 8)
     with pytest.raises(ValueError, match=r"Theorem 3\.1's condition fails"):
         nc.yun_classifier(X, labels, 4)
     with pytest.raises(ValueError, match="identical rows with different labels"):
         nc.yun_classifier(torch.cat([X, X[:1]]), torch.cat([labels, (labels[:1] + 1) % 3]), 8)
+
+
+def test_yun_classifier_takes_numpy_views_absent_classes_and_float32_inputs() -> None:
+    X = nc.sphere_inputs(12, 3, seed=4).float()
+    labels = np.arange(12)[::-1] % 4  # a reversed view: negative strides
+    net, params = nc.yun_classifier(X, labels, 8, classes=6)
+    assert net.out_dim == 6 and net.widths == (8, 8, 6)
+    out = net(params, X.double())
+    assert (
+        float((out - torch.nn.functional.one_hot(torch.as_tensor(labels.copy()), 6)).abs().max())
+        <= 1e-8
+    )
 
 
 def test_yun_classifier_at_scale_checks_the_argmax_or_refuses_naming_float64() -> None:

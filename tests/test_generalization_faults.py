@@ -217,3 +217,24 @@ def test_yun_classifier_sees_one_weight_perturbed(name: str, change: Any) -> Non
         r = yun_memorization.THEOREM.check("classes-10", quick=True, seed=0)
     assert r.verdict is V.VIOLATED
     assert r.measured["max_error_float64"] > 1e-8
+
+
+@pytest.mark.parametrize(
+    ("instance", "drop"),
+    [("classes-absent", "classes"), ("classes-10", "width3")],
+)
+def test_yun_classifier_sees_an_argument_ignored(instance: str, drop: str) -> None:
+    """A constructor that infers K from the labels (7 of 10 classes present) or builds d3 = K
+    whatever was asked is exact on the data; the architecture check is what sees it."""
+
+    def ignores(original: Any) -> Any:
+        def build(X: Any, labels: Any, w1: Any, w2: Any = None, w3: Any = None, **kw: Any) -> Any:
+            kw.pop("classes", None) if drop == "classes" else None
+            return original(X, labels, w1, w2, None if drop == "width3" else w3, **kw)
+
+        return build
+
+    with planted("yun_classifier", ignores):
+        r = yun_memorization.THEOREM.check(instance, quick=True, seed=0)
+    assert r.verdict is V.VIOLATED
+    assert r.measured["architecture_as_requested"] is False

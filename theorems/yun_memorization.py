@@ -21,9 +21,10 @@ construction's (the GD control replaces them by gradient descent on the same arc
 Classification variant (labels in K classes, one-hot outputs f(x_i) = e_(y_i), a third hidden
 layer): the condition read from the paper's ImageNet example, 4⌊d1/4⌋⌊d2/4⌋ ≥ N and d3 ≥ 4K.
 ``ntkconv.yun_classifier`` memorizes the class index with the first two layers and decodes it
-with K + 1 units; recorded next to its weight count is the count of the three-layer route that
-memorizes the one-hot vectors as K real outputs. Below d3 = K no weights can memorize (the
-outputs span rank ≤ d3 < K = the labels' rank): that control fails for a reason, not a refusal.
+with K units; recorded next to its weight count is the count of the three-layer route that
+memorizes the one-hot vectors as K real outputs, and the conclusion also requires the returned
+net to have the requested widths and K outputs. Below d3 = K no weights can memorize (the outputs
+span rank ≤ d3 < K = the labels' rank, measured): the constructor's refusal there is forced.
 """
 
 from __future__ import annotations
@@ -201,7 +202,8 @@ def evaluate_classifier(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     and a third width ``cfg["width3"]`` (an int, or "paper" for 4K)."""
     X, _ = nc.memorization_data("gaussian", cfg["n"], cfg["d"], seed)
     n, d, k = X.shape[0], X.shape[1], int(cfg["classes"])
-    labels = torch.randint(0, k, (n,), generator=nc.generator(seed + 1))
+    used = int(cfg.get("used_classes", k))  # fewer: classes k − used … k − 1 never occur
+    labels = torch.randint(0, used, (n,), generator=nc.generator(seed + 1))
     width = minimal_width(n)
     width3 = 4 * k if cfg["width3"] == "paper" else int(cfg["width3"])
     net = nc.DeepNet(d, (width, width, width3), out_dim=k, bias=True, c_sigma=1.0)
@@ -213,19 +215,20 @@ def evaluate_classifier(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     except ValueError as err:
         refused = str(err)
     seconds = time.perf_counter() - start
-    errors = {
-        str(dtype).removeprefix("torch."): float(
-            (net({k_: v.to(dtype) for k_, v in params.items()}, X.to(dtype)) - onehot).abs().max()
+    errors = {}
+    for dtype in (torch.float64, torch.float32) if params is not None else ():
+        out = net({k_: v.to(dtype) for k_, v in params.items()}, X.to(dtype))
+        # a net with the wrong number of outputs misses the labels entirely
+        errors[str(dtype).removeprefix("torch.")] = (
+            float((out - onehot).abs().max()) if out.shape == onehot.shape else math.inf
         )
-        for dtype in (torch.float64, torch.float32)
-        if params is not None
-    }
     err64 = errors.get("float64", math.inf)
     u = params["W1"][0] if params is not None else nc.projection(X, seed)
     # f(x_i) = A h3(x_i)/√d3 lies in A's column space: exact one-hot outputs need d3 ≥ rank
     label_rank = int(torch.linalg.matrix_rank(onehot))
     n_params = net.n_params(net.param_shapes())
     alternative = one_hot_route_params(n, d, k)
+    as_requested = net.widths == (width, width, width3) and net.out_dim == k
     return nc.Outcome(
         hypotheses=[
             nc.hypothesis("distinct inputs", int(torch.unique(X, dim=0).shape[0]), "==", n),
@@ -234,11 +237,13 @@ def evaluate_classifier(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             nc.hypothesis("third width d3 ≥ 4K", width3, ">=", 4 * k, note="4K"),
             nc.float64_hypothesis(nc.rounding_floor(X, labels.double(), u), TOL),
         ],
-        conclusion_holds=bool(refused is None and err64 <= TOL),
+        conclusion_holds=bool(refused is None and as_requested and err64 <= TOL),
         predicted={"max_error_float64": nc.Bound(TOL, "<=")},
         measured={
             "N": n,
             "K": k,
+            "classes_present": int(torch.unique(labels).numel()),
+            "architecture_as_requested": as_requested,
             "d1": width,
             "d2": width,
             "d3": width3,
@@ -336,9 +341,14 @@ INSTANCES = (
         "d3 = 4K = 40",
     ),
     nc.Instance(
-        "classes-decoder-k-plus-1",
-        {**CLASSES, "width3": 11},
-        "d3 = K + 1 = 11 < 4K: our decoder needs one unit per class and one more",
+        "classes-absent",
+        {**CLASSES, "used_classes": 7},
+        "K = 10 outputs, labels drawn from the first 7 classes only: the net must still have 10",
+    ),
+    nc.Instance(
+        "classes-decoder-k",
+        {**CLASSES, "width3": 10},
+        "d3 = K = 10 < 4K: our decoder needs one unit per class, the rank bound's minimum",
         expect="held-outside-hypotheses",
     ),
     nc.Instance(
