@@ -25,9 +25,11 @@ from .constructions import (
 from .data import corrupt_labels, digits, digits_two_class, memorization_data, sphere_inputs
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
+    DeepKernels,
     arccos_kernel,
     empirical_ntk,
     random_feature_gram,
+    relu_kernels_infinite,
     relu_ntk_infinite,
 )
 from .models import (
@@ -145,6 +147,7 @@ __all__ = [
     "Cell",
     "CheckResult",
     "CheckRun",
+    "DeepKernels",
     "DeepNet",
     "EnsembleTrajectory",
     "Hypothesis",
@@ -224,6 +227,7 @@ __all__ = [
     "record_figures",
     "rectangle_net",
     "registry",
+    "relu_kernels_infinite",
     "relu_ntk_infinite",
     "risk",
     "rounding_floor",
