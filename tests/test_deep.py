@@ -257,7 +257,15 @@ def test_infinite_deep_kernels_keep_their_digits_at_every_angle(angle: float, bi
     torch.testing.assert_close(K.ntk, K.ntk.T, rtol=1e-14, atol=0)
 
 
-@pytest.mark.parametrize(("depth", "bias"), [(1, False), (3, False), (3, True)])
+@pytest.mark.parametrize(
+    ("depth", "bias"),
+    [
+        (1, False),
+        # 30 s each (depth-3 nets at m = 4096 and 2000 nets for the NNGP)
+        pytest.param(3, False, marks=pytest.mark.slow),
+        pytest.param(3, True, marks=pytest.mark.slow),
+    ],
+)
 def test_empirical_deep_ntk_converges_to_the_limit_like_one_over_root_width(
     depth: int, bias: bool
 ) -> None:
