@@ -8,7 +8,7 @@ A model is a callable ``net(params, X) -> (n,)``. The object holds only the arch
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -991,12 +991,13 @@ class DeepNet(ShallowNet):
         return self._forward(params, X)[0]
 
     def _forward(
-        self, params: Params, X: torch.Tensor
+        self, params: Params, X: torch.Tensor, gates: Sequence[torch.Tensor] | None = None
     ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Pre-activations z_1 … z_L and hidden states h_0 = X, h_1 … h_L (unscaled: in the NTK
         parametrization x⁽ˡ⁾ = √(c_σ/m_l)·h_l, and the ResNet branch of h_l is
-        c_res/(L√c_σ)·σ(z_l))."""
+        c_res/(L√c_σ)·σ(z_l)); with ``gates`` each σ(z_l) is multiplied by gates[l − 1]."""
         self._check_call(params, X)
+        self._check_gates(gates, X)
         inner, _ = self._scales()
         hs, zs = [X], []
         for k, factor in enumerate(inner, start=1):
@@ -1004,12 +1005,30 @@ class DeepNet(ShallowNet):
             if self.bias:
                 z = z + params[f"b{k}"]
             zs.append(z)
-            hs.append(
-                hs[-1] + self._branch * self.activation(z)
-                if self.residual and k > 1
-                else self.activation(z)
-            )
+            act = self.activation(z) if gates is None else gates[k - 1] * self.activation(z)
+            hs.append(hs[-1] + self._branch * act if self.residual and k > 1 else act)
         return zs, hs
+
+    def _check_gates(self, gates: Sequence[torch.Tensor] | None, X: torch.Tensor) -> None:
+        if gates is None:
+            return
+        if isinstance(gates, torch.Tensor) or not isinstance(gates, Sequence):
+            raise TypeError(
+                f"gates must be a sequence of L = {self.depth} tensors (n, m_l); got "
+                f"{type(gates).__name__}"
+            )
+        if len(gates) != self.depth:
+            raise ValueError(
+                f"gates must hold one tensor per hidden layer (L = {self.depth}); got {len(gates)}"
+            )
+        for k, (g, m) in enumerate(zip(gates, self.widths, strict=True)):
+            if not isinstance(g, torch.Tensor) or g.dtype != X.dtype:
+                raise TypeError(f"gates[{k}] must be a tensor of dtype {X.dtype}")
+            if tuple(g.shape) != (X.shape[0], m):
+                raise ValueError(
+                    f"gates[{k}] must have shape (n, m_{k + 1}) = {(X.shape[0], m)}; got "
+                    f"{tuple(g.shape)}"
+                )
 
     @property
     def _branch(self) -> float:
@@ -1085,39 +1104,99 @@ class DeepNet(ShallowNet):
             blocks.append(first[0][-1] @ second[0][-1].T * out**2)
         return torch.stack(blocks).sum(dim=0) if len(blocks) > 1 else blocks[0]
 
+    def layer_jacobian(
+        self,
+        params: Params,
+        X: torch.Tensor,
+        layer: int,
+        *,
+        gates: Sequence[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        r"""The Jacobian of the n outputs in one hidden weight matrix W_l, from one forward and
+        one batched backward pass (scalar output only):
+
+            ∂f(x_n)/∂W_l = ω_l δ_l,n h_(l−1),nᵀ,   i.e. J_(W_l) = (δ_l ∗ h_(l−1))ᵀ  (Khatri–Rao),
+
+        δ_l = ∂f/∂z_l the backward signals and h_(l−1) the layer's inputs (see
+        :meth:`structured_ntk`). With ``gates`` (the dropout-like noise of :meth:`__call__`) both
+        passes carry the noise, so this is the Jacobian of ``net(params, X, gates=gates)``:
+        Soudry & Carmon's (2016) G matrix for layer l.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+            X: (n, d) inputs, a tensor of the params' dtype.
+            layer: l, an integer in 1 … L.
+            gates: optional L tensors (n, m_l) of multiplicative noise (:meth:`__call__`).
+
+        Returns:
+            A tensor of shape (n, m_l, m_(l−1)) (m_0 = d): row n is ∂f(x_n)/∂W_l.
+
+        Raises:
+            ValueError: ``out_dim`` > 1, ``layer`` not in 1 … L, or a shape is wrong.
+            TypeError: ``X`` or a gate is not a tensor or not of the params' dtype.
+
+        Examples:
+            >>> import ntkconv as nc
+            >>> net = nc.DeepNet(3, (6, 5), activation="leaky_relu(0.1)")
+            >>> params, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+            >>> J = net.layer_jacobian(params, X, 2)
+            >>> J.shape, bool(torch.allclose(J, nc.jacobian(net, params, X, flat=False)["W2"]))
+            (torch.Size([4, 5, 6]), True)
+        """
+        if self.out_dim != 1:
+            raise ValueError(
+                f"layer_jacobian needs a scalar output (out_dim=1); this net has out_dim="
+                f"{self.out_dim}"
+            )
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= self.depth:
+            raise ValueError(f"layer must be an integer in 1 … {self.depth}; got {layer!r}")
+        hs, deltas = self._signals(params, X, gates)
+        inner, _ = self._scales()
+        return deltas[layer - 1][:, :, None] * hs[layer - 1][:, None, :] * inner[layer - 1]
+
     def _signals(
-        self, params: Params, X: torch.Tensor
+        self, params: Params, X: torch.Tensor, gates: Sequence[torch.Tensor] | None = None
     ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Hidden states h_0 … h_L and per-example backward signals δ_1 … δ_L = ∂f/∂z_l."""
-        zs, hs = self._forward(params, X)
+        zs, hs = self._forward(params, X, gates)
         inner, out = self._scales()
         eta = (out * params["a"]).expand(X.shape[0], -1)  # ∂f/∂h_L, the same for every row
         deltas: list[torch.Tensor] = []
         for k in range(self.depth, 0, -1):
             skip = self.residual and k > 1
-            delta = eta * self.activation.deriv(zs[k - 1]) * (self._branch if skip else 1.0)
+            slope = self.activation.deriv(zs[k - 1])
+            if gates is not None:
+                slope = slope * gates[k - 1]
+            delta = eta * slope * (self._branch if skip else 1.0)
             deltas.append(delta)
             if k > 1:
                 back = delta @ params[f"W{k}"] * inner[k - 1]
                 eta = eta + back if skip else back
         return hs, deltas[::-1]
 
-    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
+    def __call__(
+        self, params: Params, X: torch.Tensor, *, gates: Sequence[torch.Tensor] | None = None
+    ) -> torch.Tensor:
         """The outputs f(X): shape (n,) for ``out_dim=1``, else (n, k).
 
         Args:
             params: params dict with the shapes of :meth:`param_shapes`.
             X: (n, d) inputs, a tensor of the params' dtype.
+            gates: optional per-example multiplicative noise on the hidden units, L tensors
+                ε_l of shape (n, m_l): layer l's output σ(z_l) becomes ε_l ∘ σ(z_l) (the
+                "dropout-like noise" of Soudry & Carmon 2016, eq. (1); Bernoulli/p entries give
+                dropout). Default None (no noise).
 
         Returns:
             f(X).
 
         Raises:
             KeyError: ``params`` lacks a parameter.
-            ValueError: a parameter or ``X`` has the wrong shape.
-            TypeError: ``X`` is not a tensor or not of the params' dtype.
+            ValueError: a parameter, ``X`` or a gate has the wrong shape, or ``gates`` does not
+                hold L tensors.
+            TypeError: ``X`` or a gate is not a tensor or not of the params' dtype.
         """
-        h = self._forward(params, X)[1][-1]
+        h = self._forward(params, X, gates)[1][-1]
         _, out = self._scales()
         weights = params[self._out]
         return (h @ weights if self.out_dim == 1 else h @ weights.T) * out

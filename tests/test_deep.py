@@ -225,6 +225,51 @@ def test_structured_deep_ntk_refuses_vector_outputs() -> None:
         net.structured_ntk(net.init(0), nc.sphere_inputs(4, 3, seed=0))
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("widths", "residual"), [((5, 4, 6), False), ((6, 6, 6), True)])
+def test_layer_jacobians_with_gates_are_the_gated_nets_jacobian(
+    activation: str, widths: tuple[int, ...], residual: bool
+) -> None:
+    """Each layer's Khatri–Rao Jacobian (one forward, one backward pass, the noise in both)
+    equals autograd's Jacobian of the gated forward pass; all-one gates are the plain net."""
+    net = nc.DeepNet(3, widths, activation=activation, residual=residual, bias=True)
+    params, X = net.init(3), nc.sphere_inputs(7, 3, seed=2)
+    gen = torch.Generator().manual_seed(0)
+    gates = [0.5 + torch.rand(7, m, generator=gen, dtype=torch.float64) for m in widths]
+    ones = [torch.ones(7, m, dtype=torch.float64) for m in widths]
+    torch.testing.assert_close(net(params, X, gates=ones), net(params, X), rtol=0, atol=0)
+    for k in range(1, net.depth + 1):
+        name = f"W{k}"
+
+        def f(w: torch.Tensor, name: str = name) -> torch.Tensor:
+            return net({**params, name: w}, X, gates=gates)
+
+        expected = torch.func.jacrev(f)(params[name])
+        got = net.layer_jacobian(params, X, k, gates=gates)
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-14)
+        plain = nc.jacobian(net, params, X, flat=False)[name]
+        torch.testing.assert_close(net.layer_jacobian(params, X, k), plain, rtol=1e-12, atol=1e-14)
+
+
+def test_gates_and_layer_jacobian_validate_their_arguments() -> None:
+    net = nc.DeepNet(3, (4, 5))
+    params, X = net.init(0), nc.sphere_inputs(6, 3, seed=0)
+    good = [torch.ones(6, 4, dtype=torch.float64), torch.ones(6, 5, dtype=torch.float64)]
+    with pytest.raises(ValueError, match="one tensor per hidden layer"):
+        net(params, X, gates=good[:1])
+    with pytest.raises(ValueError, match=r"gates\[1\] must have shape \(n, m_2\) = \(6, 5\)"):
+        net(params, X, gates=[good[0], good[0]])
+    with pytest.raises(TypeError, match="sequence of L = 2 tensors"):
+        net(params, X, gates=good[0])
+    with pytest.raises(TypeError, match=r"gates\[0\] must be a tensor of dtype torch.float64"):
+        net(params, X, gates=[good[0].float(), good[1]])
+    with pytest.raises(ValueError, match=r"layer must be an integer in 1 … 2; got 3"):
+        net.layer_jacobian(params, X, 3)
+    with pytest.raises(ValueError, match="needs a scalar output"):
+        vec = nc.DeepNet(3, (4, 5), out_dim=2)
+        vec.layer_jacobian(vec.init(0), X, 1)
+
+
 def _mp_kernels(x: np.ndarray, y: np.ndarray, depth: int, bias: bool) -> tuple[float, float]:
     """The layer recursion at 60 digits (θ = arccos of the correlation is safe there)."""
     import mpmath as mp
