@@ -89,6 +89,7 @@ from .spectra import (
     min_norm_lstsq,
     numerical_rank,
     rank_cutoff,
+    rank_margins,
     smoothness,
 )
 from .stats import (
@@ -223,6 +224,7 @@ __all__ = [
     "projection",
     "random_feature_gram",
     "rank_cutoff",
+    "rank_margins",
     "ravel",
     "record_figures",
     "rectangle_net",

@@ -174,6 +174,41 @@ def numerical_rank(M: object, rtol: float | None = None) -> int:
     return int((s > rank_cutoff(float(s[0]), tuple(M.shape), rtol)).sum())
 
 
+def rank_margins(M: object, rtol: float | None = None) -> dict[str, float]:
+    """:func:`numerical_rank` with how unambiguous it is: the decades between the cutoff and
+    the last kept singular value, and between the cutoff and the first dropped one.
+
+    A rank is only as good as the gap around its tolerance: a kept σ_r many decades above the
+    cutoff and a dropped σ_(r+1) at the round-off floor of an exact zero mean any tolerance in
+    between gives the same count.
+
+    Args:
+        M: a non-empty 2-D float32 or float64 tensor or NumPy array.
+        rtol: relative tolerance for :func:`rank_cutoff` (default: NumPy's rule).
+
+    Returns:
+        A dict: ``rank`` (an int), ``decades_above_cutoff`` = log10(σ_r / cutoff) (NaN for
+        rank 0) and ``decades_below_cutoff`` = log10(cutoff / σ_(r+1)) (NaN when nothing is
+        dropped; an exact zero counts as 10⁻³⁰⁰).
+
+    Raises:
+        TypeError, ValueError: as :func:`numerical_rank`.
+
+    Examples:
+        >>> u = torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+        >>> m = rank_margins(u @ u.T + 1e-9 * torch.eye(3, dtype=torch.float64))
+        >>> m["rank"], round(m["decades_above_cutoff"], 1)
+        (3, 5.0)
+    """
+    M = _matrix64(M, "M")
+    s = torch.linalg.svdvals(M)
+    cutoff = rank_cutoff(float(s[0]), tuple(M.shape), rtol)
+    r = int((s > cutoff).sum())
+    above = float(np.log10(float(s[r - 1]) / cutoff)) if r >= 1 else float("nan")
+    below = float(np.log10(cutoff / max(float(s[r]), 1e-300))) if r < len(s) else float("nan")
+    return {"rank": r, "decades_above_cutoff": above, "decades_below_cutoff": below}
+
+
 def condition_number(G: object) -> float:
     """Condition number κ(G) = λ_max/λ_min of a symmetric PSD matrix, in float64.
 

@@ -63,16 +63,6 @@ def _data(n: int, dim: int, rank: int | None, gen: torch.Generator) -> torch.Ten
     return torch.randn(n, rank, generator=gen, dtype=torch.float64) @ basis
 
 
-def _gap(J: torch.Tensor, r: int) -> dict[str, float]:
-    """Decades between the rank cutoff and the last kept singular value (positive: the rank is
-    unambiguous) and between the cutoff and the first dropped one (NaN when none is dropped)."""
-    s = torch.linalg.svdvals(J)
-    cutoff = nc.rank_cutoff(float(s[0]), tuple(J.shape))
-    above = float(np.log10(float(s[r - 1]) / cutoff)) if r >= 1 else float("nan")
-    below = float(np.log10(cutoff / max(float(s[r]), 1e-300))) if r < len(s) else float("nan")
-    return {"decades_above_cutoff": above, "decades_below_cutoff": below}
-
-
 # --- measurement -----------------------------------------------------------------------------
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     gen = nc.generator(seed)
@@ -91,7 +81,8 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
             J = jacobian_W1(net, params, X, eps)
             slopes = net.activation.deriv(X @ params["W"].T).abs()
             min_slope = min(min_slope, float(slopes.min()))
-            r = nc.numerical_rank(J)
+            margins = nc.rank_margins(J)
+            r = margins.pop("rank")
             rank_X = nc.numerical_rank(X)
             expected = {
                 "khatri-rao": int(predicted_rank(n, dim, width)),
@@ -107,7 +98,7 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
                     "rank_X": rank_X,
                     "rank": r,
                     "expected": expected,
-                    **_gap(J, r),
+                    **margins,
                 }
             )
     deficient = [r for r in rows if r["rank"] != r["expected"]]
