@@ -189,7 +189,7 @@ def rank_margins(M: object, rtol: float | None = None) -> dict[str, float]:
     Returns:
         A dict: ``rank`` (an int), ``decades_above_cutoff`` = log10(σ_r / cutoff) (NaN for
         rank 0) and ``decades_below_cutoff`` = log10(cutoff / σ_(r+1)) (NaN when nothing is
-        dropped; an exact zero counts as 10⁻³⁰⁰).
+        dropped or ``M`` is zero; an exact zero singular value counts as 10⁻³⁰⁰).
 
     Raises:
         TypeError, ValueError: as :func:`numerical_rank`.
@@ -205,7 +205,8 @@ def rank_margins(M: object, rtol: float | None = None) -> dict[str, float]:
     cutoff = rank_cutoff(float(s[0]), tuple(M.shape), rtol)
     r = int((s > cutoff).sum())
     above = float(np.log10(float(s[r - 1]) / cutoff)) if r >= 1 else float("nan")
-    below = float(np.log10(cutoff / max(float(s[r]), 1e-300))) if r < len(s) else float("nan")
+    dropped = r < len(s) and cutoff > 0  # a zero matrix has no scale to be below
+    below = float(np.log10(cutoff / max(float(s[r]), 1e-300))) if dropped else float("nan")
     return {"rank": r, "decades_above_cutoff": above, "decades_below_cutoff": below}
 
 
