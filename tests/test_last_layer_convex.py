@@ -11,7 +11,7 @@ import torch
 from _quick import quick_results
 
 import ntkconv as nc
-import theorems.last_layer_convex as llc
+import theorems._last_layer as ll
 from ntkconv.testing import planted, step_times, with_kwargs
 
 RESULTS = quick_results("last-layer-convex")
@@ -38,7 +38,7 @@ def test_excess_trajectory_matches_a_step_by_step_simulation() -> None:
         excess.append(0.5 * float(((Q @ a - y) ** 2).sum()))
         a = a - eta * Q.T @ (Q @ a - y)
     # rank Q = 6 = n: r* = 0 and L* = 0
-    exact = llc.excess_trajectory(Q, Q @ a0 - y, eta, np.arange(40))
+    exact = ll.excess_trajectory(Q, Q @ a0 - y, eta, np.arange(40))
     np.testing.assert_allclose(exact, excess, rtol=1e-10)
 
 
