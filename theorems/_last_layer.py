@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import structural_rank
 
 import ntkconv as nc
 
@@ -101,7 +103,8 @@ def gd_outcome(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n = X.shape[0]
     net = features_net(cfg, cfg["width"])
     params = net.init(seed)
-    Q = nc.jacobian(net, params, X)  # ∂f/∂a = σ(XWᵀ)/√m: the feature matrix
+    # ∂f/∂a, the feature matrix (σ(XWᵀ)/√m for two layers), whatever the net trains
+    Q = nc.jacobian(net, params, X, wrt=("a",))
     beta_ = nc.lambda_max(Q @ Q.T)
     a0 = params["a"]
     a_star = a0 + torch.linalg.pinv(Q) @ (y - Q @ a0)
@@ -190,20 +193,28 @@ def gd_outcome(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 def rank_outcome(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    """rank Q = min(n, m) across widths, with the singular-value gap that makes it unambiguous."""
+    """rank Q equals its generic value across widths, with the singular-value gap that makes
+    it unambiguous. A relu unit inactive on an input is an exact zero of Q, and the generic rank
+    of a matrix with a given zero pattern is its term rank, the largest matching of rows to
+    columns through nonzero entries (Edmonds 1967; ``scipy.sparse.csgraph.structural_rank``).
+    For two-layer nets on spread inputs every unit is active on many points and that is
+    min(n, m); behind hidden layers the inputs are correlated (all in the positive orthant), so
+    some units are dead on every point or alive on only one, and the term rank is smaller."""
     X, _ = inputs(cfg, seed)
-    n = X.shape[0]
     rows = []
     for width in cfg["widths"]:
         net = features_net(cfg, width)
-        Q = nc.jacobian(net, net.init(seed), X)
+        Q = nc.jacobian(net, net.init(seed), X, wrt=("a",))
+        dead = int((Q.abs().amax(dim=0) == 0).sum())
+        expected = int(structural_rank(csr_matrix((Q != 0).cpu().numpy().astype(np.int8))))
         s = torch.linalg.svdvals(Q)
         rows.append(
             {
                 "width": width,
+                "dead_units": dead,
                 "rank": nc.numerical_rank(Q),
-                "expected": min(n, width),
-                "sigma_min_rel": float(s[min(n, width) - 1] / s[0]),
+                "expected": expected,
+                "sigma_min_rel": float(s[max(expected, 1) - 1] / s[0]),
                 "cutoff_rel": nc.rank_cutoff(1.0, tuple(Q.shape)),
             }
         )
@@ -215,10 +226,12 @@ def rank_outcome(cfg: dict[str, Any], seed: int) -> nc.Outcome:
         predicted={"ranks": [r["expected"] for r in rows]},
         measured={
             "ranks": [r["rank"] for r in rows],
+            "dead_units": [r["dead_units"] for r in rows],
             "min_sigma_gap": min(r["sigma_min_rel"] / r["cutoff_rel"] for r in rows),
         },
         tightness=nc.Tightness.none(
-            "an equality (rank = min(n, m)); min_sigma_gap says how unambiguous the rank is"
+            "an equality (rank = the term rank of Q's zero pattern); min_sigma_gap says how "
+            "unambiguous the rank is"
         ),
         details={"rows": rows},
     )
