@@ -237,7 +237,7 @@ def rank_outcome(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     )
 
 
-def draw_gd(ax: Any, r: nc.CheckResult) -> None:
+def _draw_gd(ax: Any, r: nc.CheckResult) -> None:
     """The excess against the 1/k and PL rates and the exact trajectory."""
     d = r.details
     k_ = np.asarray(d["k"])
@@ -254,7 +254,7 @@ def draw_gd(ax: Any, r: nc.CheckResult) -> None:
     ax.legend(fontsize=7)
 
 
-def draw_rank(ax: Any, r: nc.CheckResult) -> None:
+def _draw_rank(ax: Any, r: nc.CheckResult) -> None:
     """rank Q against min(n, m) across widths."""
     d = r.details
     rows = d["rows"]
@@ -267,3 +267,18 @@ def draw_rank(ax: Any, r: nc.CheckResult) -> None:
     )
     ax.set_xlabel("width m")
     ax.legend(fontsize=7)
+
+
+#: the measurements both checks share, by ``cfg["part"]``
+PARTS = {"gd": gd_outcome, "rank": rank_outcome}
+
+
+def draw(ax: Any, r: nc.CheckResult) -> bool:
+    """Draw a shared part's panel (GD or rank); False for any other record."""
+    if "excess" in r.details:
+        _draw_gd(ax, r)
+    elif "rows" in r.details:
+        _draw_rank(ax, r)
+    else:
+        return False
+    return True

@@ -105,18 +105,14 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    return {"gd": ll.gd_outcome, "rank": ll.rank_outcome, "kernel": _kernel}[cfg["part"]](cfg, seed)
+    return {**ll.PARTS, "kernel": _kernel}[cfg["part"]](cfg, seed)
 
 
 # --- figure ----------------------------------------------------------------------------------
 def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
     def draw(ax: Any, r: nc.CheckResult) -> None:
         d = r.details
-        if "excess" in d:
-            ll.draw_gd(ax, r)
-        elif "rows" in d:
-            ll.draw_rank(ax, r)
-        else:
+        if not ll.draw(ax, r):  # the kernel panel
             widths = np.asarray(d["widths"])
             gaps = np.asarray(d["gaps"])
             ax.loglog(widths, gaps.mean(axis=1), "o-", label="max |K^m − K^∞| (mean)")

@@ -100,18 +100,14 @@ def _kernel(cfg: dict[str, Any], seed: int) -> nc.Outcome:
 
 
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
-    return {"gd": ll.gd_outcome, "rank": ll.rank_outcome, "kernel": _kernel}[cfg["part"]](cfg, seed)
+    return {**ll.PARTS, "kernel": _kernel}[cfg["part"]](cfg, seed)
 
 
 # --- figure ----------------------------------------------------------------------------------
 def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
     def draw(ax: Any, r: nc.CheckResult) -> None:
         d = r.details
-        if "excess" in d:
-            ll.draw_gd(ax, r)
-        elif "rows" in d:
-            ll.draw_rank(ax, r)
-        else:
+        if not ll.draw(ax, r):  # the kernel panel
             ax.semilogy(d["depths"], d["margin"], "o-", label="λ_min(K^∞_L) / rank cutoff")
             ax.axhline(1, color="k", ls="--", lw=1, label="float64 zero")
             ax.set_xlabel("depth L")
