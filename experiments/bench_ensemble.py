@@ -27,15 +27,18 @@ import ntkconv as nc
 from experiments._timing import best_of
 
 
-def workload(seeds: int, n: int, d: int, m: int) -> tuple:
+def workload(seeds: int, n: int, d: int, m: int, device: str = "cpu") -> tuple:
+    """S datasets and inits (drawn on the CPU, so every device gets the same), on ``device``."""
     net = nc.TwoLayerNet(d, m)
     X, y = [], []
     for s in range(seeds):
         gen = nc.generator(nc.derive_seed(0, "bench", s))
         X.append(nc.sphere_inputs(n, d, gen))
         y.append(2 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1)
-    X, y = torch.stack(X), torch.stack(y)
-    params = nc.stack_params([net.init(s) for s in range(seeds)])
+    X, y = torch.stack(X).to(device), torch.stack(y).to(device)
+    params = {
+        k: v.to(device) for k, v in nc.stack_params([net.init(s) for s in range(seeds)]).items()
+    }
     lr = n / torch.linalg.eigvalsh(vmap(net.structured_ntk)(params, X))[:, -1]
     return net, params, X, y, lr
 

@@ -16,7 +16,8 @@ final losses and recorders is printed). Target: ratios ≤ 1.3 at (n, m) = (64, 
 (512, 1024).
 
 Run: ``python experiments/bench_train.py [--sizes 64x64 512x1024] [--d 16] [--steps 300]
-[--seeds 5] [--json]``.
+[--seeds 5] [--device cuda] [--json]`` (every step of both sides ends in a host transfer of its
+recorders, so CUDA times are wall-clock times of finished work).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def plain_loop(W: torch.Tensor, a: torch.Tensor, X: torch.Tensor, y: torch.Tenso
     summed members' losses have each member's gradient as their gradient.
     """
     m, n = W.shape[-2], X.shape[-2]
-    lr = torch.as_tensor(lr, dtype=W.dtype).reshape(-1, *([1] * (W.ndim - 1)))
+    lr = torch.as_tensor(lr, dtype=W.dtype, device=W.device).reshape(-1, *([1] * (W.ndim - 1)))
     W0, W = W, W.clone().requires_grad_(True)
     rows = []
     for k in range(steps + 1):
@@ -60,15 +61,17 @@ def plain_loop(W: torch.Tensor, a: torch.Tensor, X: torch.Tensor, y: torch.Tenso
         if k < steps:
             with torch.no_grad():
                 W -= lr * g
-    return torch.stack(rows).numpy(), W.detach()
+    return torch.stack(rows).cpu().numpy(), W.detach()
 
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
 
 
-def measure(seeds: int, n: int, d: int, m: int, steps: int, repeats: int) -> dict:
-    net, params, X, y, lr = workload(seeds, n, d, m)
+def measure(
+    seeds: int, n: int, d: int, m: int, steps: int, repeats: int, device: str = "cpu"
+) -> dict:
+    net, params, X, y, lr = workload(seeds, n, d, m, device)
     one = {k: v[0] for k, v in params.items()}
 
     def single(k: int) -> nc.Trajectory:
@@ -123,16 +126,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=5, help="ensemble members S")
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda (the data is drawn on the CPU)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes]
-    results = [measure(args.seeds, n, args.d, m, args.steps, args.repeats) for n, m in sizes]
+    results = [
+        measure(args.seeds, n, args.d, m, args.steps, args.repeats, args.device) for n, m in sizes
+    ]
     if args.json:
         print(json.dumps({"config": vars(args), "results": results}, indent=2))
         return
     print(
         f"d = {args.d}, {args.steps} GD steps, ensemble of {args.seeds}, "
-        f"{torch.get_num_threads()} threads; times are the best of {args.repeats}"
+        f"{torch.get_num_threads()} threads, on {args.device}; times are the best of {args.repeats}"
     )
     for r in results:
         print(

@@ -91,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "relu_reference": False,
     "lazy_ns": [],
     "lazy_width": 4096,
+    # where GD and the Gram run ("cpu", "cuda", "cuda:1", …); the data and initial weights are
+    # drawn on the CPU, so every device trains the same datasets from the same weights
+    "device": "cpu",
 }
 QUICK = {"ns": [16, 32, 64], "width_max": 1024, "max_steps": 20_000}
 #: The smooth-activation variant (``ntkconv sweep width-vs-n-smooth``): Song et al.'s (NeurIPS
@@ -128,6 +131,22 @@ def _real(value: object, key: str, low: float, high: float = math.inf) -> float:
             f"width-vs-n setting {key!r} must be a number in ({low}, {high}); got {value!r}"
         )
     return float(value)
+
+
+def _device(value: object) -> str:
+    """A torch device this process can compute on, as its canonical string."""
+    try:
+        device = torch.device(value)  # type: ignore[arg-type]
+    except (TypeError, RuntimeError):
+        raise ValueError(
+            f"width-vs-n setting 'device' must name a torch device ('cpu', 'cuda', 'cuda:1'); "
+            f"got {value!r}"
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"width-vs-n setting 'device' is {value!r}, but torch sees no CUDA device")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"width-vs-n setting 'device' must be a CPU or CUDA device; got {value!r}")
+    return str(device)
 
 
 def resolve_settings(
@@ -182,6 +201,7 @@ def resolve_settings(
             f"width-vs-n setting 'labels' must be a list from {LABELS}; got {labels!r}"
         )
     out["labels"] = [k for k in LABELS if k in labels]
+    out["device"] = _device(out["device"])
     if out["search"] not in SEARCHES:
         raise ValueError(
             f"width-vs-n setting 'search' must be one of {SEARCHES}; got {out['search']!r}"
@@ -369,15 +389,22 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
         activation, train_output = config["activation"], config["train_output"]
     trained = ("W", "a") if train_output else ("W",)
     net = nc.TwoLayerNet(d, width, activation, trainable=trained)
-    X = torch.stack([x for x, _ in data])
-    y = torch.stack([t for _, t in data])
-    params = nc.stack_params([net.init(c.seed) for c in cells])
+    device = torch.device(config["device"])
+    X = torch.stack([x for x, _ in data]).to(device)
+    y = torch.stack([t for _, t in data]).to(device)
+    params = {
+        k: v.to(device) for k, v in nc.stack_params([net.init(c.seed) for c in cells]).items()
+    }
     gram = vmap(net.structured_ntk)
     gram0 = gram(params, X)
     evals0, vecs0 = torch.linalg.eigh(gram0)
     residual = net.stacked(params, X) - y
     proj_sq = (vecs0.mT @ residual.unsqueeze(-1)).squeeze(-1) ** 2
-    t_lin = [linear_steps(e, p, n, config["eps"]) for e, p in zip(evals0, proj_sq, strict=True)]
+    # T_lin's bisection reads its loss once per trial k: on the host, not once per GPU sync
+    t_lin = [
+        linear_steps(e, p, n, config["eps"])
+        for e, p in zip(evals0.cpu(), proj_sq.cpu(), strict=True)
+    ]
     loss0 = (residual**2).sum(-1) / (2 * n)
     t_rate = [
         rate_steps(float(e[0]), float(e[-1]), float(l0), config["eps"])
@@ -388,7 +415,7 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     # λ₀ of Du et al.'s H^∞ (ReLU, W trained) enters only their theory width
     du_setting = activation == "relu" and not train_output
     lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) if du_setting else math.nan for x in X]
-    drift = torch.zeros(len(cells), dtype=torch.float64)
+    drift = torch.zeros(len(cells), dtype=torch.float64, device=device)
     steps = max(budget)
     every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
 
@@ -418,7 +445,7 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     if activation == "relu":
         dead = (~vmap(net.activation_pattern)(traj.params, X).any(dim=-1)).sum(dim=-1)
     else:
-        dead = torch.zeros(len(cells), dtype=torch.long)
+        dead = torch.zeros(len(cells), dtype=torch.long, device=device)
     a0 = params["a"]
     out_change = torch.linalg.vector_norm(traj.params["a"] - a0, dim=-1) / torch.linalg.vector_norm(
         a0, dim=-1

@@ -470,6 +470,14 @@ def test_bisection_finds_the_full_grid_m_star_on_the_tiny_sweep(tmp_path: Path) 
         ({"budget_factor": 0.5}, "'budget_factor'"),
         ({"activation": "swish"}, "'activation' must be an activation name"),
         ({"train_output": 1}, "'train_output' must be true or false"),
+        ({"device": "tpu9"}, "'device' must name a torch device"),
+        ({"device": "meta"}, "'device' must be a CPU or CUDA device"),
+        ({"device": 3.5}, "'device' must name a torch device"),
+        *(
+            []
+            if torch.cuda.is_available()
+            else [({"device": "cuda"}, "'device' is 'cuda', but torch sees no CUDA device")]
+        ),
     ],
 )
 def test_width_vs_n_settings_are_validated(settings: dict, match: str) -> None:
