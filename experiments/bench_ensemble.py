@@ -36,9 +36,7 @@ def workload(seeds: int, n: int, d: int, m: int, device: str = "cpu") -> tuple:
         X.append(nc.sphere_inputs(n, d, gen))
         y.append(2 * torch.randint(0, 2, (n,), generator=gen, dtype=torch.float64) - 1)
     X, y = torch.stack(X).to(device), torch.stack(y).to(device)
-    params = {
-        k: v.to(device) for k, v in nc.stack_params([net.init(s) for s in range(seeds)]).items()
-    }
+    params = nc.stack_params([net.init(s, device=device) for s in range(seeds)])
     lr = n / torch.linalg.eigvalsh(vmap(net.structured_ntk)(params, X))[:, -1]
     return net, params, X, y, lr
 
