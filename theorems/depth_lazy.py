@@ -87,34 +87,25 @@ def _run(
     params = net.init(seed, device=X.device)
     if cfg["mean_field"]:
         params["a"] = params["a"] / math.sqrt(width)
-    theta0 = nc.empirical_ntk(net, params, X).double()
-    evals, evecs = torch.linalg.eigh(theta0)
-    lr = cfg["step_factor"] / float(evals[-1])
-    outputs: list[torch.Tensor] = []
-    traj = nc.train(
+    run = _lazy.deep_gd(
         net,
         params,
         X,
         y,
-        lr=lr,
+        step_factor=cfg["step_factor"],
         steps=cfg["steps"],
-        track_gram=True,
         record_every=cfg["record_every"],
-        observe=lambda k, p: outputs.append(net(p, X).detach()),
-        progress=False,
     )
-    U = torch.stack(outputs)
-    r0 = y - U[0]
-    lin = y - _lazy.linear_residuals(evals, evecs, r0, lr, len(U) - 1)
-    top = float(evals[-1])
+    lam_min, top = float(run.evals[0]), float(run.evals[-1])
+    loss = run.traj.loss
     return {
-        "drift": float(np.max(traj.extras["gram_drift"])) / top,
-        "gap": float(torch.linalg.vector_norm(U - lin, dim=1).max() / torch.linalg.vector_norm(r0)),
-        "loss_ratio": float(traj.loss[-1] / traj.loss[0]),
+        "drift": float(np.max(run.traj.extras["gram_drift"])) / top,
+        "gap": run.linear_gap,
+        "loss_ratio": float(loss[-1] / loss[0]),
         "a_sq_dev": float((params["a"] ** 2 - 1).abs().max()),
-        "step_vs_critical": lr * (float(evals[0]) + top) / 2,
-        "lambda_min_over_cutoff": float(evals[0]) / nc.rank_cutoff(top, tuple(theta0.shape)),
-        "diverged": traj.diverged,
+        "step_vs_critical": run.lr * (lam_min + top) / 2,
+        "lambda_min_over_cutoff": lam_min / nc.rank_cutoff(top, tuple(run.gram0.shape)),
+        "diverged": run.traj.diverged,
     }
 
 
