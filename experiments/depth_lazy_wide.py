@@ -8,7 +8,7 @@ gap to the linearized model with their 95% intervals, then the drift along L/m =
 appended to ``--out`` as one JSON line, so an interrupted run keeps what it measured.
 
 Run: ``python -m experiments.depth_lazy_wide [--device cuda] [--widths 128,...,4096]
-[--depths 1,2,4,8] [--seeds 3] [--out depth-lazy-wide.jsonl]``.
+[--depths 1,2,4,8] [--seeds 3] [--ratio 0.03125] [--diagonal-only] [--out depth-lazy-wide.jsonl]``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, default=1 / 32)
     parser.add_argument("--diagonal-depths", type=_ints, default=(1, 2, 4, 8, 16, 32))
     parser.add_argument("--out", type=Path, default=Path("depth-lazy-wide.jsonl"))
+    parser.add_argument("--diagonal-only", action="store_true", help="skip the width grids")
     args = parser.parse_args()
     base = {**depth_lazy.BASE, "device": args.device, "seeds": args.seeds}
 
@@ -50,7 +51,7 @@ def main() -> None:
         with args.out.open("a") as f:
             f.write(json.dumps(row) + "\n")
 
-    for name, arch in ARCHITECTURES.items():
+    for name, arch in {} if args.diagonal_only else ARCHITECTURES.items():
         depths = tuple(L for L in args.depths if L > 1 or not arch["residual"])
         start = time.perf_counter()
         out = depth_lazy.evaluate(
