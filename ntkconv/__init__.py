@@ -25,12 +25,16 @@ from .constructions import (
 from .data import corrupt_labels, digits, digits_two_class, memorization_data, sphere_inputs
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
+    SHIFT_INVARIANT,
     DeepKernels,
+    FourierFeatures,
     arccos_kernel,
     empirical_ntk,
     random_feature_gram,
+    random_fourier_features,
     relu_kernels_infinite,
     relu_ntk_infinite,
+    shift_invariant_kernel,
 )
 from .models import (
     DeepNet,
@@ -141,6 +145,7 @@ __all__ = [
     "MAX_ROUNDS",
     "REDUCTIONS",
     "SEED_BOUND",
+    "SHIFT_INVARIANT",
     "STAT_ALPHA",
     "Activation",
     "Bound",
@@ -151,6 +156,7 @@ __all__ = [
     "DeepKernels",
     "DeepNet",
     "EnsembleTrajectory",
+    "FourierFeatures",
     "Hypothesis",
     "Instance",
     "LinearModel",
@@ -223,6 +229,7 @@ __all__ = [
     "pointwise_loss",
     "projection",
     "random_feature_gram",
+    "random_fourier_features",
     "rank_cutoff",
     "rank_margins",
     "ravel",
@@ -238,6 +245,7 @@ __all__ = [
     "run_sweep",
     "save_figure",
     "save_run",
+    "shift_invariant_kernel",
     "smoothness",
     "sphere_inputs",
     "squared_loss",

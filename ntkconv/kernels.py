@@ -1,4 +1,5 @@
-"""Neural tangent kernels: finite-width (three methods) and the infinite-width ReLU limit.
+"""Neural tangent kernels: finite-width (three methods) and the infinite-width ReLU limit;
+shift-invariant kernels and their random Fourier features.
 
 Gram convention throughout: G = J Jᵀ with J = ∂f(X)/∂params[trainable] (no loss factor), so
 for the loss ½‖u − y‖², gradient flow gives du/dt = −G (u − y) (Du et al. 2019, eq. (4)).
@@ -17,12 +18,15 @@ from ._validation import (
     as_matrix,
     check_choice,
     check_chunk_size,
+    check_dtype,
+    check_positive_float,
     check_positive_int,
     check_wrt,
 )
 from .activations import Activation
 from .autodiff import Model, bind, flat_jacobian, ntvp_rows, prepare, split
 from .models import TwoLayerNet
+from .seeds import generator
 
 METHODS = ("auto", "structured", "jacobian", "ntvp")
 #: "auto" forms J only if J(X) and J(X2) together fit under this many bytes.
@@ -408,3 +412,129 @@ def random_feature_gram(
     net = TwoLayerNet(W.shape[1], W.shape[0], activation, trainable=("a",))
     params = {"W": W, "a": torch.ones(W.shape[0], dtype=W.dtype, device=W.device)}
     return net.structured_ntk(params, X, X2_)
+
+
+#: Shift-invariant kernels with random Fourier features: k(Δ) and the law of the frequencies.
+SHIFT_INVARIANT = ("gaussian", "laplacian")
+
+
+def shift_invariant_kernel(
+    X: object, X2: object | None = None, *, kernel: str = "gaussian", bandwidth: float = 1.0
+) -> torch.Tensor:
+    r"""A shift-invariant kernel k(x − x') in closed form.
+
+    gaussian: exp(−‖x − x'‖²/(2σ²));  laplacian: exp(−‖x − x'‖₁/σ)  (σ = ``bandwidth``).
+
+    Args:
+        X: (n, d) inputs, a float32/float64 tensor or NumPy array, finite.
+        X2: (n2, d) second inputs of X's dtype (default: ``X``).
+        kernel: one of :data:`SHIFT_INVARIANT`. Default ``"gaussian"``.
+        bandwidth: σ, a finite number > 0. Default 1.
+
+    Returns:
+        K(X, X2), shape (n, n2), in X's dtype.
+
+    Raises:
+        TypeError: ``X``/``X2`` of the wrong type or dtype.
+        ValueError: an unknown ``kernel``, a ``bandwidth`` not > 0, or ``X``/``X2`` not
+            finite, non-empty matrices with the same number of columns.
+
+    Examples:
+        >>> X = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+        >>> math.isclose(shift_invariant_kernel(X)[0, 1].item(), math.exp(-1.0))
+        True
+        >>> math.isclose(shift_invariant_kernel(X, kernel="laplacian")[0, 1].item(), math.exp(-2.0))
+        True
+    """
+    kernel = check_choice(kernel, "kernel", SHIFT_INVARIANT)
+    sigma = check_positive_float(bandwidth, "bandwidth")
+    X = as_matrix(X, "X")
+    X2_ = X if X2 is None else as_matrix(X2, "X2", d=X.shape[1], like=X)
+    if kernel == "gaussian":
+        return torch.exp(-(torch.cdist(X, X2_) ** 2) / (2 * sigma**2))
+    return torch.exp(-torch.cdist(X, X2_, p=1) / sigma)
+
+
+@dataclass(frozen=True)
+class FourierFeatures:
+    """Random Fourier features z(x) = √(2/N)·cos(Ωx + b) (Rahimi & Recht 2007, §3).
+
+    Attributes:
+        omega: (N, d) frequencies ω_j, drawn from the kernel's spectral density.
+        phase: (N,) phases b_j ~ U[0, 2π].
+    """
+
+    omega: torch.Tensor
+    phase: torch.Tensor
+
+    def __call__(self, X: object) -> torch.Tensor:
+        """The features of (n, d) inputs, shape (n, N), in the frequencies' dtype and device.
+
+        Raises:
+            TypeError: ``X`` is not a float tensor or array of the frequencies' dtype.
+            ValueError: ``X`` is not a finite, non-empty matrix with d columns.
+        """
+        X = as_matrix(X, "X", d=self.omega.shape[1], like=self.omega)
+        return math.sqrt(2 / self.omega.shape[0]) * torch.cos(X @ self.omega.T + self.phase)
+
+
+def random_fourier_features(
+    d: int,
+    n_features: int,
+    *,
+    kernel: str = "gaussian",
+    bandwidth: float = 1.0,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> FourierFeatures:
+    r"""Draw random Fourier features for a shift-invariant kernel (Rahimi & Recht, "Random
+    features for large-scale kernel machines", NIPS 2007, Algorithm 1).
+
+    By Bochner's theorem k(x − x') = E_ω[cos(ωᵀ(x − x'))] with ω from the kernel's spectral
+    density p: N(0, I/σ²) for the gaussian kernel, independent Cauchy(0, 1/σ) coordinates for the
+    laplacian one. With b ~ U[0, 2π], E[2cos(ωᵀx + b)cos(ωᵀx' + b)] = k(x − x'), so
+    z(x)ᵀz(x') is a mean of N i.i.d. terms in [−2, 2], unbiased for k(x, x') (Hoeffding:
+    P(|z(x)ᵀz(x') − k| ≥ ε) ≤ 2exp(−Nε²/8)).
+
+    Args:
+        d: input dimension, an integer ≥ 1.
+        n_features: N, an integer ≥ 1.
+        kernel: one of :data:`SHIFT_INVARIANT`. Default ``"gaussian"``.
+        bandwidth: σ of :func:`shift_invariant_kernel`, a finite number > 0. Default 1.
+        seed: the draw's seed (:func:`ntkconv.check_seed`); one seed gives one feature map, so
+            features of two input sets from the same call are consistent.
+        dtype: ``torch.float64`` (default) or ``torch.float32``.
+        device: where the frequencies go (drawn on the CPU, then moved). Default the CPU.
+
+    Returns:
+        A :class:`FourierFeatures` map.
+
+    Raises:
+        ValueError: ``d`` or ``n_features`` not an integer ≥ 1, an unknown ``kernel``, a
+            ``bandwidth`` not > 0, or a bad ``seed``.
+        TypeError: ``dtype`` not a float dtype.
+
+    Examples:
+        >>> import ntkconv as nc
+        >>> X = nc.sphere_inputs(5, 3, seed=1)
+        >>> z = random_fourier_features(3, 20_000, seed=0)
+        >>> err = (z(X) @ z(X).T - shift_invariant_kernel(X)).abs().max()
+        >>> bool(err < 0.05)
+        True
+    """
+    d = check_positive_int(d, "d")
+    n_features = check_positive_int(n_features, "n_features")
+    kernel = check_choice(kernel, "kernel", SHIFT_INVARIANT)
+    sigma = check_positive_float(bandwidth, "bandwidth")
+    dtype = check_dtype(dtype)
+    gen = generator(seed)
+    if kernel == "gaussian":
+        omega = torch.randn(n_features, d, generator=gen, dtype=torch.float64) / sigma
+    else:  # Cauchy by inversion: tan(π(U − ½))
+        u = torch.rand(n_features, d, generator=gen, dtype=torch.float64)
+        omega = torch.tan(math.pi * (u - 0.5)) / sigma
+    phase = 2 * math.pi * torch.rand(n_features, generator=gen, dtype=torch.float64)
+    return FourierFeatures(
+        omega.to(dtype=dtype, device=device), phase.to(dtype=dtype, device=device)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -216,3 +217,64 @@ def test_output_hessian_norm_decays_like_one_over_root_width() -> None:
         norms.append(float(net.output_hessian_norm(net.init(1), X).max()))
     # the largest unit's block, sup σ'·‖x‖/√m: √m‖∇²f‖ settles to a constant
     assert norms[0] * 8 == pytest.approx(norms[1] * 64, rel=0.02)
+
+
+# --- random Fourier features -------------------------------------------------------------------
+@pytest.mark.parametrize("kernel", nc.SHIFT_INVARIANT)
+def test_fourier_features_are_unbiased_within_hoeffding(kernel: str) -> None:
+    # 2cos·cos terms lie in [−2, 2]: with N features and 100 maps the mean of z(x)ᵀz(x') over
+    # maps is a mean of 100·N such terms, within √(8·log(2P/α)/(100N)) at α = 1e-6
+    X = 0.7 * nc.sphere_inputs(6, 4, seed=3)
+    K = nc.shift_invariant_kernel(X, kernel=kernel, bandwidth=1.5)
+    N, maps = 64, 100
+    mean = (
+        sum(
+            (lambda z: z(X) @ z(X).T)(
+                nc.random_fourier_features(4, N, kernel=kernel, bandwidth=1.5, seed=s)
+            )
+            for s in range(maps)
+        )
+        / maps
+    )
+    bound = math.sqrt(8 * math.log(2 * 36 / 1e-6) / (maps * N))
+    assert float((mean - K).abs().max()) < bound
+    # at 200 000 features the right map is within 0.02; one of twice the bandwidth is biased
+    for sigma, err in ((1.5, lambda e: e < 0.02), (3.0, lambda e: e > 0.2)):
+        z = nc.random_fourier_features(4, 200_000, kernel=kernel, bandwidth=sigma, seed=0)
+        assert err(float((z(X) @ z(X).T - K).abs().max()))
+
+
+def test_fourier_frequencies_follow_the_spectral_density() -> None:
+    z = nc.random_fourier_features(3, 20_000, bandwidth=2.0, seed=1)
+    assert abs(float(z.omega.var()) - 0.25) < 0.01  # N(0, I/σ²)
+    c = nc.random_fourier_features(3, 20_000, kernel="laplacian", bandwidth=2.0, seed=1)
+    assert abs(float(c.omega.abs().median()) - 0.5) < 0.02  # Cauchy(0, 1/σ): median |ω| = 1/σ
+    assert float(z.phase.min()) >= 0 and float(z.phase.max()) < 2 * math.pi
+
+
+def test_fourier_features_one_seed_one_map_on_any_inputs() -> None:
+    X, X2 = nc.sphere_inputs(5, 3, seed=1), nc.sphere_inputs(4, 3, seed=2)
+    a = nc.random_fourier_features(3, 32, seed=7)
+    b = nc.random_fourier_features(3, 32, seed=7)
+    assert torch.equal(a(X), b(X))
+    assert torch.allclose(a(torch.cat([X, X2]))[5:], a(X2))
+    single = nc.random_fourier_features(3, 32, seed=7, dtype=torch.float32)
+    assert single(X.float()).dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: nc.random_fourier_features(3, 0), "n_features"),
+        (lambda: nc.random_fourier_features(0, 4), "d"),
+        (lambda: nc.random_fourier_features(3, 4, kernel="cauchy"), "kernel"),
+        (lambda: nc.random_fourier_features(3, 4, bandwidth=0.0), "bandwidth"),
+        (lambda: nc.random_fourier_features(3, 4, seed=-1), "seed"),
+        (lambda: nc.random_fourier_features(3, 4)(torch.zeros(2, 5, dtype=torch.float64)), "X"),
+        (lambda: nc.shift_invariant_kernel(torch.zeros(2, 3), kernel="rbf"), "kernel"),
+        (lambda: nc.shift_invariant_kernel(torch.ones(2, 3), bandwidth=-1.0), "bandwidth"),
+    ],
+)
+def test_fourier_feature_errors_name_the_argument(call: Callable[[], object], message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
