@@ -44,6 +44,7 @@ from .models import (
     TwoLayerNet,
     gaussian_second_moment,
 )
+from .neighbors import knn_predict
 from .piecewise import PiecewiseLinear
 from .plotting import (
     MAX_PANELS,
@@ -208,6 +209,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "khatri_rao",
+    "knn_predict",
     "lambda_max",
     "lambda_min",
     "leaky_relu",
