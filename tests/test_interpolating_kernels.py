@@ -37,6 +37,12 @@ def test_covariate_shift_breaks_the_bound_but_not_the_exact_prediction() -> None
     )
 
 
+def test_laplace_interpolant_fits_every_label_and_meets_the_bound_outside_the_theorem() -> None:
+    r = RESULTS["laplace-kernel"]
+    assert r.measured["train_error"] == 0 and r.measured["risk_upper_confidence"] < 0.4179
+    assert [h.name for h in r.hypotheses if not h.holds] == ["the rule is 1-NN (Cover & Hart)"]
+
+
 def _second_neighbour(original: Callable[..., Any]) -> Callable[..., Any]:
     """A user's rule that skips the nearest point (as if excluding each point itself)."""
 
