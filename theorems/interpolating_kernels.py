@@ -96,15 +96,15 @@ def _one_nn(
     nearest = neighbors[:, 0]
     eta_x, eta_nn = _eta(X_test, amplitude), _eta(X_train, amplitude)[nearest]
     # R_n's estimate: the conditional error probability at each test input, averaged
-    risk = float((eta_x * (1 - eta_nn) + eta_nn * (1 - eta_x)).mean())
+    risk = nc.hoeffding_interval(eta_x * (1 - eta_nn) + eta_nn * (1 - eta_x), 0.0, 1.0)
     k = torch.bincount(nearest, minlength=X_train.shape[0]).double()
     test_error = float((labels != y_test).double().mean())
     return {
         "train_error": float((train_labels != y_train).double().mean()),
         "test_error": test_error,
-        "risk_estimate": risk,
-        "risk_upper_confidence": risk + math.sqrt(math.log(1 / alpha) / (2 * m)),
-        "test_error_minus_risk": abs(test_error - risk),
+        "risk_estimate": risk.estimate,
+        "risk_upper_confidence": risk.upper,
+        "test_error_minus_risk": abs(test_error - risk.estimate),
         "deviation": math.sqrt(math.log(2 / alpha) * (float((k**2).sum()) / m**2 + 1 / m) / 2),
     }
 
@@ -129,13 +129,12 @@ def _laplace(
             for chunk in X_test.split(5000)
         ]
     )
-    test_error = float(((f > 0).long() != y_test).double().mean())
-    bound = math.sqrt(math.log(1 / nc.STAT_ALPHA) / (2 * X_test.shape[0]))
+    risk = nc.hoeffding_interval(((f > 0).long() != y_test).double(), 0.0, 1.0)
     return {
         "train_error": float((torch.sign(K @ coef) != s).double().mean()),
-        "test_error": test_error,
-        "risk_estimate": test_error,
-        "risk_upper_confidence": test_error + bound,
+        "test_error": risk.estimate,
+        "risk_estimate": risk.estimate,
+        "risk_upper_confidence": risk.upper,
     }
 
 
