@@ -22,6 +22,7 @@ from .constructions import (
     zhang_memorizer,
     zhang_system,
 )
+from .convex import min_nuclear_norm
 from .data import corrupt_labels, digits, digits_two_class, memorization_data, sphere_inputs
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
@@ -222,6 +223,7 @@ __all__ = [
     "max_halfspace_correlation",
     "memorization_data",
     "min_norm_lstsq",
+    "min_nuclear_norm",
     "ntk_vector_product",
     "numerical_rank",
     "panel_grid",
