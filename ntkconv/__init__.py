@@ -46,6 +46,14 @@ from .models import (
     gaussian_second_moment,
 )
 from .neighbors import knn_predict
+from .normalization import (
+    NORMS,
+    NormalizedNet,
+    batch_norm,
+    batch_norm_stats,
+    dropout_mask,
+    layer_norm,
+)
 from .piecewise import PiecewiseLinear
 from .plotting import (
     MAX_PANELS,
@@ -145,6 +153,7 @@ __all__ = [
     "LOSSES",
     "MAX_PANELS",
     "MAX_ROUNDS",
+    "NORMS",
     "REDUCTIONS",
     "SEED_BOUND",
     "SHIFT_INVARIANT",
@@ -163,6 +172,7 @@ __all__ = [
     "Instance",
     "LinearModel",
     "MeanInterval",
+    "NormalizedNet",
     "Outcome",
     "Params",
     "PiecewiseLinear",
@@ -180,6 +190,8 @@ __all__ = [
     "abs_residuals",
     "accuracy",
     "arccos_kernel",
+    "batch_norm",
+    "batch_norm_stats",
     "bisect_threshold",
     "cell_identity",
     "check_seed",
@@ -190,6 +202,7 @@ __all__ = [
     "derive_seed",
     "digits",
     "digits_two_class",
+    "dropout_mask",
     "eigvalsh",
     "empirical_ntk",
     "environment",
@@ -213,6 +226,7 @@ __all__ = [
     "knn_predict",
     "lambda_max",
     "lambda_min",
+    "layer_norm",
     "leaky_relu",
     "leq",
     "linearized_loss_ratio",
