@@ -187,6 +187,17 @@ def with_parallel_pair(X: torch.Tensor) -> torch.Tensor:
     return X
 
 
+def deep_net(
+    d: int, depth: int, width: int, cfg: dict[str, Any], *, train_output: bool = True
+) -> nc.DeepNet:
+    """``DeepNet`` of ``depth`` hidden layers of ``width`` (activation and residual from
+    ``cfg``) with every layer trained, the output ``a`` too unless ``train_output`` is False."""
+    shape = dict(activation=cfg["activation"], residual=cfg["residual"])
+    every = tuple(nc.DeepNet(d, (width,) * depth, **shape).param_shapes())
+    trained = every if train_output else tuple(name for name in every if name != "a")
+    return nc.DeepNet(d, (width,) * depth, **shape, trainable=trained)
+
+
 @dataclass
 class DeepRun:
     """One GD run of a deep net against its linearization at init (depth-lazy, du-deep)."""

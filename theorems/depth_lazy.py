@@ -81,10 +81,7 @@ def _run(
 ) -> dict[str, Any]:
     """One GD run: relative drift and gap to the linearized model, and what the hypotheses
     read (a_r², η·(λ_min + λ_max)/2, λ_min(Θ(0)) over its rank cutoff)."""
-    shape = dict(activation=cfg["activation"], residual=cfg["residual"])
-    every = tuple(nc.DeepNet(X.shape[1], (width,) * depth, **shape).param_shapes())
-    trained = every if cfg["train_output"] else tuple(n for n in every if n != "a")
-    net = nc.DeepNet(X.shape[1], (width,) * depth, **shape, trainable=trained)
+    net = _lazy.deep_net(X.shape[1], depth, width, cfg, train_output=cfg["train_output"])
     params = net.init(seed, device=X.device)
     if cfg["mean_field"]:
         params["a"] = params["a"] / math.sqrt(width)

@@ -107,9 +107,7 @@ def _run(
     cfg: dict[str, Any], X: torch.Tensor, y: torch.Tensor, depth: int, width: int, seed: int
 ) -> dict[str, Any]:
     """One GD run of the whole net, G^(H) = the Gram of W_H tracked at the recorded steps."""
-    shape = dict(activation=cfg["activation"], residual=cfg["residual"])
-    every = tuple(nc.DeepNet(X.shape[1], (width,) * depth, **shape).param_shapes())
-    net = nc.DeepNet(X.shape[1], (width,) * depth, **shape, trainable=every)
+    net = _lazy.deep_net(X.shape[1], depth, width, cfg)
     last = f"W{depth}"
     grams: list[torch.Tensor] = []
 
