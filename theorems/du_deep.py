@@ -147,7 +147,7 @@ def _run(
         "lambda_0_over_cutoff": lam_0 / atol,
         "lambda_0_over_top": lam_0 / top,
         # +inf: with λ̂_0 at the rank cutoff the Gram claim is vacuous
-        "gram_ratio": (lam_H.min() + atol) / (0.5 * lam_0) if contracts else math.inf,
+        "gram_ratio": lam_H.min() / (0.5 * lam_0) if contracts else math.inf,
         "drift_over_lambda_0": drift / lam_0 if contracts else math.inf,
         "rate_exponent": nc.Tightness.of_rate(loss_ratio[1:], bound[1:], "").value
         if contracts
