@@ -43,7 +43,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import cvxpy as cp
 import numpy as np
 import sympy as sp
 import torch
@@ -119,6 +118,8 @@ def _completion_data() -> dict[str, Any]:
 
 def _entropic_limit(data: dict[str, Any], alpha: float) -> np.ndarray:
     """The flow's limit from αI: argmin Σ x log(x/α) − x s.t. Ãx = y, in V's basis."""
+    import cvxpy as cp  # here: every `ntkconv check` imports this module, few run it
+
     x = cp.Variable(data["weights"].shape[1])
     objective = -cp.sum(cp.entr(x)) - (1 + math.log(alpha)) * cp.sum(x)
     cp.Problem(cp.Minimize(objective), [data["weights"] @ x == data["y"].numpy()]).solve(
