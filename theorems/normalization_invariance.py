@@ -48,7 +48,6 @@ Each control breaks one and its identities fail by far more than rounding.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -59,6 +58,7 @@ from matplotlib.ticker import NullFormatter
 from torch.func import grad
 
 import ntkconv as nc
+from theorems import _lazy
 
 # --- statement -------------------------------------------------------------------------------
 c_, eta = sp.symbols("c eta", positive=True)
@@ -139,11 +139,7 @@ def _gd(
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, d, m = cfg["n"], cfg["d"], cfg["width"]
     X = nc.sphere_inputs(n, d, seed=nc.derive_seed(seed, "inputs"))
-    y = (
-        2
-        * torch.rand(n, generator=nc.generator(nc.derive_seed(seed, "labels")), dtype=torch.float64)
-        - 1
-    )
+    y = _lazy.uniform_labels(n, nc.derive_seed(seed, "labels"))
     net = nc.NormalizedNet(d, m, norm=cfg["norm"], bias=cfg["bias"], eps=cfg["eps"])
     params = net.init(nc.derive_seed(seed, "init"))
     per_unit = cfg["scaling"] == "per-unit"
@@ -167,9 +163,11 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     # GD from W_0 with step η: orthogonality and the norm's growth at every step
     lr = cfg["lr"]
     iterates, traj = _gd(net, params, X, y, lr, cfg["steps"])
+    # ∇L at every iterate, shared by the orthogonality, growth and effective-step checks
+    grads = [grad(loss)(pk["W"], pk) for pk in iterates]
     ortho, growth = 0.0, 0.0
-    for pk, pk1 in itertools.pairwise(iterates):
-        G = _per_group(grad(loss)(pk["W"], pk), per_unit)
+    for pk, pk1, g in zip(iterates[:-1], iterates[1:], grads[:-1], strict=True):
+        G = _per_group(g, per_unit)
         Wg, Wg1 = _per_group(pk["W"], per_unit), _per_group(pk1["W"], per_unit)
         cos = (G * Wg).sum(1).abs() / (
             torch.linalg.vector_norm(G, dim=1) * torch.linalg.vector_norm(Wg, dim=1)
@@ -184,9 +182,9 @@ def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     eff, trajectory_gap = 0.0, 0.0
     final_loss = {}
     for c in cfg["scales"]:
-        for pk in iterates:
+        for pk, g in zip(iterates, grads, strict=True):
             big = c * pk["W"] - lr * grad(loss)(c * pk["W"], pk)
-            small = pk["W"] - lr / c**2 * grad(loss)(pk["W"], pk)
+            small = pk["W"] - lr / c**2 * g
             eff = max(eff, _rel(big / c, small))
         start = {**params, "W": c * params["W"]}
         big_run, big_traj = _gd(net, start, X, y, lr, cfg["steps"])
