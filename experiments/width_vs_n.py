@@ -31,7 +31,7 @@ L_lin(k) ≤ ε, is recorded as the sharper prediction of GD's steps.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -119,33 +119,35 @@ def width_grid(top: int, per_octave: int = 4) -> list[int]:
     return sorted({round(2 ** (k / per_octave)) for k in range(count + 1)} & set(range(1, top + 1)))
 
 
-def _int(value: object, key: str, low: int = 1) -> int:
+def _int(value: object, key: str, low: int = 1, sweep: str = "width-vs-n") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"width-vs-n setting {key!r} must be an integer >= {low}; got {value!r}")
+        raise ValueError(f"{sweep} setting {key!r} must be an integer >= {low}; got {value!r}")
     return value
 
 
-def _real(value: object, key: str, low: float, high: float = math.inf) -> float:
+def _real(
+    value: object, key: str, low: float, high: float = math.inf, sweep: str = "width-vs-n"
+) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value < high:
         raise ValueError(
-            f"width-vs-n setting {key!r} must be a number in ({low}, {high}); got {value!r}"
+            f"{sweep} setting {key!r} must be a number in ({low}, {high}); got {value!r}"
         )
     return float(value)
 
 
-def _device(value: object) -> str:
+def _device(value: object, sweep: str = "width-vs-n") -> str:
     """A torch device this process can compute on, as its canonical string."""
     try:
         device = torch.device(value)  # type: ignore[arg-type]
     except (TypeError, RuntimeError):
         raise ValueError(
-            f"width-vs-n setting 'device' must name a torch device ('cpu', 'cuda', 'cuda:1'); "
+            f"{sweep} setting 'device' must name a torch device ('cpu', 'cuda', 'cuda:1'); "
             f"got {value!r}"
         ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"width-vs-n setting 'device' is {value!r}, but torch sees no CUDA device")
+        raise ValueError(f"{sweep} setting 'device' is {value!r}, but torch sees no CUDA device")
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"width-vs-n setting 'device' must be a CPU or CUDA device; got {value!r}")
+        raise ValueError(f"{sweep} setting 'device' must be a CPU or CUDA device; got {value!r}")
     return str(device)
 
 
@@ -381,8 +383,96 @@ def rate_steps(lambda_min: float, lambda_max: float, loss0: float, eps: float) -
     return float(math.ceil(math.log(loss0 / eps) / (-2 * math.log1p(-lambda_min / lambda_max))))
 
 
+def run_to_fit(
+    net: nc.TwoLayerNet | nc.DeepNet,
+    params: nc.Params,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    config: Mapping[str, Any],
+    observe: Callable[[torch.Tensor], Callable[[int, nc.Params], None]] | None = None,
+) -> tuple[nc.EnsembleTrajectory, list[dict[str, Any]]]:
+    """GD on S stacked members under the sweep's fit criterion, and what decides each fit.
+
+    Each member gets the step n/λ_max(G(0)) on L = (1/2n)Σ(f − y)² and a budget of
+    ``budget_factor`` × T_rate steps (:func:`rate_steps`), capped at ``max_steps``; T_lin
+    (:func:`linear_steps`) is recorded next to it. All members run to the largest budget (a
+    member that reaches ε stops there); one fits if it reached ε within its own budget.
+
+    Args:
+        net: the model, with ``structured_ntk`` over its trainable params.
+        params: the S members' params, stacked on a leading axis, on ``config["device"]``.
+        X: (S, n, d) inputs, one dataset per member.
+        y: (S, n) targets.
+        config: the sweep's settings (``eps``, ``budget_factor``, ``max_steps``,
+            ``checkpoints``).
+        observe: given the stacked G(0) (S, n, n), a callback for ``train_ensemble``'s
+            ``observe``, called at ``checkpoints`` evenly spaced steps (and step 0).
+
+    Returns:
+        The trajectory and, per member, a record: fit, censored, budget, steps_rate,
+        steps_linear, steps_run, diverged, final_loss, lr, lambda_min_G0, lambda_max_G0
+        (a member whose G(0) is 0 cannot move: budget 0, lr NaN, not censored).
+    """
+    n = X.shape[1]
+    gram0 = vmap(net.structured_ntk)(params, X)
+    evals0, vecs0 = torch.linalg.eigh(gram0)
+    residual = vmap(net)(params, X) - y
+    proj_sq = (vecs0.mT @ residual.unsqueeze(-1)).squeeze(-1) ** 2
+    # T_lin's bisection reads its loss once per trial k: on the host, not once per GPU sync
+    t_lin = [
+        linear_steps(e, p, n, config["eps"])
+        for e, p in zip(evals0.cpu(), proj_sq.cpu(), strict=True)
+    ]
+    loss0 = (residual**2).sum(-1) / (2 * n)
+    t_rate = [
+        rate_steps(float(e[0]), float(e[-1]), float(l0), config["eps"])
+        for e, l0 in zip(evals0, loss0, strict=True)
+    ]
+    # G(0) = 0 (every unit inactive on every point, as in a narrow deep ReLU net): J = 0, so
+    # GD cannot move at any step size; such a member fits only if it starts within ε.
+    stuck = (evals0[:, -1] <= 0).tolist()
+    wanted = [0.0 if s else config["budget_factor"] * t for s, t in zip(stuck, t_rate, strict=True)]
+    budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
+    lr = torch.where(evals0[:, -1] > 0, n / evals0[:, -1], 1.0)
+    steps = max(budget)
+    every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
+    traj = nc.train_ensemble(
+        net,
+        params,
+        X,
+        y,
+        lr=lr,
+        steps=steps,
+        reduction="half_mean",
+        target_loss=config["eps"],
+        record_every=every,
+        observe=observe(gram0) if observe is not None else None,
+        progress=False,
+    )
+    records = []
+    for s in range(len(budget)):
+        fit = bool(traj.reached[s]) and int(traj.stopped_at[s]) <= budget[s]
+        records.append(
+            {
+                "fit": fit,
+                # The budget hit the cap and the run did not fit: more steps might have fitted.
+                "censored": not fit and wanted[s] > config["max_steps"],
+                "budget": budget[s],
+                "steps_rate": t_rate[s],
+                "steps_linear": t_lin[s],
+                "steps_run": int(traj.stopped_at[s]),
+                "diverged": bool(traj.diverged[s]),
+                "final_loss": float(traj.final_loss[s]),
+                "lr": math.nan if stuck[s] else float(lr[s]),
+                "lambda_min_G0": float(evals0[s, 0]),
+                "lambda_max_G0": float(evals0[s, -1]),
+            }
+        )
+    return traj, records
+
+
 def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    n, width, d = cells[0].coords["n"], cells[0].coords["width"], config["d"]
+    width, d = cells[0].coords["width"], config["d"]
     if cells[0].coords["method"] == "gd-relu":  # Du et al.'s student, the reference series
         activation, train_output = "relu", False
     else:
@@ -395,49 +485,23 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     params = {
         k: v.to(device) for k, v in nc.stack_params([net.init(c.seed) for c in cells]).items()
     }
-    gram = vmap(net.structured_ntk)
-    gram0 = gram(params, X)
-    evals0, vecs0 = torch.linalg.eigh(gram0)
-    residual = net.stacked(params, X) - y
-    proj_sq = (vecs0.mT @ residual.unsqueeze(-1)).squeeze(-1) ** 2
-    # T_lin's bisection reads its loss once per trial k: on the host, not once per GPU sync
-    t_lin = [
-        linear_steps(e, p, n, config["eps"])
-        for e, p in zip(evals0.cpu(), proj_sq.cpu(), strict=True)
-    ]
-    loss0 = (residual**2).sum(-1) / (2 * n)
-    t_rate = [
-        rate_steps(float(e[0]), float(e[-1]), float(l0), config["eps"])
-        for e, l0 in zip(evals0, loss0, strict=True)
-    ]
-    wanted = [config["budget_factor"] * t for t in t_rate]
-    budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
     # λ₀ of Du et al.'s H^∞ (ReLU, W trained) enters only their theory width
     du_setting = activation == "relu" and not train_output
     lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) if du_setting else math.nan for x in X]
     drift = torch.zeros(len(cells), dtype=torch.float64, device=device)
-    steps = max(budget)
-    every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
 
-    def track(k: int, p: nc.Params) -> None:
-        nonlocal drift
-        if k == 0 or not config["checkpoints"]:  # G(0) is gram0, already computed
-            return
-        change = torch.linalg.eigvalsh(gram(p, X) - gram0).abs().amax(dim=1)
-        drift = torch.maximum(drift, change)
+    def tracker(gram0: torch.Tensor) -> Callable[[int, nc.Params], None]:
+        def track(k: int, p: nc.Params) -> None:
+            nonlocal drift
+            if k == 0:  # G(0) is gram0, already computed
+                return
+            change = torch.linalg.eigvalsh(vmap(net.structured_ntk)(p, X) - gram0)
+            drift = torch.maximum(drift, change.abs().amax(dim=1))
 
-    traj = nc.train_ensemble(
-        net,
-        params,
-        X,
-        y,
-        lr=n / evals0[:, -1],
-        steps=steps,
-        reduction="half_mean",
-        target_loss=config["eps"],
-        record_every=every,
-        observe=track,
-        progress=False,
+        return track
+
+    traj, records = run_to_fit(
+        net, params, X, y, config, observe=tracker if config["checkpoints"] else None
     )
     # Points on which every unit is inactive: f = 0 there and the gradient vanishes, so GD can
     # never fit them (they make the loss plateau at multiples of 1/(2n) at small widths).
@@ -450,24 +514,10 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     out_change = torch.linalg.vector_norm(traj.params["a"] - a0, dim=-1) / torch.linalg.vector_norm(
         a0, dim=-1
     )
-    records = []
-    for s in range(len(cells)):
-        fit = bool(traj.reached[s]) and int(traj.stopped_at[s]) <= budget[s]
-        records.append(
+    for s, record in enumerate(records):
+        record.update(
             {
-                "fit": fit,
-                # The budget hit the cap and the run did not fit: more steps might have fitted.
-                "censored": not fit and wanted[s] > config["max_steps"],
-                "budget": budget[s],
-                "steps_rate": t_rate[s],
-                "steps_linear": t_lin[s],
-                "steps_run": int(traj.stopped_at[s]),
                 "dead_points": int(dead[s]),
-                "diverged": bool(traj.diverged[s]),
-                "final_loss": float(traj.final_loss[s]),
-                "lr": float(n / evals0[s, -1]),
-                "lambda_min_G0": float(evals0[s, 0]),
-                "lambda_max_G0": float(evals0[s, -1]),
                 "gram_drift": float(drift[s]) if config["checkpoints"] else math.nan,
                 "lambda_0": float(lam0[s]),
                 "n_params": width * (d + 1),
@@ -607,19 +657,38 @@ def _per_n(rows: pd.DataFrame, widths: np.ndarray, m_star: float, q: float) -> d
         "budget": float(at_hi.budget.median()) if len(at_hi) else math.nan,
         "censored_below": censored,
         "m_star_is_upper_bound": bool(upper),
-        "gram_drift": float(at_hi.gram_drift.mean()) if len(at_hi) else math.nan,
+        "gram_drift": (
+            float(at_hi.gram_drift.mean()) if len(at_hi) and "gram_drift" in rows else math.nan
+        ),
         "lambda_min_G0": float(at_hi.lambda_min_G0.mean()) if len(at_hi) else math.nan,
         "gd_cells": len(rows),
     }
 
 
-def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) -> dict[str, Any]:
+def threshold_summary(
+    gd: pd.DataFrame,
+    config: Mapping[str, Any],
+    *,
+    series: str = "labels",
+    axis: str = "n",
+    theory_alpha: Mapping[str, float] = THEORY_ALPHA,
+    per_unit: bool = False,
+    boot: int = 500,
+) -> dict[str, Any]:
+    """m* along ``axis`` (n, or the depth L) for each value of ``series`` (the label kind, or
+    the architecture): per axis value m* (:func:`threshold_width`) with a bootstrap interval
+    (seeds resampled within each axis value), the evaluated widths around it, steps to fit
+    there; over the axis the successive slopes of log m* against log axis, the fitted
+    exponent α with its bootstrap interval and grid bracket (:func:`slope_bracket`), and
+    whether each ``theory_alpha`` lies in the interval; with ``per_unit`` also the slope of
+    log₂ m* against the axis itself (bits per unit, e.g. per layer: m* ∝ 2^{b·L}) with its
+    interval. The axis values are listed under the key ``axis``."""
     q = config["quantile"]
     rng = np.random.default_rng(config["seed"])
     out: dict[str, Any] = {}
-    for labels, part in gd.groupby("labels"):
+    for labels, part in gd.groupby(series):
         ns, tables, estimates, details = [], [], [], []
-        for n, rows in part.groupby("n"):
+        for n, rows in part.groupby(axis):
             table = rows.pivot(index="width", columns="rep", values="fit").sort_index()
             widths, fit = table.index.to_numpy(float), table.to_numpy(bool)
             ns.append(int(n))
@@ -640,10 +709,10 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) ->
         )
         ok = np.isfinite(m_star)
         record: dict[str, Any] = {
-            "n": ns,
+            axis: ns,
             "m_star": m_star.tolist(),
             "m_star_ci": [_interval(column) for column in draws.T],
-            "censored_n": [n for n, good in zip(ns, ok, strict=True) if not good],
+            f"censored_{axis}": [n for n, good in zip(ns, ok, strict=True) if not good],
             **{key: [row[key] for row in details] for key in details[0]},
         }
         if ok.sum() >= 2:
@@ -663,9 +732,16 @@ def _gd_summary(gd: pd.DataFrame, config: Mapping[str, Any], boot: int = 500) ->
                 if np.isfinite(below).all()
                 else [-math.inf, math.inf]
             )
+            if per_unit:
+                record["log2_per_unit"] = float(np.polyfit(kept_n, np.log2(kept_m), 1)[0])
+                record["log2_per_unit_ci"] = np.percentile(
+                    [np.polyfit(kept_n, np.log2(b[ok]), 1)[0] for b in draws
+                     if np.isfinite(b[ok]).all()],
+                    [2.5, 97.5],
+                ).tolist()  # fmt: skip
             lo, hi = record["alpha_ci"]
             record["theory_alpha_in_ci"] = {
-                name: bool(lo <= a <= hi) for name, a in THEORY_ALPHA.items()
+                name: bool(lo <= a <= hi) for name, a in theory_alpha.items()
             }
         out[labels] = record
     return out
@@ -698,7 +774,7 @@ def summarize(frame: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, Any]:
     gd = frame[frame.method == "gd"]
     for method in GD_METHODS:
         if (frame.method == method).any():
-            summary[method] = _gd_summary(frame[frame.method == method], config)
+            summary[method] = threshold_summary(frame[frame.method == method], config)
     lazy = frame[frame.method == "lazy"]
     if not lazy.empty:
         summary["lazy"] = _lazy_summary(lazy)

@@ -765,8 +765,11 @@ def run_sweep(
                 computed += len(todo)
             if sweep.refine is None:  # refine sees the finished cells; failed ones are absent
                 break
+            done = _frame(cells, finished)
+            if done.empty:  # every cell failed: nothing to refine on, the failures are reported
+                break
             known = {c.key for c in cells}
-            added = sweep.refine(_frame(cells, finished), sweep.config)
+            added = sweep.refine(done, sweep.config)
             batch = [] if not added else make_cells(sweep, expand_grid(added))
             batch = [c for c in batch if c.key not in known]
             if not batch:
