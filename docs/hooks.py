@@ -11,20 +11,22 @@ A page asks for generated content with a directive, an HTML comment on a line of
   hypotheses with their measured values;
 * ``<!-- ntkconv: checks ID ... -->`` — on a topic page, each named theorem's statement, source
   and verdicts, linked to its page;
-* ``<!-- ntkconv: sweep-figure STEM -->`` — a figure of the quick width-vs-n sweep.
+* ``<!-- ntkconv: sweep-figure STEM -->`` — a figure of the quick width-vs-n or width-vs-depth
+  sweep.
 
 Theorem pages (``theorems/<id>.md``) take the id from their file name. Every registered theorem
 must have a page with a statement directive, or the build fails.
 
 ``NTKCONV_DOCS_RUN`` says what the build runs: ``quick`` (default: every theorem's quick
-configurations and the quick width-vs-n sweep, about five minutes on two cores), ``full`` (the
+configurations and the quick sweeps, about seven minutes on two cores), ``full`` (the
 full configurations), or ``none`` (statements and commands only, no figures or numbers; for
 checking the site's structure in seconds).
 
 ``NTKCONV_ARTIFACTS=DIR`` (CI sets it) reuses what the test suite computed instead of running it
 again: the quick run kept in ``DIR/quick-run`` by ``tests/conftest.py`` (only if the code has not
 changed since: ``ntkconv.load_run`` compares a fingerprint of the sources), and the quick sweep's
-cells in ``DIR/width-vs-n-quick`` (the sweep engine reuses every finished cell).
+cells in ``DIR/width-vs-n-quick`` and ``DIR/width-vs-depth-quick`` (the sweep engine reuses every
+finished cell).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from ntkconv.report import (
 log = logging.getLogger("mkdocs.hooks.ntkconv")
 
 MODES = ("quick", "full", "none")
-SWEEP = "width-vs-n"
+SWEEPS = ("width-vs-n", "width-vs-depth")
 DIRECTIVE = re.compile(r"^<!-- ntkconv: ([a-z-]+)((?: [\w.-]+)*) -->$", re.MULTILINE)
 FENCE = re.compile(r"^```.*?^```$", re.MULTILINE | re.DOTALL)  # directives there are examples
 
@@ -85,10 +87,14 @@ def _checks_run(quick: bool, artifacts: Path | None) -> tuple[CheckRun, dict[str
 
 
 def _sweep_figures(quick: bool, artifacts: Path | None) -> dict[str, bytes]:
-    sweep = nc.sweep_registry()[SWEEP](quick=quick, seed=0)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = artifacts / f"{SWEEP}-quick" if artifacts is not None and quick else Path(tmp)
-        return {p.stem: p.read_bytes() for p in nc.run_sweep(sweep, out, progress=False).figures}
+    figures = {}
+    for name in SWEEPS:
+        sweep = nc.sweep_registry()[name](quick=quick, seed=0)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = artifacts / f"{name}-quick" if artifacts is not None and quick else Path(tmp)
+            run = nc.run_sweep(sweep, out, progress=False)
+            figures.update({p.stem: p.read_bytes() for p in run.figures})
+    return figures
 
 
 def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
@@ -188,7 +194,7 @@ def _expand(name: str, args: list[str], page: Page, theorem_id: str | None) -> s
         if mode == "none":
             return _not_run(f"Figure {stem}")
         if stem not in figures:
-            raise PluginError(f"{page.file.src_uri}: the {SWEEP} sweep draws no {stem!r}")
+            raise PluginError(f"{page.file.src_uri}: no sweep of {SWEEPS} draws {stem!r}")
         return f"![{stem}]({_up(page)}figures/{stem}.png)"
     if theorem_id is None:
         raise PluginError(f"{page.file.src_uri}: directive {name!r} belongs on a theorem page")

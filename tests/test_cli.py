@@ -18,7 +18,8 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert any(t["id"] == "pl-gd-rate" and t["statement"] for t in listed["theorems"])
-    assert [s["name"] for s in listed["sweeps"]] == ["width-vs-n", "width-vs-n-smooth"]
+    names = [s["name"] for s in listed["sweeps"]]
+    assert names == ["width-vs-depth", "width-vs-n", "width-vs-n-smooth"]
 
 
 def test_check_json_and_figures(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
