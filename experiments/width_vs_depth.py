@@ -20,8 +20,9 @@ MLP (its L = 1 cell is not run).
 The sufficient widths the theory gives grow with depth: Du et al. (2019) 2^{O(L)} n⁴/λ₀⁴ for
 the MLP (Thm 5.1) and n⁴/(λ₀⁴L⁶) for the ResNet (Thm 6.1, λ₀ itself depending on L);
 Allen-Zhu, Li & Song (ICML 2019) Ω̃(n²⁴L¹²δ⁻⁸) and Zou & Gu (NeurIPS 2019) Ω(n⁸L¹²) for deep
-ReLU nets (the lecture's Table 1); Du et al. assume a smooth σ, so ReLU is outside their theorems. None has a usable constant, so the
-figure draws their shapes in L only, anchored at the measured m* at the smallest depth.
+ReLU nets (the lecture's Table 1); Du et al. assume a smooth σ, so ReLU is outside their
+theorems. None has a usable constant, so the figure draws their shapes in L only, anchored at the
+measured m* at the smallest depth.
 """
 
 from __future__ import annotations
