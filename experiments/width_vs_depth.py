@@ -43,6 +43,7 @@ from experiments.width_vs_n import (
     _int,
     _real,
     dataset,
+    next_widths,
     run_to_fit,
     threshold_summary,
     width_grid,
@@ -153,26 +154,9 @@ def sweep(
 
 
 def refine(frame: pd.DataFrame, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The next width of every (arch, depth) whose bisection has not converged
-    (:func:`ntkconv.bisect_threshold` on "at least a fraction q of the seeds fit", with two
-    confirmations below the crossing, as in width-vs-n)."""
-    widths = width_grid(config["width_max"], config["widths_per_octave"])
-    index = {m: i for i, m in enumerate(widths)}
-    points = []
-    for (arch, depth), rows in frame.groupby(["arch", "depth"]):
-        fraction = rows.groupby("width")["fit"].mean()
-        seen = {index[int(m)]: bool(f >= config["quantile"]) for m, f in fraction.items()}
-        nxt = nc.bisect_threshold(seen, len(widths), confirm=2)
-        if nxt is not None:
-            points.append(
-                {
-                    "arch": [arch],
-                    "depth": [int(depth)],
-                    "width": [widths[nxt]],
-                    "rep": list(range(config["reps"])),
-                }
-            )
-    return points
+    """The next width of every (arch, depth) whose bisection has not converged, as in
+    width-vs-n (:func:`experiments.width_vs_n.next_widths`)."""
+    return next_widths(frame, ("arch", "depth"), config)
 
 
 def deep_net(arch: str, depth: int, width: int, config: Mapping[str, Any]) -> nc.DeepNet:

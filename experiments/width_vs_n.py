@@ -31,7 +31,7 @@ L_lin(k) ≤ ε, is recorded as the sharper prediction of GD's steps.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -278,27 +278,31 @@ def _sweep(
 
 
 def refine(frame: pd.DataFrame, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The next width of every (n, labels) whose bisection has not converged
-    (:func:`ntkconv.bisect_threshold` on "at least a fraction q of the seeds fit", with two
-    confirmations below the crossing: they also give the logistic fit of m* points on both
-    sides)."""
+    """The next width of every (method, n, labels) whose bisection has not converged
+    (:func:`next_widths`)."""
+    return next_widths(frame[frame.method.isin(GD_METHODS)], ("method", "n", "labels"), config)
+
+
+def next_widths(
+    frame: pd.DataFrame, keys: Sequence[str], config: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """For every group of ``frame`` by ``keys`` whose bisection has not converged, the grid
+    point of its next width (all ``reps`` seeds): :func:`ntkconv.bisect_threshold` on "at
+    least a fraction q of the seeds fit", with two confirmations below the crossing (they also
+    give the logistic fit of m* points on both sides)."""
     grid_widths = width_grid(config["width_max"], config["widths_per_octave"])
     index = {m: i for i, m in enumerate(grid_widths)}
     points = []
-    gd = frame[frame.method.isin(GD_METHODS)]
-    for (method, n, labels), rows in gd.groupby(["method", "n", "labels"]):
+    for values, rows in frame.groupby(list(keys)):
         fraction = rows.groupby("width")["fit"].mean()
         seen = {index[int(m)]: bool(f >= config["quantile"]) for m, f in fraction.items()}
         nxt = nc.bisect_threshold(seen, len(grid_widths), confirm=2)
         if nxt is not None:
+            # numpy scalars back to Python ones: the coordinates key the cells as JSON
+            plain = [v.item() if hasattr(v, "item") else v for v in values]
+            coords = {k: [v] for k, v in zip(keys, plain, strict=True)}
             points.append(
-                {
-                    "method": [method],
-                    "n": [int(n)],
-                    "labels": [labels],
-                    "width": [grid_widths[nxt]],
-                    "rep": list(range(config["reps"])),
-                }
+                {**coords, "width": [grid_widths[nxt]], "rep": list(range(config["reps"]))}
             )
     return points
 
