@@ -43,6 +43,7 @@ from experiments.width_vs_n import (
     _int,
     _real,
     dataset,
+    ensemble_on,
     next_widths,
     run_to_fit,
     threshold_summary,
@@ -173,14 +174,9 @@ def run_cells(cells: list[nc.Cell], config: Mapping[str, Any]) -> list[dict[str,
     """One task: all seeds of one (arch, depth, width), trained as one ensemble."""
     first = cells[0].coords
     net = deep_net(first["arch"], first["depth"], first["width"], config)
-    device = torch.device(config["device"])
     data = [dataset(config["n"], "random", c.coords["rep"], config) for c in cells]
-    X = torch.stack([x for x, _ in data]).to(device)
-    y = torch.stack([t for _, t in data]).to(device)
-    params = {
-        k: v.to(device) for k, v in nc.stack_params([net.init(c.seed) for c in cells]).items()
-    }
-    _, records = run_to_fit(net, params, X, y, {**config, "checkpoints": 0})
+    params, X, y = ensemble_on(net, cells, data, torch.device(config["device"]))
+    _, records = run_to_fit(net, params, X, y, config)
     n_params = net.n_params(net.trainable)
     return [{**record, "n_params": n_params} for record in records]
 

@@ -387,6 +387,19 @@ def rate_steps(lambda_min: float, lambda_max: float, loss0: float, eps: float) -
     return float(math.ceil(math.log(loss0 / eps) / (-2 * math.log1p(-lambda_min / lambda_max))))
 
 
+def ensemble_on(
+    net: nc.TwoLayerNet | nc.DeepNet, cells: list[nc.Cell], data: list, device: torch.device
+) -> tuple[nc.Params, torch.Tensor, torch.Tensor]:
+    """One member per cell: its initial weights (from the cell's seed) and its dataset, stacked
+    and moved to ``device`` (the draws stay on the CPU, so every device trains the same)."""
+    params = {
+        k: v.to(device) for k, v in nc.stack_params([net.init(c.seed) for c in cells]).items()
+    }
+    X = torch.stack([x for x, _ in data]).to(device)
+    y = torch.stack([t for _, t in data]).to(device)
+    return params, X, y
+
+
 def run_to_fit(
     net: nc.TwoLayerNet | nc.DeepNet,
     params: nc.Params,
@@ -394,6 +407,7 @@ def run_to_fit(
     y: torch.Tensor,
     config: Mapping[str, Any],
     observe: Callable[[torch.Tensor], Callable[[int, nc.Params], None]] | None = None,
+    checkpoints: int = 0,
 ) -> tuple[nc.EnsembleTrajectory, list[dict[str, Any]]]:
     """GD on S stacked members under the sweep's fit criterion, and what decides each fit.
 
@@ -407,10 +421,10 @@ def run_to_fit(
         params: the S members' params, stacked on a leading axis, on ``config["device"]``.
         X: (S, n, d) inputs, one dataset per member.
         y: (S, n) targets.
-        config: the sweep's settings (``eps``, ``budget_factor``, ``max_steps``,
-            ``checkpoints``).
+        config: the sweep's settings (``eps``, ``budget_factor``, ``max_steps``).
         observe: given the stacked G(0) (S, n, n), a callback for ``train_ensemble``'s
             ``observe``, called at ``checkpoints`` evenly spaced steps (and step 0).
+        checkpoints: how many recorded steps a run has besides its first and last (0: none).
 
     Returns:
         The trajectory and, per member, a record: fit, censored, budget, steps_rate,
@@ -439,7 +453,7 @@ def run_to_fit(
     budget = [config["max_steps"] if w > config["max_steps"] else math.ceil(w) for w in wanted]
     lr = torch.where(evals0[:, -1] > 0, n / evals0[:, -1], 1.0)
     steps = max(budget)
-    every = max(1, steps // config["checkpoints"]) if config["checkpoints"] else steps + 1
+    every = max(1, steps // checkpoints) if checkpoints else steps + 1
     traj = nc.train_ensemble(
         net,
         params,
@@ -484,11 +498,7 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
     trained = ("W", "a") if train_output else ("W",)
     net = nc.TwoLayerNet(d, width, activation, trainable=trained)
     device = torch.device(config["device"])
-    X = torch.stack([x for x, _ in data]).to(device)
-    y = torch.stack([t for _, t in data]).to(device)
-    params = {
-        k: v.to(device) for k, v in nc.stack_params([net.init(c.seed) for c in cells]).items()
-    }
+    params, X, y = ensemble_on(net, cells, data, device)
     # λ₀ of Du et al.'s H^∞ (ReLU, W trained) enters only their theory width
     du_setting = activation == "relu" and not train_output
     lam0 = [nc.lambda_min(nc.relu_ntk_infinite(x)) if du_setting else math.nan for x in X]
@@ -505,7 +515,13 @@ def _gd(cells: list[nc.Cell], data: list, config: Mapping[str, Any]) -> list[dic
         return track
 
     traj, records = run_to_fit(
-        net, params, X, y, config, observe=tracker if config["checkpoints"] else None
+        net,
+        params,
+        X,
+        y,
+        config,
+        observe=tracker if config["checkpoints"] else None,
+        checkpoints=config["checkpoints"],
     )
     # Points on which every unit is inactive: f = 0 there and the gradient vanishes, so GD can
     # never fit them (they make the loss plateau at multiples of 1/(2n) at small widths).

@@ -139,7 +139,7 @@ def test_a_member_whose_gram_is_zero_is_stuck_not_censored() -> None:
     """A narrow deep ReLU net can start with every unit of a layer inactive on every point:
     G(0) = 0, no step moves it. Such a member must not stop the ensemble (its step n/λ_max
     would be infinite) and is recorded as not fitting, not as censored."""
-    config = width_vs_depth.resolve_settings(True, TINY) | {"seed": 0, "checkpoints": 0}
+    config = width_vs_depth.resolve_settings(True, TINY) | {"seed": 0}
     net = width_vs_depth.deep_net("mlp", 3, 8, config)
     X = torch.stack([width_vs_n.dataset(8, "random", r, config)[0] for r in range(2)])
     y = torch.ones(2, 8, dtype=torch.float64)

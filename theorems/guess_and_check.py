@@ -80,6 +80,13 @@ def _splits(cfg: dict[str, Any], seed: int, X: torch.Tensor, y: torch.Tensor):
     return torch.stack(train), labels, test
 
 
+def _signs_right(
+    net: nc.TwoLayerNet, params: nc.Params, X: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
+    """(members, points): whether each stacked member's sign matches each label."""
+    return net.stacked(params, X) * y > 0
+
+
 def _guess_and_check(cfg, seed, net, X_train, y_train, X, y, test):
     """The first K draws that fit each training set: their test accuracies (R, K), NaN where
     fewer were found; how many were found per set; the draws tried; the fraction of draws that
@@ -108,9 +115,9 @@ def _guess_and_check(cfg, seed, net, X_train, y_train, X, y, test):
                 continue
             chosen = {k: v[picks] for k, v in params.items()}
             # re-checked on the set itself, not through the batch's bookkeeping
-            verified += int((net.stacked(chosen, X_train[r]) * y_train[r] > 0).all(-1).sum())
-            pred = net.stacked(chosen, X[test[r]])  # (picked, test)
-            accs[r, found[r] : found[r] + picks.numel()] = (pred * y[test[r]] > 0).double().mean(-1)
+            verified += int(_signs_right(net, chosen, X_train[r], y_train[r]).all(-1).sum())
+            right = _signs_right(net, chosen, X[test[r]], y[test[r]])  # (picked, test)
+            accs[r, found[r] : found[r] + picks.numel()] = right.double().mean(-1)
             found[r] += picks.numel()
         if (found >= K).all():
             break
@@ -136,12 +143,11 @@ def _gradient_descent(cfg, seed, net, X_train, y_train, X, y, test):
         net, params, Xs, ys, lr=cfg["lr"], steps=cfg["steps"], reduction="half_mean",
         target_loss=target, record_every=cfg["steps"], progress=False,
     )  # fmt: skip
-    fitted = (net.stacked(traj.params, Xs) * ys > 0).all(-1) & torch.from_numpy(traj.reached)
+    fitted = _signs_right(net, traj.params, Xs, ys).all(-1) & torch.from_numpy(traj.reached)
     accs = np.zeros((R, K))
     for r in range(R):
         member = {k: v[r * K : (r + 1) * K] for k, v in traj.params.items()}
-        pred = net.stacked(member, X[test[r]])
-        accs[r] = (pred * y[test[r]] > 0).double().mean(-1).numpy()
+        accs[r] = _signs_right(net, member, X[test[r]], y[test[r]]).double().mean(-1).numpy()
     fitted = fitted.reshape(R, K).numpy()
     # a run can stall with a training point on which every unit is off (f = 0 there, no
     # gradient): like G&C's misses, it is not one of the fitted nets compared
