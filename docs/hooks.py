@@ -87,9 +87,9 @@ def _checks_run(quick: bool, artifacts: Path | None) -> tuple[CheckRun, dict[str
 
 
 def _sweep_figures(quick: bool, artifacts: Path | None) -> dict[str, bytes]:
-    figures = {}
+    figures, factories = {}, nc.sweep_registry()
     for name in SWEEPS:
-        sweep = nc.sweep_registry()[name](quick=quick, seed=0)
+        sweep = factories[name](quick=quick, seed=0)
         with tempfile.TemporaryDirectory() as tmp:
             out = artifacts / f"{name}-quick" if artifacts is not None and quick else Path(tmp)
             run = nc.run_sweep(sweep, out, progress=False)
