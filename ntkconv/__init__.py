@@ -7,7 +7,7 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 from ._validation import Params
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
-from .capacity import max_halfspace_correlation
+from .capacity import max_halfspace_correlation, unit_correlation
 from .constructions import (
     FLOOR_MARGIN,
     abs_residuals,
@@ -274,6 +274,7 @@ __all__ = [
     "t_interval",
     "train",
     "train_ensemble",
+    "unit_correlation",
     "unravel",
     "unstack_params",
     "vjp",
