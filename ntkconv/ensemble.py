@@ -30,6 +30,7 @@ from ._validation import (
     float_tensor,
 )
 from .autodiff import Model, resolve_wrt, scalar_model, split
+from .seeds import generator
 from .training import _REDUCE, _TERMS, REDUCTIONS, _sq_norm, check_run_limits, value_and_grad
 
 
@@ -181,6 +182,53 @@ def _members(value: float | Sequence[float] | torch.Tensor, size: int, name: str
     return t.clone()
 
 
+def _batch_generators(
+    batch_size: int | None, seeds: Sequence[int] | None, size: int, n: int
+) -> list[torch.Generator]:
+    """One batch generator per member for SGD (none for full-batch GD)."""
+    if batch_size is None:
+        if seeds is not None:
+            raise ValueError("seeds are the SGD batches' seeds: pass them with batch_size")
+        return []
+    batch = check_positive_int(batch_size, "batch_size")
+    if batch > n:
+        raise ValueError(f"batch_size must be <= n = {n}; got {batch}")
+    if seeds is None or isinstance(seeds, (str, bytes)) or len(seeds) != size:
+        raise ValueError(f"seeds must be {size} SGD seeds, one per member, with batch_size")
+    return [generator(s, "seeds[...]") for s in seeds]
+
+
+def _minibatch_gradient(
+    forward: Callable[[Params, torch.Tensor], torch.Tensor],
+    fixed: Params,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    reduction: str,
+    gens: list[torch.Generator],
+    batch: int,
+    losses: Callable[[Params], torch.Tensor],
+) -> Callable[[Params], tuple[Params, torch.Tensor]]:
+    """Each member's gradient on its own batch (drawn as :func:`ntkconv.train` draws it, the
+    sum reductions scaled by n/B to stay unbiased) and its full loss."""
+    n = X.shape[-2]
+    scale = n / batch if reduction in ("half_sum", "sum") else 1.0
+    rows = torch.arange(len(gens), device=X.device)[:, None]
+
+    def run(sub: Params) -> tuple[Params, torch.Tensor]:
+        idx = torch.stack([torch.randperm(n, generator=g)[:batch] for g in gens]).to(X.device)
+        Xb = X[idx] if X.ndim == 2 else X[rows, idx]
+        yb = y[idx] if y.ndim == 1 else y[rows, idx]
+
+        def batch_losses(p: Params) -> torch.Tensor:
+            return scale * _REDUCE[reduction](_TERMS["squared"](forward(p, Xb), yb).sum(-1), batch)
+
+        g, _ = value_and_grad(batch_losses, fixed)(sub)
+        with torch.no_grad():
+            return g, losses(sub)
+
+    return run
+
+
 def train_ensemble(
     model: Model,
     params: Params,
@@ -190,6 +238,8 @@ def train_ensemble(
     lr: float | Sequence[float] | torch.Tensor,
     steps: int,
     reduction: str = "half_sum",
+    batch_size: int | None = None,
+    seeds: Sequence[int] | None = None,
     wrt: Collection[str] | str | None = None,
     target_loss: float | None = None,
     blowup: float = 1e8,
@@ -197,14 +247,17 @@ def train_ensemble(
     observe: Callable[[int, Params], None] | None = None,
     progress: bool | None = None,
 ) -> EnsembleTrajectory:
-    """Full-batch GD, w ← w − η_s ∇L_s(w), on S stacked members at once.
+    """Full-batch GD, w ← w − η_s ∇L_s(w), or SGD, on S stacked members at once.
 
     One ``vmap``-ed gradient per step for all members, on the squared loss
     L_s(w) = ``squared_loss(model(w, X_s), y_s, reduction)``. Same loss normalization, target
     and divergence rules as :func:`ntkconv.train` (``reduction``, stop at loss ≤
     ``target_loss``, diverge on non-finite values or loss > ``blowup`` × the initial loss),
     applied per member: a member that stops is frozen while the others go on, so each ends
-    where a sequential :func:`ntkconv.train` run of it would have stopped.
+    where a sequential :func:`ntkconv.train` run of it would have stopped. With
+    ``batch_size``, member s takes SGD steps on batches drawn as ``train(...,
+    batch_size=batch_size, seed=seeds[s])`` draws them (and its loss, for stopping and
+    recording, is the full one), so it follows that sequential run too.
 
     Args:
         model: a scalar-output model ``model(params, X) -> (n,)`` ((n, 1) is squeezed),
@@ -220,6 +273,10 @@ def train_ensemble(
         reduction: the loss normalization, one of :data:`ntkconv.REDUCTIONS`:
             ``"half_sum"`` ½Σ (default), ``"sum"`` Σ, ``"half_mean"`` (1/2n)Σ, ``"mean"``
             (1/n)Σ.
+        batch_size: ``None`` (the default) for full-batch GD; an int in 1..n for SGD, each
+            member's batch a fresh permutation prefix per step, as in :func:`ntkconv.train`.
+        seeds: the S members' SGD seeds (see :func:`ntkconv.check_seed`); required with
+            ``batch_size``, refused without it.
         wrt: the trained params (default: ``model.trainable`` for ntkconv models, else all);
             the others stay fixed.
         target_loss: stop a member once its loss is ≤ this finite value (default: never).
@@ -281,6 +338,7 @@ def train_ensemble(
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
     check_run_limits(1.0, target_loss, blowup)
     eta = _members(lr, size, "lr").to(device=ref.device, dtype=ref.dtype)
+    gens = _batch_generators(batch_size, seeds, size, n)
     first = {k: v[0] for k, v in params.items()}
     names = resolve_wrt(model, first, wrt)
     model = scalar_model(model, first, X if X.ndim == 2 else X[0], "model")
@@ -296,6 +354,18 @@ def train_ensemble(
     # The members are independent, so the gradient of their summed losses is each member's own
     # gradient: one backward pass, as a hand-written ensemble loop would do it.
     gradient_and_loss = value_and_grad(losses, {})
+    if gens:
+        per_member = forward if callable(batched) else vmap(model, in_dims=(0, 0))
+        gradient_and_loss = _minibatch_gradient(
+            per_member,
+            fixed,
+            X,
+            y,
+            reduction,
+            gens,
+            int(batch_size),
+            losses,  # type: ignore[arg-type]
+        )
     init = {k: v.clone() for k, v in sub.items()}
 
     # Per-member bookkeeping is NumPy on the host (a few dozen tiny torch ops per step would

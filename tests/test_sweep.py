@@ -119,6 +119,46 @@ def test_ensemble_matches_sequential_training_member_by_member() -> None:
     assert together.reached[:3].all()
 
 
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("model", ["two-layer", "deep"])
+def test_sgd_ensemble_follows_each_members_sequential_sgd(shared: bool, model: str) -> None:
+    """Each member draws the batches train(..., batch_size, seed) draws: the same path, the
+    same stopping step — with a model's batched forward (TwoLayerNet) and through vmap."""
+    net, members, X, y = _members(seeds=3)
+    lr = 0.5
+    if model == "deep":
+        net = nc.DeepNet(5, (8, 8), parametrization="standard", trainable=("W1", "W2", "a"))
+        members, lr = [net.init(s) for s in range(3)], 0.05
+    if shared:
+        X, y = X[0], y[0]
+    seeds = [7, 8, 9]
+    together = nc.train_ensemble(net, nc.stack_params(members), X, y, lr=lr, steps=60,
+                                 reduction="half_sum", batch_size=4, seeds=seeds,
+                                 target_loss=0.05)  # fmt: skip
+    assert not together.diverged.any()
+    for s, p in enumerate(members):
+        alone = nc.train(net, p, X if shared else X[s], y if shared else y[s], lr=lr, steps=60,
+                         reduction="half_sum", batch_size=4, seed=seeds[s], target_loss=0.05,
+                         track_activations=False, progress=False)  # fmt: skip
+        assert together.stopped_at[s] == alone.step[-1]
+        for name in alone.params:
+            torch.testing.assert_close(
+                together.params[name][s], alone.params[name], rtol=1e-10, atol=1e-12
+            )
+        np.testing.assert_allclose(together.loss[: len(alone.step), s], alone.loss, rtol=1e-9)
+
+
+def test_sgd_ensemble_needs_one_seed_per_member() -> None:
+    net, members, X, y = _members(seeds=2)
+    stacked = nc.stack_params(members)
+    with pytest.raises(ValueError, match="seeds must be 2 SGD seeds"):
+        nc.train_ensemble(net, stacked, X, y, lr=1.0, steps=1, batch_size=3, seeds=[1])
+    with pytest.raises(ValueError, match="with batch_size"):
+        nc.train_ensemble(net, stacked, X, y, lr=1.0, steps=1, seeds=[1, 2])
+    with pytest.raises(ValueError, match="batch_size must be <= n"):
+        nc.train_ensemble(net, stacked, X, y, lr=1.0, steps=1, batch_size=13, seeds=[1, 2])
+
+
 def test_ensemble_shares_X_and_y_and_checks_shapes() -> None:
     net, members, X, y = _members(seeds=2)
     shared = nc.train_ensemble(net, nc.stack_params(members), X[0], y[0], lr=1.0, steps=5)
