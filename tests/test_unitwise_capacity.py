@@ -28,6 +28,9 @@ def test_the_estimator_reproduces_the_closed_form_and_stays_below_the_bound() ->
     assert r.tightness.value == pytest.approx(8 / uc.expected_sqrt_majority(16), rel=1e-12)
     interval = r.measured["estimate_mean"]
     assert interval.lower <= r.measured["rademacher"] <= interval.upper
+    for name in ("fixed-features", "digits-trained"):
+        # the search never ends below the member at U⁰, and with β = 0 it is that member
+        assert RESULTS[name].measured["search_shortfall"] <= 1e-12
 
 
 def test_expected_sqrt_majority_by_enumeration() -> None:
@@ -76,10 +79,24 @@ def test_planted_faults_are_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     theorem = nc.registry()["unitwise-capacity"]
     with planted("unit_correlation", _radii_times(1.1)):
         assert verdicts(theorem, instances=["orthogonal-exact"]) == {"orthogonal-exact": V.VIOLATED}
+    # the binomial sum √(n/2)-approximated: the draws' mean refutes it
+    monkeypatch.setattr(uc, "expected_sqrt_majority", lambda n: math.sqrt(n / 2))
+    assert verdicts(theorem, instances=["orthogonal-exact"]) == {"orthogonal-exact": V.VIOLATED}
+    monkeypatch.undo()
     # a sup too large by 30% (e.g. a stray factor in the output weights)
     with planted("unit_correlation", scaled(1.3)):
         got = verdicts(theorem, instances=["orthogonal-exact", "fixed-features"])
         assert got == {"orthogonal-exact": V.VIOLATED, "fixed-features": V.VIOLATED}
+    # a search that ends below where it starts (e.g. one sign of the sum only, or a value
+    # dropped): the measurement fails, with no tightness read off it
+    with planted("unit_correlation", scaled(0.9)):
+        r = theorem.check("fixed-features", quick=True)
+        assert r.verdict == V.VIOLATED and math.isnan(r.tightness.value)
+        assert r.measured["search_shortfall"] == pytest.approx(0.1, rel=1e-6)
+    # the trained classes' searched sup is ≥ 1.4× the member at U⁰ on every draw: a value
+    # halved falls below it
+    with planted("unit_correlation", scaled(0.5)):
+        assert verdicts(theorem, instances=["digits-trained"]) == {"digits-trained": V.VIOLATED}
     original = uc.unitwise_bound
     # the init term forgotten
     monkeypatch.setattr(uc, "unitwise_bound", lambda X, U0, a, b: original(X, 0 * U0, a, b))
