@@ -373,7 +373,9 @@ def hessian_eigenvalue(
         dense_below: parameter count at or below which the dense path is taken; an int ≥ 0.
 
     Returns:
-        The eigenvalue as a float (signed, also for ``"LM"``).
+        The eigenvalue as a float (signed, also for ``"LM"``); 0.0 when the Hessian vanishes
+        on the (random) start vector, i.e. almost surely vanishes (a ReLU net whose units are
+        all off, a loss linear in the params).
 
     Raises:
         TypeError: ``params`` is not a non-empty dict of float tensors of one dtype/device,
@@ -418,6 +420,11 @@ def hessian_eigenvalue(
 
     op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
     v0 = numpy_rng(seed).standard_normal(p)
+    # ARPACK stops on a zero Hv ("starting vector is zero"); a random v0 in the null space of a
+    # nonzero Hessian has probability 0, so the Hessian is 0 (e.g. a ReLU net with every unit
+    # off, or a loss linear in the params)
+    if not np.any(matvec(v0)):
+        return 0.0
     vals = eigsh(op, k=1, which=which, tol=tol, v0=v0, return_eigenvectors=False)
     return float(vals[0])
 

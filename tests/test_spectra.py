@@ -54,6 +54,22 @@ def test_hessian_eigenvalue_matches_dense_hessian(width: int, which: str) -> Non
     assert nc.smoothness(loss, params, ("W", "a")) == pytest.approx(abs(ev).max(), rel=1e-8)
 
 
+@pytest.mark.parametrize("which", ["LM", "LA", "SA"])
+def test_hessian_eigenvalue_of_a_vanishing_hessian_is_zero(which: str) -> None:
+    """A ReLU net with every unit off has a zero Hessian: 0, not ARPACK's "starting vector is
+    zero" (found on SGD runs whose net died)."""
+    net = nc.TwoLayerNet(3, 40, trainable=("W", "a"))
+    params = net.init(0)
+    X = nc.sphere_inputs(10, 3, seed=1)
+    dead = {**params, "W": -params["W"].abs(), "a": params["a"]}
+    X = X.abs()  # every pre-activation ≤ 0
+
+    def loss(p: dict) -> torch.Tensor:
+        return nc.squared_loss(net(p, X), torch.ones(10, dtype=torch.float64))
+
+    assert nc.hessian_eigenvalue(loss, dead, ("W", "a"), which) == 0.0
+
+
 def test_hvp_matches_autograd() -> None:
     params = {"w": torch.tensor([0.3, -1.2], dtype=torch.float64)}
 
