@@ -62,3 +62,11 @@ def test_planted_faults_are_caught() -> None:
 
     with planted("hessian_eigenvalue", output_layer_only):
         assert verdicts(theorem, instances=["digits"]) == {"digits": V.VIOLATED}
+    # GD stopped at a 5× larger loss (flatter there): the end points are not at equal loss
+    looser = _large_batch_only(lambda kw: {**kw, "target_loss": 5 * kw["target_loss"]})
+    with planted("train_ensemble", looser):
+        r = theorem.check("digits", quick=True)
+        assert r.verdict == V.HELD_OUTSIDE_HYPOTHESES
+        held = {h.name: h.holds for h in r.hypotheses}
+        assert held == {"batch sizes differ": True, "pairs reached the target loss": True,
+                        "compared runs at the target loss": False}  # fmt: skip
