@@ -333,7 +333,7 @@ def relu_kernels_infinite(
         >>> K = relu_kernels_infinite(X, depth=1)
         >>> bool(torch.allclose(K.ntk, nc.relu_ntk_infinite(X) * 2))  # c_σ = 2 at the output
         True
-        >>> K.nngp.diagonal()  # 2·E relu(u)² = ‖x‖² = 1 at every depth
+        >>> K.nngp.diagonal().round(decimals=12)  # 2·E relu(u)² = ‖x‖² = 1 at every depth
         tensor([1., 1., 1.], dtype=torch.float64)
     """
     depth = check_positive_int(depth, "depth")
