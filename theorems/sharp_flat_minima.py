@@ -1,6 +1,6 @@
 """Large batches reach sharper minima — Keskar, Mudigere, Nocedal, Smelyanskiy, Tang, "On
-large-batch training for deep learning: generalization gap and sharp minima", ICLR 2017 (§2,
-Table 2 and Fig. 3: sharpness at the end of training, small against large batches); the edge
+large-batch training for deep learning: generalization gap and sharp minima", ICLR 2017 (§2:
+sharpness at the end of training, small against large batches); the edge
 of stability that pins full-batch GD's sharpness near 2/η (Cohen, Kaur, Li, Kolter, Talwalkar,
 ICLR 2021); the companion lectures "Expressivity, optimization & generalization" (small batch
 against large batch: "generalize a bit better but not the main effect") and Jaakkola's (SGD's
