@@ -184,18 +184,19 @@ def _members(value: float | Sequence[float] | torch.Tensor, size: int, name: str
 
 def _batch_generators(
     batch_size: int | None, seeds: Sequence[int] | None, size: int, n: int
-) -> list[torch.Generator]:
-    """One batch generator per member for SGD (none for full-batch GD)."""
+) -> tuple[int, list[torch.Generator]]:
+    """The validated SGD batch size and one batch generator per member (no generators for
+    full-batch GD)."""
     if batch_size is None:
         if seeds is not None:
             raise ValueError("seeds are the SGD batches' seeds: pass them with batch_size")
-        return []
+        return n, []
     batch = check_positive_int(batch_size, "batch_size")
     if batch > n:
         raise ValueError(f"batch_size must be <= n = {n}; got {batch}")
     if seeds is None or isinstance(seeds, (str, bytes)) or len(seeds) != size:
         raise ValueError(f"seeds must be {size} SGD seeds, one per member, with batch_size")
-    return [generator(s, "seeds[...]") for s in seeds]
+    return batch, [generator(s, "seeds[...]") for s in seeds]
 
 
 def _minibatch_gradient(
@@ -338,7 +339,7 @@ def train_ensemble(
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
     check_run_limits(1.0, target_loss, blowup)
     eta = _members(lr, size, "lr").to(device=ref.device, dtype=ref.dtype)
-    gens = _batch_generators(batch_size, seeds, size, n)
+    batch, gens = _batch_generators(batch_size, seeds, size, n)
     first = {k: v[0] for k, v in params.items()}
     names = resolve_wrt(model, first, wrt)
     model = scalar_model(model, first, X if X.ndim == 2 else X[0], "model")
@@ -357,14 +358,7 @@ def train_ensemble(
     if gens:
         per_member = forward if callable(batched) else vmap(model, in_dims=(0, 0))
         gradient_and_loss = _minibatch_gradient(
-            per_member,
-            fixed,
-            X,
-            y,
-            reduction,
-            gens,
-            int(batch_size),
-            losses,  # type: ignore[arg-type]
+            per_member, fixed, X, y, reduction, gens, batch, losses
         )
     init = {k: v.clone() for k, v in sub.items()}
 
