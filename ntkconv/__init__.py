@@ -23,7 +23,14 @@ from .constructions import (
     zhang_system,
 )
 from .convex import min_nuclear_norm
-from .data import corrupt_labels, digits, digits_two_class, memorization_data, sphere_inputs
+from .data import (
+    corrupt_labels,
+    digits,
+    digits_two_class,
+    memorization_data,
+    random_signs,
+    sphere_inputs,
+)
 from .ensemble import EnsembleTrajectory, stack_params, train_ensemble, unstack_params
 from .kernels import (
     SHIFT_INVARIANT,
@@ -248,6 +255,7 @@ __all__ = [
     "projection",
     "random_feature_gram",
     "random_fourier_features",
+    "random_signs",
     "rank_cutoff",
     "rank_margins",
     "ravel",

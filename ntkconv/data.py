@@ -58,6 +58,41 @@ def sphere_inputs(
     return X.to(device=device, dtype=dtype)
 
 
+def random_signs(
+    shape: tuple[int, ...],
+    seed: int = 0,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """I.i.d. Rademacher signs σ ∈ {−1, +1}, each with probability ½ (the σ of an empirical
+    Rademacher complexity, or random ±1 labels).
+
+    Drawn on the CPU in float64 from ``seed`` and then cast and moved, so a seed gives the same
+    signs on every device and dtype.
+
+    Args:
+        shape: the tensor's shape, integers ≥ 1, e.g. (draws, n).
+        seed: an integer seed (see :func:`ntkconv.check_seed`).
+        dtype: ``torch.float64`` (the default) or ``torch.float32``.
+        device: where the tensor goes; ``None`` (the default) is the CPU.
+
+    Returns:
+        A tensor of ``shape`` with entries ±1.
+
+    Raises:
+        TypeError: ``dtype`` is not float32/float64, or ``seed`` is not an integer.
+        ValueError: a dimension of ``shape`` is not an integer ≥ 1, or ``seed`` is out of range.
+
+    Examples:
+        >>> random_signs((2, 4), seed=0).tolist()
+        [[-1.0, -1.0, 1.0, -1.0], [-1.0, -1.0, 1.0, 1.0]]
+    """
+    shape = tuple(check_positive_int(k, "shape entry") for k in shape)
+    draw = torch.rand(shape, generator=generator(seed), dtype=torch.float64) < 0.5
+    return (2.0 * draw.double() - 1.0).to(dtype=check_dtype(dtype), device=device)
+
+
 def _on_sphere(A: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Rows of ``A`` centred on ``mean`` and scaled to unit norm (inputs on the sphere, as the
     NTK theorems assume)."""

@@ -124,3 +124,13 @@ def test_unit_correlation_bad_inputs_are_named() -> None:
         nc.unit_correlation(X, U0, rho, ones, steps=-1)
     with pytest.raises(ValueError, match="starts"):
         nc.unit_correlation(X, U0, rho, ones, starts=-1)
+
+
+def test_random_signs_are_fair_seeded_and_device_independent() -> None:
+    S = nc.random_signs((400, 50), seed=3)
+    assert set(S.unique().tolist()) == {-1.0, 1.0}
+    assert abs(float(S.mean())) < 0.02  # 20 000 fair signs: sd 0.007
+    torch.testing.assert_close(nc.random_signs((400, 50), seed=3, dtype=torch.float32), S.float())
+    assert not torch.equal(nc.random_signs((400, 50), seed=4), S)
+    with pytest.raises(ValueError, match="shape entry"):
+        nc.random_signs((0, 3))

@@ -62,11 +62,6 @@ linear_fn = sp.lambdify((B_, sum_sq, n_), LINEAR)
 massart_fn = sp.lambdify((d_, n_), MASSART)
 
 
-def _signs(n: int, draws: int, seed: int) -> torch.Tensor:
-    gen = nc.generator(seed)
-    return 2.0 * (torch.rand(draws, n, generator=gen, dtype=torch.float64) < 0.5).double() - 1.0
-
-
 def _linear(cfg: dict[str, Any], X: torch.Tensor, sigma: torch.Tensor) -> dict[str, Any]:
     n = X.shape[0]
     sups = cfg["B"] * (sigma @ X).norm(dim=1) / n  # sup over the ball, attained at w ∝ Xᵀσ
@@ -121,7 +116,7 @@ def _net(cfg: dict[str, Any], X: torch.Tensor, sigma: torch.Tensor, seed: int) -
 def evaluate(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     n, d = cfg["n"], cfg["d"]
     X = nc.sphere_inputs(n, d, seed)
-    sigma = _signs(n, cfg["draws"], nc.derive_seed(seed, "signs"))
+    sigma = nc.random_signs((cfg["draws"], n), nc.derive_seed(seed, "signs"))
     hyps_extra: list[nc.Hypothesis] = []
     if cfg["cls"] == "net":
         res = _net(cfg, X, sigma, seed)

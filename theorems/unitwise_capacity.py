@@ -89,12 +89,21 @@ EXACT_RTOL = 1e-9
 GAMMA, DELTA = 0.5, 0.05
 
 
+def bound_terms(
+    X: torch.Tensor, U0: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
+) -> tuple[float, float]:
+    """The statement's two terms: capacity (2/n)‖X‖_F Σ_j α_jβ_j and initialization
+    (1/n) Σ_j α_j‖relu(u⁰_jᵀX)‖_2."""
+    n = X.shape[0]
+    init = torch.relu(U0 @ X.T).norm(dim=1)
+    return 2 * float(alpha @ beta) * float(X.norm()) / n, float(alpha @ init) / n
+
+
 def unitwise_bound(
     X: torch.Tensor, U0: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
 ) -> float:
     """(1/n) Σ_j α_j (2β_j‖X‖_F + ‖relu(u⁰_jᵀX)‖_2), the right-hand side of the statement."""
-    init = torch.relu(U0 @ X.T).norm(dim=1)
-    return float((alpha * (2 * beta * X.norm() + init)).sum()) / X.shape[0]
+    return sum(bound_terms(X, U0, alpha, beta))
 
 
 def paper_form(X: torch.Tensor, U0: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor) -> float:
@@ -107,11 +116,6 @@ def expected_sqrt_majority(n: int) -> float:
     """E√max(N₊, N₋) for n fair signs, N₊ ~ Binomial(n, 1/2), by the exact sum."""
     k = np.arange(n + 1)
     return float((binom.pmf(k, n, 0.5) * np.sqrt(np.maximum(k, n - k))).sum())
-
-
-def _signs(n: int, draws: int, seed: int, dtype: torch.dtype) -> torch.Tensor:
-    gen = nc.generator(nc.derive_seed(seed, "signs"))
-    return 2.0 * (torch.rand(draws, n, generator=gen, dtype=dtype) < 0.5).to(dtype) - 1.0
 
 
 def _radii(alpha: torch.Tensor, beta: torch.Tensor, constraint: str) -> torch.Tensor:
@@ -161,7 +165,7 @@ def _orthogonal(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
         beta = 0.5 + torch.rand(h, generator=gen, dtype=torch.float64)
     U0 = torch.zeros(h, d, dtype=torch.float64)
     rho = _radii(alpha, beta, cfg["constraint"])
-    S = _signs(n, cfg["draws"], seed, X.dtype)
+    S = nc.random_signs((cfg["draws"], n), nc.derive_seed(seed, "signs"), dtype=X.dtype)
     per_draw, _ = _search(X, U0, alpha, rho, S, cfg["steps"])  # U⁰ = 0: the floor is 0
     plus = (S > 0).sum(dim=1).to(X.dtype)
     closed = torch.sqrt(torch.maximum(plus, n - plus)) * float(alpha @ rho) / n
@@ -182,7 +186,7 @@ def _digits(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     perm = torch.randperm(X_all.shape[0], generator=nc.generator(nc.derive_seed(seed, "split")))
     train, test = perm[: cfg["n"]], perm[cfg["n"] :]
     X, y = X_all[train], y_all[train]
-    S = _signs(cfg["n"], cfg["draws"], seed, X.dtype)
+    S = nc.random_signs((cfg["draws"], cfg["n"]), nc.derive_seed(seed, "signs"), dtype=X.dtype)
     rows = []
     for m in cfg["widths"]:
         net = nc.TwoLayerNet(X.shape[1], m)
@@ -202,6 +206,7 @@ def _digits(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
         rho = _radii(alpha, beta, "unit")
         per_draw, shortfall = _search(X, U0, alpha, rho, S, cfg["steps"])
         bound = unitwise_bound(X, U0, alpha, beta)
+        capacity, init = bound_terms(X, U0, alpha, beta)  # the figure's two curves
         margins = net(trained, X) * y
         ramp = float(torch.clamp(1 - margins / GAMMA, 0, 1).mean())
         rows.append(
@@ -213,8 +218,8 @@ def _digits(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
                 "interval": nc.t_interval(per_draw),
                 "bound": bound,
                 "paper_form": paper_form(X, U0, alpha, beta),
-                "capacity_term": float(alpha @ beta) * 2 * float(X.norm()) / cfg["n"],
-                "init_term": float(alpha @ torch.relu(U0 @ X.T).norm(dim=1)) / cfg["n"],
+                "capacity_term": capacity,
+                "init_term": init,
                 "within_radius": _within_radius(rho, beta),
                 "shortfall": shortfall,
                 "test_accuracy": float(
