@@ -74,21 +74,6 @@ def _data(cfg: dict[str, Any], seed: int) -> tuple[torch.Tensor, ...]:
     )
 
 
-def _run(
-    net: nc.DeepNet,
-    stacked: nc.Params,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    cfg: dict[str, Any],
-    batch: int | None,
-    seeds: list[int] | None,
-) -> nc.EnsembleTrajectory:
-    return nc.train_ensemble(net, stacked, X, y, lr=cfg["lr"], steps=cfg["max_steps"],
-                             reduction="half_mean", batch_size=batch, seeds=seeds,
-                             target_loss=cfg["target_loss"], record_every=10,
-                             progress=False)  # fmt: skip
-
-
 def run(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
     """Both runs of every initialization: sharpness, test accuracy, steps, reached."""
     Xtr, ytr, Xte, yte = _data(cfg, seed)
@@ -96,16 +81,22 @@ def run(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
                      trainable=("W1", "W2", "a"))  # fmt: skip
     stacked = nc.stack_params([net.init(nc.derive_seed(seed, {"init": r}))
                                for r in range(cfg["runs"])])  # fmt: skip
+
+    def loss(p: nc.Params) -> torch.Tensor:
+        return nc.risk(net(p, Xtr), ytr, "squared", "half_mean")
+
     out: dict[str, Any] = {}
     for arm, batch in (("small", cfg["small_batch"]), ("large", cfg["large_batch"])):
         # each arm draws its own batches (the control's two arms share the batch size only)
         seeds = None if batch is None else [
             nc.derive_seed(seed, {"arm": arm, "run": r}) for r in range(cfg["runs"])
         ]  # fmt: skip
-        traj = _run(net, stacked, Xtr, ytr, cfg, batch, seeds)
+        traj = nc.train_ensemble(net, stacked, Xtr, ytr, lr=cfg["lr"], steps=cfg["max_steps"],
+                                 reduction="half_mean", batch_size=batch, seeds=seeds,
+                                 target_loss=cfg["target_loss"], record_every=10,
+                                 progress=False)  # fmt: skip
         sharp, acc, final = [], [], []
         for params in nc.unstack_params(traj.params):
-            loss = lambda p: nc.risk(net(p, Xtr), ytr, "squared", "half_mean")  # noqa: E731
             sharp.append(nc.hessian_eigenvalue(loss, params, net.trainable, "LA", tol=1e-8))
             acc.append(float((net(params, Xte) * yte > 0).double().mean()))
             # the training loss where the sharpness is taken, evaluated here, not trusted
