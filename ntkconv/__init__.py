@@ -26,6 +26,7 @@ from .convex import min_nuclear_norm
 from .data import (
     corrupt_labels,
     digits,
+    digits_translations,
     digits_two_class,
     memorization_data,
     random_signs,
@@ -208,6 +209,7 @@ __all__ = [
     "decide",
     "derive_seed",
     "digits",
+    "digits_translations",
     "digits_two_class",
     "dropout_mask",
     "eigvalsh",

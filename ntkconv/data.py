@@ -8,7 +8,13 @@ import math
 import numpy as np
 import torch
 
-from ._validation import as_labels, check_dtype, check_interval, check_positive_int
+from ._validation import (
+    as_labels,
+    check_dtype,
+    check_interval,
+    check_nonnegative_int,
+    check_positive_int,
+)
 from .seeds import check_seed, generator, legacy_random_state, numpy_rng
 
 
@@ -207,11 +213,25 @@ def digits(
         >>> sorted(set(y_train.tolist())) == list(range(10))
         True
     """
+    dtype = check_dtype(dtype)
+    Xtr, ytr, Xte, yte = _digits_split(n_train, seed)
+    mean = Xtr.mean(axis=0)
+
+    def rows(A: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(_on_sphere(A, mean)).to(device=device, dtype=dtype)
+
+    def labels(t: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(t.astype(np.int64)).to(device=device)
+
+    return rows(Xtr), labels(ytr), rows(Xte), labels(yte)
+
+
+def _digits_split(n_train: object, seed: object) -> tuple[np.ndarray, ...]:
+    """The raw pixels (0..16) and labels of :func:`digits`' seeded stratified split."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     data = load_digits()
-    dtype = check_dtype(dtype)
     n_train = check_positive_int(n_train, "n_train")
     if not 10 <= n_train <= data.target.size - 10:
         raise ValueError(f"n_train must lie in 10..{data.target.size - 10}; got {n_train}")
@@ -222,15 +242,68 @@ def digits(
         stratify=data.target,
         random_state=legacy_random_state(seed),
     )
+    return Xtr, ytr, Xte, yte
+
+
+def digits_translations(
+    n_train: int,
+    seed: int = 0,
+    *,
+    max_shift: int = 1,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Every training image of :func:`digits` translated by up to ``max_shift`` pixels.
+
+    Data augmentation by translation, the 8×8 analogue of the random crops of Zhang et al.
+    (ICLR 2017, §3): each raw image is shifted by (dy, dx) ∈ {−s..s}² with the vacated pixels
+    set to 0 (the digits' background), then preprocessed exactly as :func:`digits` preprocesses
+    the training set — centred on the *unshifted* training mean, rows scaled to unit norm — so
+    view ``(S − 1) // 2`` (no shift) equals ``digits(n_train, seed)[0]``.
+
+    Args:
+        n_train: the number of training images, as for :func:`digits`.
+        seed: seeds the split, as for :func:`digits`.
+        max_shift: the largest shift s in pixels along each axis, an int in 0..7.
+        dtype: ``torch.float64`` (the default) or ``torch.float32``.
+        device: where the tensor lives; ``None`` (the default) is the CPU.
+
+    Returns:
+        A tensor of shape (S, n_train, 64) with S = (2s + 1)²; view v shifts by
+        (dy, dx) = (v // (2s + 1) − s, v % (2s + 1) − s), positive dy moving the digit down.
+
+    Raises:
+        TypeError: ``dtype`` is not float32/float64, or ``seed`` is not an integer.
+        ValueError: ``n_train`` or ``seed`` as for :func:`digits`; ``max_shift`` not an int in
+            0..7.
+
+    Examples:
+        >>> views = digits_translations(100, seed=0)
+        >>> tuple(views.shape), bool(torch.equal(views[4], digits(100, seed=0)[0]))
+        ((9, 100, 64), True)
+    """
+    dtype = check_dtype(dtype)
+    s = check_nonnegative_int(max_shift, "max_shift")
+    if s > 7:
+        raise ValueError(f"max_shift must be an int in 0..7 (the images are 8×8); got {s}")
+    Xtr = _digits_split(n_train, seed)[0]
     mean = Xtr.mean(axis=0)
-
-    def rows(A: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(_on_sphere(A, mean)).to(device=device, dtype=dtype)
-
-    def labels(t: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(t.astype(np.int64)).to(device=device)
-
-    return rows(Xtr), labels(ytr), rows(Xte), labels(yte)
+    images = Xtr.reshape(-1, 8, 8)
+    views = []
+    for dy in range(-s, s + 1):
+        for dx in range(-s, s + 1):
+            # np.roll then zero the wrapped rows/columns: a shift with zero fill
+            shifted = np.roll(images, (dy, dx), axis=(1, 2))
+            if dy > 0:
+                shifted[:, :dy] = 0
+            elif dy < 0:
+                shifted[:, dy:] = 0
+            if dx > 0:
+                shifted[:, :, :dx] = 0
+            elif dx < 0:
+                shifted[:, :, dx:] = 0
+            views.append(_on_sphere(shifted.reshape(-1, 64), mean))
+    return torch.from_numpy(np.stack(views)).to(device=device, dtype=dtype)
 
 
 def _length(labels: object, name: str) -> int:

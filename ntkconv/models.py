@@ -593,6 +593,19 @@ class ThreeLayerNet(ShallowNet):
         return torch.cat([Z1 > 0, Z2 > 0], dim=1)
 
 
+def _checked_mask(mask: object, hidden: torch.Tensor) -> torch.Tensor:
+    """A dropout mask of the hidden layer's (n, m) shape and dtype, else a clear error."""
+    if not isinstance(mask, torch.Tensor):
+        raise TypeError(f"mask must be a torch.Tensor; got {type(mask).__name__}")
+    if tuple(mask.shape) != tuple(hidden.shape):
+        raise ValueError(
+            f"mask must have shape {tuple(hidden.shape)} (n, width); got {tuple(mask.shape)}"
+        )
+    if mask.dtype != hidden.dtype:
+        raise TypeError(f"mask has dtype {mask.dtype} but the parameters are {hidden.dtype}")
+    return mask
+
+
 class TwoLayerClassifier(ShallowNet):
     r"""Two-layer classifier with logits f(x) = A σ(W x + b) / √m, shape (n, k).
 
@@ -662,23 +675,29 @@ class TwoLayerClassifier(ShallowNet):
         """
         return {"W": (self.width, self.d), "b": (self.width,), "A": (self.classes, self.width)}
 
-    def __call__(self, params: Params, X: torch.Tensor) -> torch.Tensor:
-        """The logits σ(X Wᵀ + b) Aᵀ / √m.
+    def __call__(
+        self, params: Params, X: torch.Tensor, *, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The logits (σ(X Wᵀ + b) ⊙ mask) Aᵀ / √m.
 
         Args:
             params: params dict with the shapes of :meth:`param_shapes`.
             X: (n, d) inputs, a tensor of the params' dtype.
+            mask: an (n, m) dropout mask (:func:`ntkconv.dropout_mask`) multiplying the
+                hidden units, one row per input; default none (evaluation mode).
 
         Returns:
             Logits of shape (n, k).
 
         Raises:
             KeyError: ``params`` lacks a parameter.
-            ValueError: a parameter or ``X`` has the wrong shape.
-            TypeError: ``X`` is not a tensor or not of the params' dtype.
+            ValueError: a parameter, ``X`` or ``mask`` has the wrong shape.
+            TypeError: ``X`` or ``mask`` is not a tensor or not of the params' dtype.
         """
         self._check_call(params, X)
         hidden = self.activation(X @ params["W"].T + params["b"])
+        if mask is not None:
+            hidden = hidden * _checked_mask(mask, hidden)
         return hidden @ params["A"].T / math.sqrt(self.width)
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,7 @@ from ._validation import (
     check_positive_int,
 )
 from .activations import Activation, get_activation
-from .models import ShallowNet
+from .models import ShallowNet, _checked_mask
 from .seeds import generator
 
 #: BatchNorm's running statistics: {"mean": (m,), "var": (m,)}.
@@ -133,7 +133,7 @@ def layer_norm(H: torch.Tensor, *, eps: float = 1e-5) -> torch.Tensor:
 def dropout_mask(
     shape: tuple[int, ...],
     p: float,
-    seed: int,
+    seed: int | torch.Generator,
     *,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
@@ -147,7 +147,8 @@ def dropout_mask(
     Args:
         shape: the mask's shape, e.g. (n, m).
         p: the drop probability, in [0, 1).
-        seed: an integer seed (see :func:`ntkconv.check_seed`).
+        seed: an integer seed (see :func:`ntkconv.check_seed`) or a CPU ``torch.Generator``
+            to draw from and advance — one stream for the fresh mask of every training step.
         dtype: float64 (default) or float32.
         device: where the mask goes (default: the CPU).
 
@@ -160,10 +161,14 @@ def dropout_mask(
     Examples:
         >>> dropout_mask((2, 3), 0.5, seed=0).tolist()
         [[2.0, 2.0, 0.0], [2.0, 2.0, 2.0]]
+        >>> stream = generator(0)  # successive masks from one stream: the first as above
+        >>> torch.equal(dropout_mask((2, 3), 0.5, stream), dropout_mask((2, 3), 0.5, seed=0))
+        True
     """
     p = check_interval(p, "p", 0.0, 1.0, closed=(True, False))
     shape = tuple(check_positive_int(s, "shape entry") for s in shape)
-    keep = torch.rand(shape, generator=generator(seed), dtype=torch.float64) >= p
+    gen = seed if isinstance(seed, torch.Generator) else generator(seed)
+    keep = torch.rand(shape, generator=gen, dtype=torch.float64) >= p
     return (keep.double() / (1 - p)).to(dtype=check_dtype(dtype), device=device)
 
 
@@ -259,7 +264,7 @@ class NormalizedNet(ShallowNet):
 
         Raises:
             KeyError, ValueError, TypeError: as :class:`TwoLayerNet`, or a mask of the wrong
-                shape.
+                shape or dtype.
         """
         H = self.pre_activations(params, X)
         if self.norm == "batch":
@@ -268,11 +273,7 @@ class NormalizedNet(ShallowNet):
             H = layer_norm(H, eps=self.eps)
         Z = self.activation(H)
         if mask is not None:
-            if tuple(mask.shape) != tuple(Z.shape):
-                raise ValueError(
-                    f"mask must have shape {tuple(Z.shape)} (n, width); got {tuple(mask.shape)}"
-                )
-            Z = Z * mask
+            Z = Z * _checked_mask(mask, Z)
         return Z @ params["a"] / math.sqrt(self.width)
 
 

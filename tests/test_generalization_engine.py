@@ -205,3 +205,46 @@ def test_linear_model_and_classifier_shapes() -> None:
     assert clf(clf.init(0), torch.ones(2, 3, dtype=torch.float64)).shape == (2, 4)
     with pytest.raises(ValueError, match="classes must be an integer >= 1"):
         nc.TwoLayerClassifier(3, 5, 0)
+
+
+def test_classifier_dropout_mask_multiplies_the_hidden_units() -> None:
+    net = nc.TwoLayerClassifier(64, 16, 10)
+    X, _, _, _ = nc.digits(20, 0)
+    params = net.init(1)
+    mask = nc.dropout_mask((20, 16), 0.5, seed=2)
+    hidden = torch.relu(X @ params["W"].T + params["b"]) * mask
+    torch.testing.assert_close(net(params, X, mask=mask), hidden @ params["A"].T / 4.0)
+    ones = torch.ones(20, 16, dtype=X.dtype)
+    torch.testing.assert_close(net(params, X, mask=ones), net(params, X))
+    with pytest.raises(ValueError, match=r"mask must have shape \(20, 16\)"):
+        net(params, X, mask=mask[:, :8])
+    with pytest.raises(TypeError, match=r"mask has dtype torch\.float32"):
+        net(params, X, mask=mask.float())
+    with pytest.raises(TypeError, match=r"mask must be a torch\.Tensor"):
+        net(params, X, mask=mask.numpy())
+
+
+def test_digits_translations_shift_the_raw_images_with_zero_fill() -> None:
+    views = nc.digits_translations(50, seed=3, max_shift=2)
+    X = nc.digits(50, seed=3)[0]
+    assert tuple(views.shape) == (25, 50, 64)
+    torch.testing.assert_close(views[12], X, rtol=0, atol=0)
+    torch.testing.assert_close(views.norm(dim=2), torch.ones(25, 50, dtype=torch.float64))
+    # undo the preprocessing with the unshifted training mean, then compare raw pixels
+    from ntkconv.data import _digits_split
+
+    raw = _digits_split(50, 3)[0]
+    mean = raw.mean(axis=0)
+    down_right = views[5 * 3 + 4].numpy()  # (dy, dx) = (1, 2)
+    shifted = np.zeros((50, 8, 8))
+    shifted[:, 1:, 2:] = raw.reshape(50, 8, 8)[:, :-1, :-2]
+    expected = shifted.reshape(50, 64) - mean
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(down_right, expected, atol=1e-15)
+    assert nc.digits_translations(20, 0, max_shift=0, dtype=torch.float32).shape == (1, 20, 64)
+    with pytest.raises(ValueError, match=r"max_shift must be an int in 0\.\.7"):
+        nc.digits_translations(20, 0, max_shift=8)
+    with pytest.raises(ValueError, match="max_shift"):
+        nc.digits_translations(20, 0, max_shift=-1)
+    with pytest.raises(ValueError, match=r"n_train must lie in 10\.\."):
+        nc.digits_translations(5, 0)
