@@ -121,6 +121,7 @@ from .stats import (
     fit_power_law,
     hoeffding_interval,
     intercept_interval,
+    paired_binary_interval,
     subgaussian_interval,
     t_interval,
 )
@@ -249,6 +250,7 @@ __all__ = [
     "min_nuclear_norm",
     "ntk_vector_product",
     "numerical_rank",
+    "paired_binary_interval",
     "panel_grid",
     "per_example_grads",
     "plot_decay",

@@ -248,3 +248,24 @@ def test_digits_translations_shift_the_raw_images_with_zero_fill() -> None:
         nc.digits_translations(20, 0, max_shift=-1)
     with pytest.raises(ValueError, match=r"n_train must lie in 10\.\."):
         nc.digits_translations(5, 0)
+
+
+def test_paired_binary_interval_is_exact_and_covers() -> None:
+    rng = np.random.default_rng(0)
+    # true E[a − b] = p10 − p01 = 0.03; coverage of each one-sided bound at α = 0.1
+    p = [0.8, 0.05, 0.02, 0.13]  # P(both right), P(a only), P(b only), P(neither)
+    misses_low = misses_high = 0
+    for _ in range(400):
+        cell = rng.choice(4, size=300, p=p)
+        a, b = np.isin(cell, (0, 1)).astype(float), np.isin(cell, (0, 2)).astype(float)
+        iv = nc.paired_binary_interval(a, b, alpha=0.1)
+        assert iv.lower <= iv.estimate <= iv.upper
+        misses_low += iv.lower > 0.03
+        misses_high += iv.upper < 0.03
+    assert misses_low <= 40 and misses_high <= 40  # ≤ α (conservative: Bonferroni)
+    same = nc.paired_binary_interval(torch.ones(50), torch.ones(50), alpha=0.05)
+    assert same.estimate == 0.0 and same.lower < 0 < same.upper
+    with pytest.raises(ValueError, match="0/1 outcomes"):
+        nc.paired_binary_interval([0.5, 1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="same length"):
+        nc.paired_binary_interval([0, 1], [1])
