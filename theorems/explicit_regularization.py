@@ -431,7 +431,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
                         label=task if j == 0 else None)  # fmt: skip
         ax.axhline(FIT, color="k", lw=0.8, ls="--", label=f"fitted ({FIT:.0%})")
         ax.axhline(1 / CLASSES, color="gray", lw=0.8, ls=":", label="chance")
-        ax.set(xlabel="GD step", ylabel="train accuracy (wd + dropout)", ylim=(0, 1.03))
+        ax.set(xlabel="GD step", ylabel="train accuracy", ylim=(0, 1.03))
         ax.legend(fontsize=7, loc="center right")
 
     return nc.record_figures(
@@ -440,7 +440,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         "explicit-regularization: digits, two-layer ReLU net, full-batch GD",
         panels=lambda r: (
             ("test accuracy by regularizer",)
-            + (("memorization with regularizers on",) if r.details["curves"] else ())
+            + (("memorization (wd + dropout)",) if r.details["curves"] else ())
         ),
         summaries=[("largest regularizer gain, as a share of the accuracy above chance", _shares)],
     )
