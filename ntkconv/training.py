@@ -658,7 +658,8 @@ def gradient_descent(
             recorded steps; names other than those of the recorded columns.
         observe: ``observe(k, params)``, called at every step k (before the step is taken).
         target_loss: stop once the loss is ≤ this (None or a finite float); default None.
-        until: ``until(params) -> bool``, checked at recorded steps; stop when true.
+        until: ``until(params) -> bool``, called at every recorded step (the last one too);
+            stop when true.
         blowup: divergence factor ≥ 1 (may be inf): a loss above blowup × the initial loss
             counts as divergence.
         progress: show a tqdm progress bar; ``None`` (the default) shows it only on a
@@ -728,7 +729,10 @@ def gradient_descent(
             good = sub
             done = k == steps or (target_loss is not None and loss <= target_loss)
             recorded = k % record_every == 0 or done
-            done = done or (recorded and until is not None and bool(until(full)))
+            # ``until`` sees every recorded step, the last one too (callers read it as an
+            # observer of the recorded steps, e.g. to log a training accuracy)
+            stop = recorded and until is not None and bool(until(full))
+            done = done or stop
             if recorded or done:
                 rows["step"].append(k)
                 rows["loss"].append(loss)
@@ -835,7 +839,8 @@ def train(
             recorded).
         callbacks: name → ``callback(params) -> float``, extra recorded columns.
         target_loss: stop once the full loss is ≤ this (None or a finite float).
-        until: ``until(params) -> bool``, checked at recorded steps; stop when true.
+        until: ``until(params) -> bool``, called at every recorded step (the last one too);
+            stop when true.
         blowup: divergence factor ≥ 1 (may be inf) on the initial loss.
         observe: ``observe(k, params)``, run at every step.
         progress: show a progress bar; ``None`` (the default) only on a terminal.

@@ -151,3 +151,20 @@ def test_linearized_step_errors_skip_the_float_floor_and_refuse_bad_shapes() -> 
     assert errors[0] == 0.0 and np.isnan(errors[2])  # L_2 = 1e-13 L_0 is below the floor
     with pytest.raises(ValueError, match="one length"):
         nc.linearized_step_errors(loss, np.ones(3))
+
+
+def test_until_sees_every_recorded_step_the_last_one_too() -> None:
+    seen: list[float] = []
+
+    def observe(p: dict[str, torch.Tensor]) -> bool:
+        seen.append(float(p["w"].sum()))
+        return False
+
+    def loss(p: dict[str, torch.Tensor]) -> torch.Tensor:
+        return 0.5 * (p["w"] ** 2).sum()  # GD with η = 0.5 halves w
+
+    w0 = {"w": torch.ones(2, dtype=torch.float64)}
+    traj = nc.gradient_descent(loss, w0, lr=0.5, steps=5, record_every=2, until=observe,
+                               progress=False)  # fmt: skip
+    assert traj.step.tolist() == [0, 2, 4, 5]
+    assert seen == [2.0, 0.5, 0.125, 0.0625]  # the final step (5) included
