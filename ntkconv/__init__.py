@@ -7,7 +7,13 @@ width), float64 spectra, GD/SGD with recorders, and the theorem protocol. It kno
 from ._validation import Params
 from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
-from .capacity import max_halfspace_correlation, unit_correlation
+from .capacity import (
+    SpectralComplexity,
+    max_halfspace_correlation,
+    multiclass_margins,
+    spectral_complexity,
+    unit_correlation,
+)
 from .constructions import (
     FLOOR_MARGIN,
     abs_residuals,
@@ -186,6 +192,7 @@ __all__ = [
     "Params",
     "PiecewiseLinear",
     "PowerLaw",
+    "SpectralComplexity",
     "Sweep",
     "SweepError",
     "SweepRun",
@@ -248,6 +255,7 @@ __all__ = [
     "memorization_data",
     "min_norm_lstsq",
     "min_nuclear_norm",
+    "multiclass_margins",
     "ntk_vector_product",
     "numerical_rank",
     "paired_binary_interval",
@@ -277,6 +285,7 @@ __all__ = [
     "save_run",
     "shift_invariant_kernel",
     "smoothness",
+    "spectral_complexity",
     "sphere_inputs",
     "squared_loss",
     "stack_params",

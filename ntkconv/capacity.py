@@ -1,14 +1,25 @@
-"""Exact capacity computations: the best homogeneous halfspace for each sign vector, by
-enumerating the dichotomies of the sample (Cover 1965)."""
+"""Capacity computations: the best homogeneous halfspace for each sign vector, by enumerating
+the dichotomies of the sample (Cover 1965); a unit's best correlation with signs; multiclass
+margins and the spectral complexity of a network's layer matrices (Bartlett et al. 2017)."""
 
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations, islice
 
 import torch
 
-from ._validation import as_matrix, check_nonnegative_int, check_positive_int, float_tensor
+from ._validation import (
+    as_labels,
+    as_matrix,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    float_tensor,
+)
 from .seeds import generator
 
 #: Enumerations larger than this many (d−1)-subsets are refused (time and memory).
@@ -197,3 +208,134 @@ def _unit_ascent(
             U = U0 + D * torch.clamp(r / D.norm(dim=-1, keepdim=True), max=1.0).nan_to_num(1.0)
     s = S.shape[0]
     return torch.maximum(best[:s], best[s:])
+
+
+def multiclass_margins(logits: object, labels: object) -> torch.Tensor:
+    r"""The multiclass margin of each point: f(x)_y − max_{j≠y} f(x)_j.
+
+    Positive exactly when the point is classified correctly (ties count as errors); the
+    quantity the margin bounds of Bartlett, Foster and Telgarsky (NeurIPS 2017, §1: the
+    margin operator 𝓜(v, y) = v_y − max_{j≠y} v_j) are stated in.
+
+    Args:
+        logits: (n, k) outputs, a finite float32/float64 tensor or array with k ≥ 2.
+        labels: (n,) integer classes in 0..k−1.
+
+    Returns:
+        The (n,) margins, in the logits' dtype and device.
+
+    Raises:
+        TypeError: ``logits`` is not floating, or ``labels`` not integers.
+        ValueError: ``logits`` not 2-D, empty, non-finite or with fewer than two columns;
+            ``labels`` of the wrong length or out of range.
+
+    Examples:
+        >>> import torch
+        >>> multiclass_margins(torch.tensor([[2.0, 0.5, 1.0], [0.0, 3.0, 4.0]]),
+        ...                    torch.tensor([0, 1]))
+        tensor([ 1., -1.])
+    """
+    F = as_matrix(logits, "logits")
+    if F.shape[1] < 2:
+        raise ValueError(f"logits must have k >= 2 columns (classes); got shape {tuple(F.shape)}")
+    y = as_labels(labels, "labels", n=F.shape[0], classes=F.shape[1], device=F.device)
+    own = F.gather(1, y[:, None])[:, 0]
+    rival = F.scatter(1, y[:, None], -math.inf).max(dim=1).values
+    return own - rival
+
+
+@dataclass(frozen=True)
+class SpectralComplexity:
+    r"""The spectral complexity R_𝒜 of a network's layer matrices (see
+    :func:`spectral_complexity`), with its parts.
+
+    Attributes:
+        value: R_𝒜 = lipschitz · correction.
+        lipschitz: Π_i ρ_i‖A_i‖_σ, the product of the layers' Lipschitz constants.
+        correction: (Σ_i (‖A_iᵀ − M_iᵀ‖_{2,1}/‖A_i‖_σ)^{2/3})^{3/2}.
+        spectral_norms: ‖A_i‖_σ per layer.
+        distances: ‖A_iᵀ − M_iᵀ‖_{2,1} per layer (the sum of the rows' ℓ2 norms of A_i − M_i).
+    """
+
+    value: float
+    lipschitz: float
+    correction: float
+    spectral_norms: tuple[float, ...]
+    distances: tuple[float, ...]
+
+
+def spectral_complexity(
+    matrices: Sequence[object],
+    references: Sequence[object] | None = None,
+    lipschitz: float | Sequence[float] = 1.0,
+) -> SpectralComplexity:
+    r"""The spectral complexity of Bartlett, Foster and Telgarsky (NeurIPS 2017, eq. (1.2)):
+
+    .. math::
+
+        R_{\mathcal A} = \Big(\prod_{i=1}^{L} \rho_i \|A_i\|_\sigma\Big)
+        \Big(\sum_{i=1}^{L} \frac{\|A_i^\top - M_i^\top\|_{2,1}^{2/3}}
+        {\|A_i\|_\sigma^{2/3}}\Big)^{3/2},
+
+    for the network x ↦ σ_L(A_L σ_{L−1}(⋯ σ_1(A_1 x))) with ρ_i-Lipschitz σ_i, σ_i(0) = 0.
+    ‖·‖_σ is the spectral norm and ‖Bᵀ‖_{2,1} the sum of the ℓ2 norms of B's *rows* (the
+    columns of Bᵀ). Computed in float64, on the matrices' device.
+
+    Args:
+        matrices: the layer matrices A_1, …, A_L (input side first), each a 2-D float
+            tensor or array, A_{i+1}'s columns matching A_i's rows, none identically zero.
+        references: the reference matrices M_i, fixed before seeing the data (e.g. 0 or the
+            initialization), of the A_i's shapes; default all zero.
+        lipschitz: ρ_i, one float > 0 for every layer or one per layer; default 1 (ReLU).
+
+    Returns:
+        A :class:`SpectralComplexity`.
+
+    Raises:
+        ValueError: no matrices, a matrix not 2-D, empty, non-finite or zero; shapes that do not
+            chain; references of another number or shape; a ρ_i that is not finite and > 0.
+        TypeError: a matrix is not a float tensor or array.
+
+    Examples:
+        >>> import torch
+        >>> r = spectral_complexity([2 * torch.eye(3), torch.eye(3)])
+        >>> r.spectral_norms, r.distances
+        ((2.0, 1.0), (6.0, 3.0))
+        >>> round(r.value, 6) == round(2 * (2 * 3 ** (2 / 3)) ** 1.5, 6)
+        True
+
+    References:
+        Bartlett, Foster, Telgarsky, "Spectrally-normalized margin bounds for neural networks",
+        NeurIPS 2017 (arXiv:1706.08498), Theorem 1.1.
+    """
+    if len(matrices) == 0:
+        raise ValueError("matrices must hold at least one layer matrix")
+    A = [as_matrix(a, f"matrices[{i}]").to(torch.float64) for i, a in enumerate(matrices)]
+    for i in range(1, len(A)):
+        if A[i].shape[1] != A[i - 1].shape[0]:
+            raise ValueError(
+                f"matrices[{i}] has {A[i].shape[1]} columns but matrices[{i - 1}] has "
+                f"{A[i - 1].shape[0]} rows: the layers do not chain"
+            )
+    if references is None:
+        M = [torch.zeros_like(a) for a in A]
+    else:
+        if len(references) != len(A):
+            raise ValueError(f"references must hold {len(A)} matrices; got {len(references)}")
+        M = [as_matrix(m, f"references[{i}]").to(A[i]) for i, m in enumerate(references)]
+        for i, (a, m) in enumerate(zip(A, M, strict=True)):
+            if m.shape != a.shape:
+                raise ValueError(
+                    f"references[{i}] must have shape {tuple(a.shape)}; got {tuple(m.shape)}"
+                )
+    rho = [lipschitz] * len(A) if isinstance(lipschitz, numbers.Real) else list(lipschitz)
+    if len(rho) != len(A):
+        raise ValueError(f"lipschitz must be one float or {len(A)} floats; got {len(rho)}")
+    rho = [check_positive_float(r, f"lipschitz[{i}]") for i, r in enumerate(rho)]
+    s = [float(torch.linalg.matrix_norm(a, 2)) for a in A]
+    if min(s) == 0:
+        raise ValueError(f"matrices[{s.index(0.0)}] is zero: its spectral norm divides")
+    b = [float((a - m).norm(dim=1).sum()) for a, m in zip(A, M, strict=True)]
+    lip = math.prod(r * si for r, si in zip(rho, s, strict=True))
+    correction = sum((bi / si) ** (2 / 3) for bi, si in zip(b, s, strict=True)) ** 1.5
+    return SpectralComplexity(lip * correction, lip, correction, tuple(s), tuple(b))

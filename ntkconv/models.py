@@ -119,8 +119,7 @@ class ShallowNet:
         names = self.trainable if wrt is None else check_wrt(wrt, self.param_shapes())
         return sum(math.prod(self.param_shapes()[k]) for k in names)
 
-    def _check_call(self, params: Params, X: torch.Tensor) -> None:
-        # Shape-only checks: they read logical shapes, so they also work under vmap.
+    def _check_params(self, params: Params) -> None:
         for name, shape in self.param_shapes().items():
             if name not in params:
                 expected = list(self.param_shapes())
@@ -129,6 +128,10 @@ class ShallowNet:
                 raise ValueError(
                     f"params[{name!r}] must have shape {shape}; got {tuple(params[name].shape)}"
                 )
+
+    def _check_call(self, params: Params, X: torch.Tensor) -> None:
+        # Shape-only checks: they read logical shapes, so they also work under vmap.
+        self._check_params(params)
         if not isinstance(X, torch.Tensor):
             raise TypeError(f"X must be a torch.Tensor; got {type(X).__name__}")
         if X.ndim != 2 or X.shape[1] != self.d:
@@ -699,6 +702,38 @@ class TwoLayerClassifier(ShallowNet):
         if mask is not None:
             hidden = hidden * _checked_mask(mask, hidden)
         return hidden @ params["A"].T / math.sqrt(self.width)
+
+    def layer_matrices(self, params: Params) -> tuple[torch.Tensor, torch.Tensor]:
+        """The net as two bias-free layers acting on the augmented input x̃ = (x, 1):
+        f(x) = A₂ σ(A₁ x̃) with A₁ = [W | b] (m × (d+1)) and A₂ = A/√m (k × m).
+
+        The form the layer-wise bounds are stated for (linear maps between σ's with
+        σ(0) = 0, e.g. :func:`ntkconv.spectral_complexity`); the bias becomes a column of A₁.
+
+        Args:
+            params: params dict with the shapes of :meth:`param_shapes`.
+
+        Returns:
+            (A₁, A₂) in the params' dtype and device.
+
+        Raises:
+            KeyError: ``params`` lacks a parameter.
+            ValueError: a parameter has the wrong shape.
+
+        Examples:
+            >>> import torch, ntkconv as nc
+            >>> net = nc.TwoLayerClassifier(d=3, width=8, classes=2)
+            >>> p, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
+            >>> A1, A2 = net.layer_matrices(p)
+            >>> X1 = torch.cat([X, torch.ones(4, 1, dtype=X.dtype)], dim=1)
+            >>> torch.allclose(torch.relu(X1 @ A1.T) @ A2.T, net(p, X))
+            True
+        """
+        self._check_params(params)
+        return (
+            torch.cat([params["W"], params["b"][:, None]], dim=1),
+            params["A"] / math.sqrt(self.width),
+        )
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
         """Which hidden units are active (X Wᵀ + b > 0) on each input.

@@ -4,6 +4,7 @@ sample tested for homogeneous linear separability by a linear program (scipy).""
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -134,3 +135,68 @@ def test_random_signs_are_fair_seeded_and_device_independent() -> None:
     assert not torch.equal(nc.random_signs((400, 50), seed=4), S)
     with pytest.raises(ValueError, match="shape entry"):
         nc.random_signs((0, 3))
+
+
+def test_multiclass_margins_match_a_loop_and_sign_correctness() -> None:
+    g = torch.Generator().manual_seed(3)
+    F = torch.randn(40, 5, generator=g, dtype=torch.float64)
+    y = torch.randint(5, (40,), generator=g)
+    m = nc.multiclass_margins(F, y)
+    loop = [float(F[i, y[i]] - max(F[i, j] for j in range(5) if j != y[i])) for i in range(40)]
+    assert torch.allclose(m, torch.tensor(loop, dtype=torch.float64))
+    assert torch.equal(m > 0, F.argmax(dim=1) == y)
+
+
+def test_spectral_complexity_closed_forms() -> None:
+    g = torch.Generator().manual_seed(0)
+    # one layer, M = 0: R = ρ‖Aᵀ‖_{2,1}, the sum of A's row norms (not its columns')
+    A = torch.randn(3, 7, generator=g, dtype=torch.float64)
+    r = nc.spectral_complexity([A], lipschitz=2.0)
+    assert r.value == pytest.approx(2 * float(A.norm(dim=1).sum()), rel=1e-12)
+    assert r.spectral_norms[0] == pytest.approx(float(torch.linalg.svdvals(A)[0]), rel=1e-12)
+    # scaled orthogonal layers: R = Π s_i · (Σ_i d_i^{2/3})^{3/2}
+    Q = torch.linalg.qr(torch.randn(4, 4, generator=g, dtype=torch.float64))[0]
+    r = nc.spectral_complexity([1.5 * Q, 0.5 * Q.T])
+    assert r.value == pytest.approx(0.75 * (2 * 4 ** (2 / 3)) ** 1.5, rel=1e-12)
+    # the reference enters only the (2,1) distances; homogeneity: R(cA) = c^L R(A)
+    B = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    assert nc.spectral_complexity([A, B], references=[A, B]).correction == 0.0
+    assert nc.spectral_complexity([3 * A, 3 * B]).value == pytest.approx(
+        9 * nc.spectral_complexity([A, B]).value, rel=1e-12
+    )
+
+
+def test_layer_matrices_reproduce_the_classifier() -> None:
+    net = nc.TwoLayerClassifier(d=6, width=20, classes=4)
+    p = net.init(2)
+    X = nc.sphere_inputs(9, 6, seed=4)
+    A1, A2 = net.layer_matrices(p)
+    X1 = torch.cat([X, torch.ones(9, 1, dtype=X.dtype)], dim=1)
+    assert torch.allclose(torch.relu(X1 @ A1.T) @ A2.T, net(p, X), rtol=1e-12, atol=1e-12)
+
+
+def test_margin_and_complexity_bad_inputs_are_named() -> None:
+    F = torch.zeros(3, 4)
+    with pytest.raises(ValueError, match="labels"):
+        nc.multiclass_margins(F, torch.tensor([0, 1, 4]))
+    with pytest.raises(ValueError, match="k >= 2"):
+        nc.multiclass_margins(torch.zeros(3, 1), torch.tensor([0, 0, 0]))
+    with pytest.raises(TypeError, match="labels"):
+        nc.multiclass_margins(F, torch.zeros(3))
+    A = torch.ones(3, 4)
+    with pytest.raises(ValueError, match="do not chain"):
+        nc.spectral_complexity([A, A])
+    with pytest.raises(ValueError, match="at least one"):
+        nc.spectral_complexity([])
+    with pytest.raises(ValueError, match="zero"):
+        nc.spectral_complexity([torch.zeros(3, 4)])
+    with pytest.raises(ValueError, match=r"references\[0\]"):
+        nc.spectral_complexity([A], references=[torch.ones(4, 3)])
+    with pytest.raises(ValueError, match="lipschitz"):
+        nc.spectral_complexity([A], lipschitz=[1.0, 1.0])
+    with pytest.raises(ValueError, match=r"lipschitz\[0\]"):
+        nc.spectral_complexity([A], lipschitz=0.0)
+    with pytest.raises(ValueError, match="NaN"):
+        nc.spectral_complexity([A * math.nan])
+    with pytest.raises(KeyError, match="'b'"):
+        nc.TwoLayerClassifier(d=4, width=3, classes=2).layer_matrices({"W": torch.ones(3, 4)})
