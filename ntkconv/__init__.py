@@ -9,8 +9,11 @@ from .activations import Activation, get_activation, leaky_relu
 from .autodiff import hvp, jacobian, jvp, ntk_vector_product, ravel, unravel, vjp
 from .capacity import (
     SpectralComplexity,
+    layer_cushion,
+    matrix_project,
     max_halfspace_correlation,
     multiclass_margins,
+    round_to_levels,
     spectral_complexity,
     unit_correlation,
 )
@@ -243,6 +246,7 @@ __all__ = [
     "knn_predict",
     "lambda_max",
     "lambda_min",
+    "layer_cushion",
     "layer_norm",
     "leaky_relu",
     "leq",
@@ -251,6 +255,7 @@ __all__ = [
     "load_cells",
     "load_run",
     "log_floor",
+    "matrix_project",
     "max_halfspace_correlation",
     "memorization_data",
     "min_norm_lstsq",
@@ -277,6 +282,7 @@ __all__ = [
     "relu_kernels_infinite",
     "relu_ntk_infinite",
     "risk",
+    "round_to_levels",
     "rounding_floor",
     "run_calibration",
     "run_checks",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations, islice
 
@@ -18,6 +18,7 @@ from ._validation import (
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
+    finite,
     float_tensor,
 )
 from .seeds import generator
@@ -339,3 +340,139 @@ def spectral_complexity(
     lip = math.prod(r * si for r, si in zip(rho, s, strict=True))
     correction = sum((bi / si) ** (2 / 3) for bi, si in zip(b, s, strict=True)) ** 1.5
     return SpectralComplexity(lip * correction, lip, correction, tuple(s), tuple(b))
+
+
+def matrix_project(
+    A: object, k: int, seed: int, *, levels: int | None = None, chunk: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Arora, Ge, Neyshabur and Zhang's compression of a layer matrix (ICML 2018, Algorithm 1,
+    "Matrix-Project"): with k random sign matrices M_t (the helper string, fixed by ``seed``
+    before any data is seen),
+
+    .. math::
+
+        \hat A = \frac{1}{k} \sum_{t=1}^{k} \langle A, M_t\rangle\, M_t .
+
+    Â is unbiased, E Â = A, and is described by the k coefficients ⟨A, M_t⟩ given the
+    helper string. For a fixed x its error has the exact second moment (Isserlis, with
+    E M⁴ = 1 for signs): E‖(Â − A)x‖² = (h‖A‖_F²‖x‖² + ‖Ax‖² − 2 Σ_{jc} A_{jc}² x_c²)/k, with
+    h the number of rows.
+
+    Args:
+        A: the (h, w) layer matrix, a finite float tensor or array.
+        k: the number of random projections, an integer ≥ 1.
+        seed: seeds the helper string (see :func:`ntkconv.check_seed`).
+        levels: if given (an integer ≥ 2), the coefficients are rounded to ``levels`` evenly
+            spaced values on [−s, s], s the smallest power of two ≥ max|⟨A, M_t⟩| — the
+            discrete description a compression bound counts — and Â is built from them.
+        chunk: how many sign matrices are drawn at once (memory: chunk·h·w numbers).
+
+    Returns:
+        (Â, coefficients): Â in A's dtype and device, and the k coefficients ⟨A, M_t⟩ (rounded
+        when ``levels`` is given).
+
+    Raises:
+        ValueError: ``A`` not 2-D, empty or non-finite; ``k`` or ``chunk`` not ≥ 1; ``levels``
+            below 2.
+        TypeError: ``A`` not a float tensor or array, or ``seed`` not an integer.
+
+    Examples:
+        >>> import torch
+        >>> A = torch.arange(6.0).reshape(2, 3)
+        >>> A_hat, c = matrix_project(A, 20000, seed=0)
+        >>> c.shape, bool((A_hat - A).abs().max() < 0.2)
+        (torch.Size([20000]), True)
+
+    References:
+        Arora, Ge, Neyshabur, Zhang, "Stronger generalization bounds for deep nets via a
+        compression approach", ICML 2018 (arXiv:1802.05296), Algorithm 1.
+    """
+    A = as_matrix(A, "A")
+    k = check_positive_int(k, "k")
+    chunk = check_positive_int(chunk, "chunk")
+    if levels is not None:
+        _check_levels(levels)
+    flat = A.reshape(-1)
+
+    def signs() -> Iterator[torch.Tensor]:
+        # drawn on the CPU from the seeded stream: the same helper string on every device
+        g = generator(seed)
+        for start in range(0, k, chunk):
+            M = torch.randint(0, 2, (min(chunk, k - start), flat.numel()), generator=g)
+            yield (2 * M - 1).to(flat)
+
+    c = torch.cat([M @ flat for M in signs()])
+    if levels is not None:
+        c = round_to_levels(c, levels)
+    total = torch.zeros_like(flat)
+    for start, M in zip(range(0, k, chunk), signs(), strict=True):
+        total += M.T @ c[start : start + len(M)]
+    return (total / k).reshape(A.shape), c
+
+
+def layer_cushion(A: object, inputs: object) -> float:
+    r"""The layer cushion of Arora et al. (ICML 2018, Definition 4): the largest μ with
+    μ‖A‖_F‖x‖ ≤ ‖Ax‖ for every input x of the layer, min_x ‖Ax‖/(‖A‖_F‖x‖).
+
+    A random Gaussian (h, w) matrix has cushion ≈ 1/√w on any input; a layer whose rows
+    line up with its inputs has cushion near 1 — what makes :func:`matrix_project`'s noise
+    small relative to the signal.
+
+    Args:
+        A: the (h, w) layer matrix, nonzero.
+        inputs: the layer's (n, w) inputs (rows), none zero.
+
+    Returns:
+        The cushion, a float in [0, 1].
+
+    Raises:
+        ValueError: shapes that do not match, a zero matrix or a zero input, non-finite
+            values.
+        TypeError: non-float inputs.
+
+    Examples:
+        >>> import torch
+        >>> round(layer_cushion(torch.eye(4), torch.ones(3, 4)), 6)
+        0.5
+    """
+    A = as_matrix(A, "A")
+    X = as_matrix(inputs, "inputs", d=A.shape[1], like=A)
+    norms = X.norm(dim=1)
+    if float(A.norm()) == 0 or bool((norms == 0).any()):
+        raise ValueError("layer_cushion needs a nonzero A and nonzero inputs")
+    return float(((X @ A.T).norm(dim=1) / (A.norm() * norms)).min())
+
+
+def _check_levels(levels: object) -> int:
+    if check_positive_int(levels, "levels") < 2:
+        raise ValueError(f"levels must be an integer >= 2; got {levels}")
+    return int(levels)  # type: ignore[call-overload]
+
+
+def round_to_levels(values: torch.Tensor, levels: int) -> torch.Tensor:
+    """``values`` rounded to ``levels`` evenly spaced numbers on [−s, s], s the smallest power of
+    two ≥ max|values| (1 for all-zero values): a description of ``values.numel()`` numbers from
+    a set of ``levels``, plus the scale — what a counting bound counts.
+
+    Args:
+        values: a float tensor, finite.
+        levels: the number of values on the grid, an integer ≥ 2.
+
+    Returns:
+        The rounded tensor (same shape, dtype, device); each entry moves by at most s/(levels − 1).
+
+    Raises:
+        ValueError: ``levels`` below 2, or non-finite values.
+        TypeError: ``values`` is not a float tensor.
+
+    Examples:
+        >>> import torch
+        >>> round_to_levels(torch.tensor([0.3, -1.0]), 5)
+        tensor([ 0.5000, -1.0000])
+    """
+    levels = _check_levels(levels)
+    v = finite(float_tensor(values, "values", None), "values")
+    top = float(v.abs().max()) if v.numel() else 0.0
+    scale = 2.0 ** math.ceil(math.log2(top)) if top > 0 else 1.0
+    step = 2 * scale / (levels - 1)
+    return torch.round((v + scale) / step) * step - scale

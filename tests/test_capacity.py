@@ -200,3 +200,48 @@ def test_margin_and_complexity_bad_inputs_are_named() -> None:
         nc.spectral_complexity([A * math.nan])
     with pytest.raises(KeyError, match="'b'"):
         nc.TwoLayerClassifier(d=4, width=3, classes=2).layer_matrices({"W": torch.ones(3, 4)})
+
+
+def test_matrix_project_is_unbiased_with_the_exact_second_moment() -> None:
+    g = torch.Generator().manual_seed(5)
+    A = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    x = torch.randn(4, generator=g, dtype=torch.float64)
+    k, draws = 3, 4000
+    errors = torch.stack([(nc.matrix_project(A, k, seed=s)[0] - A) @ x for s in range(draws)])
+    second = (3 * A.norm() ** 2 * x.norm() ** 2 + (A @ x).norm() ** 2
+              - 2 * ((A**2) @ (x**2)).sum()) / k  # fmt: skip
+    mean = nc.t_interval(errors[:, 0].numpy())
+    assert mean.lower <= 0.0 <= mean.upper
+    sq = nc.t_interval((errors**2).sum(dim=1).numpy())
+    assert sq.lower <= float(second) <= sq.upper
+    # seeded helper string; chunking does not change it
+    a1, c1 = nc.matrix_project(A, 7, seed=1, chunk=2)
+    a2, c2 = nc.matrix_project(A, 7, seed=1, chunk=7)
+    assert torch.equal(c1, c2) and torch.allclose(a1, a2, rtol=0, atol=1e-14)
+
+
+def test_layer_cushion_closed_forms_and_bad_inputs() -> None:
+    u = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
+    # rank one along the inputs: cushion 1; orthogonal inputs: 0
+    assert nc.layer_cushion(u.T @ u, u) == pytest.approx(1.0, rel=1e-12)
+    assert nc.layer_cushion(u.T @ u, torch.tensor([[4.0, -3.0]], dtype=torch.float64)) == 0.0
+    with pytest.raises(ValueError, match="nonzero"):
+        nc.layer_cushion(torch.zeros(2, 2), torch.ones(1, 2))
+    with pytest.raises(ValueError, match="inputs"):
+        nc.layer_cushion(torch.ones(2, 2), torch.ones(1, 3))
+    with pytest.raises(ValueError, match="k"):
+        nc.matrix_project(torch.ones(2, 2), 0, seed=0)
+
+
+def test_matrix_project_rounds_its_coefficients_to_the_levels() -> None:
+    A = torch.randn(4, 5, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    exact, c = nc.matrix_project(A, 50, seed=3)
+    rounded, cq = nc.matrix_project(A, 50, seed=3, levels=2**8)
+    scale = 2.0 ** math.ceil(math.log2(float(c.abs().max())))
+    step = 2 * scale / 255
+    assert float((cq - c).abs().max()) <= step / 2 + 1e-12
+    assert len(torch.unique(torch.round((cq + scale) / step))) <= 256
+    # the rounding error reaches Â through the same signs: ≤ step/2 · w·h per entry / k · k
+    assert float((rounded - exact).abs().max()) <= step / 2
+    with pytest.raises(ValueError, match="levels"):
+        nc.matrix_project(A, 5, seed=0, levels=1)
