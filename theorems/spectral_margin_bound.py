@@ -47,10 +47,19 @@ reference is reported too). Margins and spectra in float64.
   checks the quantities the separation is insensitive to (a spectral norm scaled by the same
   factor in both nets cancels in the ratio of medians; a vacuous bound hides any constant).
 
-Hypotheses (digits). Every net fitted (all training points classified, mean loss ≤ the
-target); the second net's labels are random (agreement with the true labels within chance's
-binomial band); the layer matrices reproduce the net's logits (relative error ≤ 1e-12); the
-margins are divided by R_𝒜‖X‖_2/n.
+Hypotheses (digits). Every net fitted (all training points classified) and at the same loss
+(mean loss between 0.9 and 1 times the target: a net trained on past it has larger raw margins);
+the first net's labels are the true ones; the second net's labels are random (a G-test of
+independence from the true labels, p ≥ 10⁻⁶: copies, shifts and permutations of the labels
+fail it); the layer matrices reproduce the net's logits (relative error ≤ 1e-12); the margins
+are divided by R_𝒜‖X‖_2/n with R_𝒜 recomputed by another route (NumPy's SVD, a loop over rows).
+
+What the separation cannot see: it is not specific to the *spectral* complexity — margins
+divided by a Frobenius-norm or an entrywise-ℓ1 complexity separate the two nets about as well
+(2.9× at quick seed 0, in a review's planted faults); the spectral content rests on
+``closed-form`` and the NumPy cross-check. The bound part cannot see its constants (it is
+vacuous either way), nor ‖X‖_2 or W. The random-label net's test error is read against the true
+test labels (against fresh random labels it would be ≈ 0.9 as well).
 
 Tightness: the smallest median ratio over seeds divided by SEPARATION (and the bound's ratio to
 the test error, far larger, where that is smaller).
@@ -71,7 +80,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
-from scipy.stats import binom, binomtest
+from scipy.stats import binomtest, chi2_contingency
 
 import ntkconv as nc
 
@@ -200,8 +209,9 @@ def _measure(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
             "loss": float(nc.risk(own, y, "cross_entropy", "mean")),
             "train_accuracy": float((margins > 0).mean()),
             "labels_agree": float((y == t["y"]).double().mean()),
+            "independence_p": _independence(t["y"], y),
             "reproduce_error": reproduce,
-            "normalizer_ratio": scale / (sc.value * X2 / n),
+            "normalizer_ratio": scale / (_oracle_complexity([A1, A2]) * X2 / n),
             "margins": margins / scale,
             "raw_median": float(np.median(margins)),
             "median": float(np.median(margins / scale)),
@@ -286,6 +296,24 @@ def _evaluate_closed_form(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     )
 
 
+def _independence(true: torch.Tensor, other: torch.Tensor) -> float:
+    """The p-value of the G-test of independence of two labelings (their 10 × 10 table): tiny
+    for labels that copy, shift or permute the true ones, as for any other dependence."""
+    table = np.zeros((CLASSES, CLASSES))
+    np.add.at(table, (true.numpy(), other.numpy()), 1)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    return float(chi2_contingency(table, lambda_="log-likelihood").pvalue)
+
+
+def _oracle_complexity(mats: Sequence[torch.Tensor]) -> float:
+    """R_𝒜 (M_i = 0, ρ_i = 1) by another route — NumPy's SVD and a loop over rows — against
+    which the engine's value is checked."""
+    arrays = [A.numpy() for A in mats]
+    s = [float(np.linalg.svd(a, compute_uv=False)[0]) for a in arrays]
+    b = [sum(float(np.sqrt(np.dot(row, row))) for row in a) for a in arrays]
+    return math.prod(s) * sum((bi / si) ** (2 / 3) for bi, si in zip(b, s, strict=True)) ** 1.5
+
+
 def _ratio(a: float, b: float) -> float:
     """a/b for medians of margins; a median at or below 0 (half the points misclassified) has
     no ratio: NaN, which never reaches a threshold."""
@@ -297,22 +325,28 @@ def _evaluate_digits(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     nets = [x for pair in pairs for x in pair]
     ratios = [_ratio(a["median"], b["median"]) for a, b in pairs]
     # the bound is on the population error: the test error's exact lower end must not exceed it
-    bound_ratio = min(x["bound"] / x["test_error_lower"] if x["test_error_lower"] > 0 else math.inf
-                      for x in nets)  # fmt: skip
+    bound_ratio = float(np.min([x["bound"] / x["test_error_lower"] if x["test_error_lower"] > 0
+                                else math.inf for x in nets]))  # fmt: skip
     n = cfg["n"]
-    chance = float(binom.ppf(1 - nc.STAT_ALPHA, n, 1 / CLASSES)) / n
+    at_target = [x["loss"] / cfg["target_loss"] for x in nets]
     hypotheses = [
         nc.hypothesis("every net fitted", min(x["train_accuracy"] for x in nets), ">=", 1.0,
                       note="every training point classified"),
-        nc.hypothesis("target loss reached", max(x["loss"] for x in nets), "<=",
-                      cfg["target_loss"], note="mean cross-entropy, both nets"),
-        nc.hypothesis("second net's labels random", max(b["labels_agree"] for _, b in pairs),
-                      "<=", chance, note="agreement with the true labels, chance's binomial band"),
+        nc.hypothesis("both nets at the target loss", at_target, "<=", 1.0,
+                      note="mean cross-entropy / target, every net"),
+        nc.hypothesis("both nets at the target loss (from below)", at_target, ">=", 0.9,
+                      note="a net trained on past the target has larger raw margins"),
+        nc.hypothesis("first net's labels true", min(a["labels_agree"] for a, _ in pairs),
+                      "==", 1.0, note="agreement with the true labels"),
+        nc.hypothesis("second net's labels random", min(b["independence_p"] for _, b in pairs),
+                      ">=", nc.STAT_ALPHA,
+                      note="G-test of independence from the true labels, p-value"),
         nc.hypothesis("layer matrices reproduce the net", max(x["reproduce_error"] for x in nets),
                       "<=", EXACT_RTOL, note="relative error of A₂σ(A₁x̃) against the logits"),
         nc.hypothesis("margins spectrally normalized",
                       [x["normalizer_ratio"] for x in nets], "==", 1.0,
-                      note="the margins' divisor / (R_𝒜‖X‖₂/n)"),
+                      note="the margins' divisor / (R_𝒜‖X‖₂/n), R_𝒜 by NumPy's SVD",
+                      rtol=1e-10),
     ]  # fmt: skip
     separation = float(np.min(ratios)) / SEPARATION  # NaN if any ratio is (np.min propagates)
     return nc.Outcome(
@@ -400,7 +434,7 @@ BASE = {
     "lr": 10.0,
     "target_loss": 0.05,
     "max_steps": 6000,
-    "record_every": 5,
+    "record_every": 1,
     "runs": 3,
     "second": "random",
     "normalize": True,
