@@ -398,8 +398,9 @@ def matrix_project(
         # drawn on the CPU from the seeded stream: the same helper string on every device
         g = generator(seed)
         for start in range(0, k, chunk):
-            M = torch.randint(0, 2, (min(chunk, k - start), flat.numel()), generator=g)
-            yield (2 * M - 1).to(flat)
+            M = torch.randint(0, 2, (min(chunk, k - start), flat.numel()), generator=g,
+                              dtype=torch.float64)  # fmt: skip
+            yield M.mul_(2).sub_(1).to(flat)
 
     c = torch.cat([M @ flat for M in signs()])
     if levels is not None:
