@@ -865,6 +865,22 @@ class CheckResult:
         """Whether the record came out as its instance declares (no :attr:`problems`)."""
         return not self.problems
 
+    def _repr_html_(self) -> str:
+        # Jupyter shows a record as its row of the verdict table, numbers included
+        from .report import results_table_html  # the report module imports this one
+
+        return results_table_html([self])
+
+    def to_frame(self) -> Any:
+        """This record as a one-row pandas DataFrame (see :func:`ntkconv.results_frame`).
+
+        Returns:
+            A ``pandas.DataFrame`` with one row.
+        """
+        from .report import results_frame
+
+        return results_frame([self])
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: tensors and arrays become lists, NaN becomes null, ±inf the
         strings "inf"/"-inf" (JSON has no non-finite numbers), bounds {"value", "relation"}.

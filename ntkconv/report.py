@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sympy as sp
 import torch
 from latex2mathml.converter import convert as latex_to_mathml
@@ -107,6 +108,59 @@ class CheckRun:
     def summary(self) -> str:
         """``"k of n as declared"``, naming the records that were not and those that raised."""
         return summary(self.results)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The records as a pandas DataFrame, one row each (see :func:`results_frame`)."""
+        return results_frame(self.results)
+
+    def _repr_html_(self) -> str:
+        # Jupyter shows a run as its verdict table, with the summary above it
+        return f"<p>{html.escape(self.summary())}</p>" + results_table_html(self.results)
+
+
+def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """Records as a pandas DataFrame: one row per record, the numbers as numbers.
+
+    Args:
+        results: :class:`~ntkconv.CheckResult` records (a run's, a calibration's, or any list).
+
+    Returns:
+        A DataFrame with columns ``id``, ``instance``, ``role``, ``seed``, ``declared``,
+        ``verdict`` (verdict values), ``as_declared``, ``hypotheses_met``, ``conclusion_holds``,
+        ``tightness_kind``, ``tightness`` (NaN without a value), ``wall_time_s`` and
+        ``problems`` (joined with "; ").
+
+    Examples:
+        >>> from ntkconv.testing import toy_theorem
+        >>> frame = run_checks([toy_theorem()], progress=False).to_frame()
+        >>> frame[["instance", "verdict", "tightness"]].values.tolist()
+        [['half', 'holds', 2.0], ['two', 'violated', 0.5]]
+    """
+    return pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "instance": r.instance,
+                "role": r.role,
+                "seed": r.seed,
+                "declared": r.declared.value,
+                "verdict": r.verdict.value,
+                "as_declared": r.as_declared,
+                "hypotheses_met": r.hypotheses_met,
+                "conclusion_holds": r.conclusion_holds,
+                "tightness_kind": None if r.tightness is None else r.tightness.kind,
+                "tightness": math.nan
+                if r.tightness is None or r.tightness.value is None
+                else r.tightness.value,
+                "wall_time_s": r.wall_time_s,
+                "problems": "; ".join(r.problems),
+            }
+            for r in results
+        ],
+        columns=["id", "instance", "role", "seed", "declared", "verdict", "as_declared",
+                 "hypotheses_met", "conclusion_holds", "tightness_kind", "tightness",
+                 "wall_time_s", "problems"],
+    )  # fmt: skip
 
 
 def exit_code(results: Sequence[CheckResult]) -> int:
@@ -226,6 +280,29 @@ class Calibration:
     def summary(self) -> str:
         """``"k of n as declared"`` over every record, naming those that were not and raised."""
         return summary(self.results)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every record, seed by seed, as a pandas DataFrame (see :func:`results_frame`); for
+        the per-instance counts, ``pandas.DataFrame(calibration.rows())``."""
+        return results_frame(self.results)
+
+    def _repr_html_(self) -> str:
+        head = ["theorem", "instance", "declared", "seeds", "as declared", "verdicts",
+                "tightness"]  # fmt: skip
+        body = []
+        for row in self.rows():
+            counts = ", ".join(f"{v} ×{n}" for v, n in row["counts"].items())
+            lo, hi = row["tightness_min"], row["tightness_max"]
+            tight = "" if math.isnan(lo) else f"{row['tightness_kind']} {lo:.3g} – {hi:.3g}"
+            cells = [row["id"], row["instance"], row["declared"], str(row["seeds"]),
+                     f"{row['as_declared']}/{row['seeds']}", counts, tight]  # fmt: skip
+            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        header = "".join(f"<th>{h}</th>" for h in head)
+        return (
+            f"<p>{html.escape(self.summary())}</p>"
+            f'<table class="ntkconv-calibration"><thead><tr>{header}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per instance: declared verdict, counts of each verdict over the seeds, the

@@ -142,3 +142,23 @@ def test_a_kept_run_is_reused_only_by_the_same_code(tmp_path: Path, monkeypatch)
 def test_run_checks_needs_theorems() -> None:
     with pytest.raises(ValueError, match="theorems: expected at least one"):
         nc.run_checks([])
+
+
+def test_records_and_runs_display_in_jupyter_and_convert_to_pandas() -> None:
+    from ntkconv.testing import toy_theorem
+
+    toy = toy_theorem()
+    run = nc.run_checks([toy], progress=False)
+    html_run = run._repr_html_()
+    assert "1 of 2 as declared" in html_run and html_run.count("<tr") == 3  # header + 2 rows
+    assert 'class="verdict violated"' in run.results[1]._repr_html_()
+    frame = run.to_frame()
+    assert list(frame["instance"]) == ["half", "two"]
+    assert list(frame["verdict"]) == ["holds", "violated"]
+    assert frame["tightness"].tolist() == [2.0, 0.5] and frame["as_declared"].tolist() == [
+        True,
+        False,
+    ]
+    assert run.results[0].to_frame().shape[0] == 1
+    cal = nc.run_calibration([toy], [0, 1], progress=False)
+    assert len(cal.to_frame()) == 4 and "0/2" in cal._repr_html_()
