@@ -332,6 +332,37 @@ def t_interval(samples: object, alpha: float = STAT_ALPHA) -> MeanInterval:
     return MeanInterval(m, m - half, m + half, alpha, a.size, f"Student t, {a.size - 1} d.o.f.")
 
 
+def binary_interval(outcomes: object, alpha: float = STAT_ALPHA) -> MeanInterval:
+    """Exact (Clopper–Pearson) bounds on the mean of 0/1 outcomes, e.g. a classifier's error
+    rate on a test set: each end holds with probability ≥ 1 − α (``scipy.stats.binomtest``).
+
+    Args:
+        outcomes: 0/1 (or bool) values, array-like or tensor, flattened; not empty.
+        alpha: the one-sided error level of each end, in (0, 0.5); default
+            :data:`STAT_ALPHA`.
+
+    Returns:
+        A :class:`MeanInterval` with method ``"Clopper-Pearson"``.
+
+    Raises:
+        TypeError: the outcomes are not real numbers.
+        ValueError: outcomes other than 0 and 1, or empty; ``alpha`` outside (0, 0.5).
+
+    Examples:
+        >>> iv = binary_interval([1] * 3 + [0] * 97, alpha=0.025)
+        >>> round(iv.estimate, 2), round(iv.lower, 4), round(iv.upper, 4)
+        (0.03, 0.0062, 0.0852)
+    """
+    from scipy.stats import binomtest
+
+    a, alpha = _samples(outcomes), _check_alpha(alpha)
+    if not np.isin(a, (0, 1)).all():
+        raise ValueError("binary_interval takes 0/1 outcomes")
+    ci = binomtest(int(a.sum()), a.size).proportion_ci(1 - 2 * alpha, method="exact")
+    return MeanInterval(float(a.mean()), float(ci.low), float(ci.high), alpha, a.size,
+                        "Clopper-Pearson")  # fmt: skip
+
+
 def paired_binary_interval(
     first: object, second: object, alpha: float = STAT_ALPHA
 ) -> MeanInterval:

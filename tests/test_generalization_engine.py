@@ -269,3 +269,16 @@ def test_paired_binary_interval_is_exact_and_covers() -> None:
         nc.paired_binary_interval([0.5, 1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match="same length"):
         nc.paired_binary_interval([0, 1], [1])
+
+
+def test_binary_interval_is_clopper_pearson_and_names_bad_input() -> None:
+    from scipy.stats import binomtest
+
+    iv = nc.binary_interval([1] * 7 + [0] * 93, alpha=0.01)
+    ci = binomtest(7, 100).proportion_ci(0.98, method="exact")
+    assert (iv.lower, iv.upper, iv.estimate) == (ci.low, ci.high, 0.07)
+    assert nc.binary_interval(torch.zeros(50)).lower == 0.0
+    with pytest.raises(ValueError, match="0/1"):
+        nc.binary_interval([0, 2])
+    with pytest.raises(ValueError, match="empty"):
+        nc.binary_interval([])
