@@ -355,6 +355,10 @@ def binary_interval(outcomes: object, alpha: float = STAT_ALPHA) -> MeanInterval
     """
     from scipy.stats import binomtest
 
+    if hasattr(outcomes, "detach"):  # a tensor, on any device
+        outcomes = outcomes.detach().cpu().numpy()  # type: ignore[attr-defined]
+    if isinstance(outcomes, np.ndarray) and outcomes.dtype == bool:
+        outcomes = outcomes.astype(np.int64)  # a comparison's result: True counts as 1
     a, alpha = _samples(outcomes), _check_alpha(alpha)
     if not np.isin(a, (0, 1)).all():
         raise ValueError("binary_interval takes 0/1 outcomes")

@@ -278,6 +278,9 @@ def test_binary_interval_is_clopper_pearson_and_names_bad_input() -> None:
     ci = binomtest(7, 100).proportion_ci(0.98, method="exact")
     assert (iv.lower, iv.upper, iv.estimate) == (ci.low, ci.high, 0.07)
     assert nc.binary_interval(torch.zeros(50)).lower == 0.0
+    # a comparison's bools, as a tensor or an array
+    assert nc.binary_interval(torch.arange(10) < 3).estimate == 0.3
+    assert nc.binary_interval(np.arange(10) < 3).estimate == 0.3
     with pytest.raises(ValueError, match="0/1"):
         nc.binary_interval([0, 2])
     with pytest.raises(ValueError, match="empty"):
