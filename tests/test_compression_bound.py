@@ -24,7 +24,7 @@ THEOREM = nc.registry()["compression-bound"]
 
 def test_algorithm_one_matches_its_second_moment() -> None:
     r = RESULTS["projection-moments"]
-    assert r.verdict == V.HOLDS and r.measured["unbiased"]
+    assert r.verdict == V.HOLDS and r.measured["unbiased"] and r.measured["aligned_error"] == 0
     iv = r.measured["second_moment"]
     assert iv.lower <= r.predicted["second_moment"] <= iv.upper
 
@@ -34,6 +34,7 @@ def test_a_noise_stable_net_compresses_an_order_below_its_count() -> None:
     m = r.measured
     assert r.verdict == V.HOLDS and all(h.holds for h in r.hypotheses)
     assert m["q"] <= m["p"] / 10 and m["compressed logit change"] <= m["gamma"] / 2
+    assert m["training error of g"] == 0.0 and min(m["cushions"]) > 0.65
     # the output layer (2 × 768) is kept whole; the hidden layer (768 × 64) needs ≈ 10³ projections
     assert m["k"][1] == 1536 and m["k"][0] <= 1024
     assert m["compression bound"] < m["parameter-counting bound"] / 2
@@ -74,7 +75,32 @@ def _squared_frobenius(original: Callable[..., Any]) -> Callable[..., Any]:
     return faulty
 
 
-def test_planted_faults_are_caught() -> None:
+def _gaussian(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Algorithm 1 with Gaussian helper matrices (unbiased too, another second moment)."""
+
+    def faulty(A: torch.Tensor, k: int, seed: int, **kwargs: Any) -> Any:
+        M = torch.randn(k, A.numel(), generator=nc.generator(seed), dtype=torch.float64)
+        c = M @ A.reshape(-1)
+        return (M.T @ c / k).reshape(A.shape), c
+
+    return faulty
+
+
+def test_planted_faults_are_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Gaussian helpers: the aligned row is no longer reproduced exactly
+    with planted("matrix_project", _gaussian):
+        assert verdicts(THEOREM, instances=["projection-moments"]) == {
+            "projection-moments": V.VIOLATED
+        }
+    # a search that accepts too few projections (its own criterion ten times looser): the
+    # change measured afresh exceeds γ/2 and g errs where f has margin
+    original = cb.compress
+    monkeypatch.setattr(
+        cb, "compress", lambda mats, X, gamma, seed: original(mats, X, 10 * gamma, seed)
+    )
+    r = THEOREM.check("two-path-net", quick=True)
+    assert r.verdict == V.VIOLATED and r.measured["compressed logit change"] > 0.5
+    monkeypatch.undo()
     # Algorithm 1 averaged with 1/√k, or biased by 10 %: the moments refute it
     for fault in (
         lambda orig: lambda A, k, seed, **kw: (
