@@ -45,6 +45,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 import ntkconv as nc
+from ntkconv._notebooks import execute as execute_notebook
 from ntkconv.report import (
     CheckRun,
     figure_names,
@@ -112,13 +113,42 @@ def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
     return _RUNS[mode]
 
 
+def _same_cells(a: Path, b: Path) -> bool:
+    import nbformat
+
+    def cells(p: Path) -> list[tuple[str, str]]:
+        return [(c.cell_type, c.source) for c in nbformat.read(p, as_version=4).cells]
+
+    return cells(a) == cells(b)
+
+
+def _executed_notebooks(files: Files, mode: str) -> None:
+    """Point each notebook at its executed copy: the one tests/test_notebooks.py kept in
+    ``$NTKCONV_ARTIFACTS/notebooks`` if it matches the source, else one run here (mkdocs-jupyter
+    itself only renders); ``none`` renders them unexecuted."""
+    artifacts = os.environ.get("NTKCONV_ARTIFACTS")
+    for f in files:
+        if not (f.src_uri.startswith("notebooks/") and f.src_uri.endswith(".ipynb")):
+            continue
+        source = Path(f.abs_src_path or "")
+        kept = Path(artifacts) / "notebooks" / source.name if artifacts else None
+        if kept is not None and kept.exists() and _same_cells(kept, source):
+            log.info("ntkconv: reusing the executed %s from %s", source.name, kept.parent)
+            f.abs_src_path = str(kept)
+        elif mode != "none":
+            out = Path(tempfile.mkdtemp(prefix="ntkconv-notebooks-"))
+            f.abs_src_path = str(execute_notebook(source, out))
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Fail on a theorem without a page; add this build's figures under ``figures/``."""
+    """Fail on a theorem without a page; add this build's figures under ``figures/``; render
+    the notebooks executed."""
     missing = [i for i in nc.registry() if files.get_file_from_path(f"theorems/{i}.md") is None]
     if missing:
         raise PluginError(f"theorems without a page docs/theorems/<id>.md: {missing}")
     for name, png in _run(_mode())[1].items():
         files.append(File.generated(config, f"figures/{name}.png", content=png))
+    _executed_notebooks(files, _mode())
     return files
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch.func import vmap
-from tqdm.auto import tqdm
 
+from ._progress import tqdm
 from ._validation import (
     Params,
     check_callable,

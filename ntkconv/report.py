@@ -30,9 +30,9 @@ import pandas as pd
 import sympy as sp
 import torch
 from latex2mathml.converter import convert as latex_to_mathml
-from tqdm.auto import tqdm
 
 from ._io import atomic_path, write_atomic
+from ._progress import tqdm
 from .plotting import figure_bytes
 from .protocol import (
     Bound,

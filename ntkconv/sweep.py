@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from ._io import remove_stale_temps, write_atomic
+from ._progress import tqdm
 from ._validation import check_positive_int
 from .plotting import save_figure
 from .seeds import _canonical, check_seed, derive_seed

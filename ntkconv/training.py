@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch._C._functorch import is_functorch_wrapped_tensor
 from torch.func import grad, vmap
-from tqdm.auto import tqdm
 
+from ._progress import tqdm
 from ._validation import (
     Params,
     as_labels,

@@ -99,24 +99,3 @@ def test_adding_a_theorem_example_runs() -> None:
     assert png.startswith(b"\x89PNG")
     errors = results[-1].details["errors"]  # the control's distance grows along the top mode
     assert errors[-1] > errors[0]
-
-
-def test_check_your_own_bound_runs_in_process() -> None:
-    """The page's script, executed as written: an nn.Module's bound checked with no entry point,
-    its records shown as a table and a DataFrame."""
-    page = (DOCS / "check-your-own-bound.md").read_text(encoding="utf-8")
-    source = re.search(r"```python\n(.*?)```", page, re.DOTALL)
-    assert source is not None
-    module = types.ModuleType("my_bound")
-    exec(compile(source.group(1), "check-your-own-bound.md", "exec"), module.__dict__)
-    run = module.run
-    assert "my-lipschitz-bound" not in nc.registry()  # nothing was installed
-    assert [r.verdict for r in run.results] == [
-        nc.Verdict.HOLDS,
-        nc.Verdict.VIOLATED,
-        nc.Verdict.FAILED_WITHOUT_HYPOTHESIS,
-    ]
-    frame = run.to_frame()
-    assert list(frame["as_declared"]) == [True, True, True]
-    assert "3 of 3 as declared" in run._repr_html_()
-    assert nc.figure_bytes(module.THEOREM.figure(run.results)[0]).startswith(b"\x89PNG")

@@ -1,0 +1,37 @@
+"""Running the teaching notebooks (docs/notebooks): shared by the test that executes them and
+the documentation build that renders them. Needs the ``test`` extra (nbclient, ipykernel)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+#: the notebooks of a source checkout: jupytext percent scripts, each paired with an .ipynb
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "docs" / "notebooks"
+#: seconds a notebook may run (the issue's budget: under 2 minutes on two cores)
+TIMEOUT_S = 120
+
+
+def execute(notebook: Path, out: Path, timeout: int = TIMEOUT_S) -> Path:
+    """Run ``notebook`` top to bottom in a fresh Python kernel, in its own folder, and write
+    the executed copy (outputs included) to ``out/<name>.ipynb``.
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: a cell raised (the message names it).
+        TimeoutError: the whole notebook ran past ``timeout`` seconds.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    start = time.monotonic()
+    # a cell may take the whole budget; the total is checked after
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(notebook.parent)}})  # fmt: skip
+    client.execute()
+    if time.monotonic() - start > timeout:
+        raise TimeoutError(f"{notebook.name} ran {time.monotonic() - start:.0f} s > {timeout} s")
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / notebook.name
+    nbformat.write(nb, target)
+    return target
