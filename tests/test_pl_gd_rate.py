@@ -136,3 +136,10 @@ def test_records_are_json_ready() -> None:
     assert isinstance(d["details"]["delta"], list)
     assert d["details"]["rate_exponent_ratio"] is None  # NaN (diverged run) becomes null
     assert not any(isinstance(v, float) and math.isnan(v) for v in d["measured"].values())
+
+
+def test_a_smaller_step_is_held_to_its_own_rate() -> None:
+    """η = 1/(2β): the theorem with β′ = 1/η promises 1 − ημ, not 1 − μ/β (which a half step
+    does not reach: the check once called that `violated`, found by the PL notebook's knob)."""
+    r = pl.check("linear-lsq", quick=True, lr_factor=0.5)
+    assert r.verdict is nc.Verdict.HOLDS and r.tightness.value > 1.5
