@@ -141,6 +141,22 @@ def figure(results: list[nc.CheckResult]) -> list[Any]:
 # factor the argument does not grant (it must come out `violated`, or the check cannot fail);
 # and a **strong control** whose activation 4·tanh breaks the hypothesis (the conclusion is
 # measured failing with it: `failed-without-hypothesis`).
+#
+# How the pieces fit, for your own bound:
+#
+# - **The tightness carries the sharpened control.** `MLP.sharpened(10)` does not run
+#   `evaluate` again: it re-decides the same record from its tightness — `violated` unless the
+#   tightness reaches 10. So state the tightness as the largest factor the bound could be
+#   tightened by before the measurement breaks it: for an upper bound `bound / measured`, for
+#   a lower bound `measured / bound` (`nc.Tightness.ratio`; `nc.Tightness.exponent` for rates,
+#   `nc.Tightness.margin` for a distance to a threshold). A bound written as "… ≤ 0" has no
+#   factor to tighten: rewrite it as a ratio first.
+# - **Hypotheses are measured**, each with `nc.hypothesis(name, measured, relation, bound)`; a
+#   strong control names the one it breaks (`breaks=`), and the record must show it broken.
+# - **`Outcome(diverged=True)`** says the run itself blew up (NaN, overflow): the verdict is then
+#   `diverged`, whatever the numbers.
+# - **sympy names**: `sp.symbols("a b")` splits on spaces, so give a LaTeX name with a space
+#   its own `sp.Symbol(r"\nabla L_{t}")`.
 
 # %%
 MLP = nc.Instance("tanh-mlp", {"widths": [10, 64, 64, 3], "slope": 1.0, "n": 200})
@@ -169,13 +185,16 @@ THEOREM = nc.Theorem(
 
 # %%
 run = nc.run_checks([THEOREM], progress=False)
-run  # the verdict table
+print(run.summary())  # in a plain Python run this line is the output
+run  # in Jupyter, the verdict table
 
 # %% [markdown]
 # The same records as a pandas DataFrame, one row each:
 
 # %%
-run.to_frame()[["instance", "declared", "verdict", "as_declared", "tightness"]]
+frame = run.to_frame()[["instance", "declared", "verdict", "as_declared", "tightness"]]
+print(frame.to_string(index=False))  # for a plain Python run
+frame
 
 # %%
 from IPython.display import Image
