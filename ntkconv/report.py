@@ -114,8 +114,12 @@ class CheckRun:
         return results_frame(self.results)
 
     def _repr_html_(self) -> str:
-        # Jupyter shows a run as its verdict table, with the summary above it
-        return f"<p>{html.escape(self.summary())}</p>" + results_table_html(self.results)
+        # Jupyter shows a run as its verdict table, with the summary above it; the numbers stay
+        # with each record (its own table) and in to_frame(): lists of measured values would
+        # make every row a page tall
+        return f"<p>{html.escape(self.summary())}</p>" + results_table_html(
+            self.results, numbers=False
+        )
 
 
 def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
