@@ -45,6 +45,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 import ntkconv as nc
+from ntkconv._notebooks import cells as notebook_cells
 from ntkconv._notebooks import execute as execute_notebook
 from ntkconv.report import (
     CheckRun,
@@ -116,10 +117,9 @@ def _run(mode: str) -> tuple[CheckRun | None, dict[str, bytes]]:
 def _same_cells(a: Path, b: Path) -> bool:
     import nbformat
 
-    def cells(p: Path) -> list[tuple[str, str]]:
-        return [(c.cell_type, c.source) for c in nbformat.read(p, as_version=4).cells]
-
-    return cells(a) == cells(b)
+    return notebook_cells(nbformat.read(a, as_version=4)) == notebook_cells(
+        nbformat.read(b, as_version=4)
+    )
 
 
 def _executed_notebooks(files: Files, mode: str) -> None:

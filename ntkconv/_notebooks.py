@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 #: the notebooks of a source checkout: jupytext percent scripts, each paired with an .ipynb
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "docs" / "notebooks"
 #: seconds a notebook may run (the issue's budget: under 2 minutes on two cores)
 TIMEOUT_S = 120
+
+
+def cells(nb: Any) -> list[tuple[str, str]]:
+    """A notebook's content for comparing two of its forms (the jupytext script and the
+    .ipynb, or the .ipynb and an executed copy): each cell's type and source, outputs left out."""
+    return [(c.cell_type, c.source) for c in nb.cells]
 
 
 def execute(notebook: Path, out: Path, timeout: int = TIMEOUT_S) -> Path:

@@ -725,8 +725,7 @@ class TwoLayerClassifier(ShallowNet):
             >>> net = nc.TwoLayerClassifier(d=3, width=8, classes=2)
             >>> p, X = net.init(0), nc.sphere_inputs(4, 3, seed=1)
             >>> A1, A2 = net.layer_matrices(p)
-            >>> X1 = torch.cat([X, torch.ones(4, 1, dtype=X.dtype)], dim=1)
-            >>> torch.allclose(torch.relu(X1 @ A1.T) @ A2.T, net(p, X))
+            >>> torch.allclose(torch.relu(net.augment(X) @ A1.T) @ A2.T, net(p, X))
             True
         """
         self._check_params(params)
@@ -734,6 +733,25 @@ class TwoLayerClassifier(ShallowNet):
             torch.cat([params["W"], params["b"][:, None]], dim=1),
             params["A"] / math.sqrt(self.width),
         )
+
+    def augment(self, X: torch.Tensor) -> torch.Tensor:
+        """The inputs :meth:`layer_matrices` acts on: x̃ = (x, 1), the bias's column last.
+
+        Args:
+            X: (n, d) inputs, a float tensor.
+
+        Returns:
+            The (n, d + 1) tensor [X | 1] in X's dtype and device.
+
+        Raises:
+            ValueError: ``X`` is not (n, d).
+            TypeError: ``X`` is not a tensor.
+        """
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"X must be a torch.Tensor; got {type(X).__name__}")
+        if X.ndim != 2 or X.shape[1] != self.d:
+            raise ValueError(f"X must have shape (n, {self.d}); got {tuple(X.shape)}")
+        return torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype, device=X.device)], dim=1)
 
     def activation_pattern(self, params: Params, X: torch.Tensor) -> torch.Tensor:
         """Which hidden units are active (X Wᵀ + b > 0) on each input.

@@ -171,7 +171,8 @@ def test_layer_matrices_reproduce_the_classifier() -> None:
     p = net.init(2)
     X = nc.sphere_inputs(9, 6, seed=4)
     A1, A2 = net.layer_matrices(p)
-    X1 = torch.cat([X, torch.ones(9, 1, dtype=X.dtype)], dim=1)
+    X1 = net.augment(X)
+    assert torch.equal(X1[:, :-1], X) and bool((X1[:, -1] == 1).all())
     assert torch.allclose(torch.relu(X1 @ A1.T) @ A2.T, net(p, X), rtol=1e-12, atol=1e-12)
 
 

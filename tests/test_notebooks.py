@@ -13,13 +13,9 @@ import pytest
 jupytext = pytest.importorskip("jupytext")
 nbformat = pytest.importorskip("nbformat")
 
-from ntkconv._notebooks import NOTEBOOKS, execute  # noqa: E402
+from ntkconv._notebooks import NOTEBOOKS, cells, execute  # noqa: E402
 
 SCRIPTS = sorted(NOTEBOOKS.glob("*.py"))
-
-
-def _cells(nb: object) -> list[tuple[str, str]]:
-    return [(c.cell_type, c.source.strip()) for c in nb.cells]  # type: ignore[attr-defined]
 
 
 def test_there_are_notebooks() -> None:
@@ -31,7 +27,7 @@ def test_script_and_notebook_are_paired_and_clean(script: Path) -> None:
     ipynb = script.with_suffix(".ipynb")
     assert ipynb.exists(), f"{ipynb.name} missing: jupytext --sync {script}"
     paired = nbformat.read(ipynb, as_version=4)
-    assert _cells(jupytext.read(script)) == _cells(paired), f"out of sync: jupytext --sync {script}"
+    assert cells(jupytext.read(script)) == cells(paired), f"out of sync: jupytext --sync {script}"
     for cell in paired.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None, f"{ipynb.name} has outputs"

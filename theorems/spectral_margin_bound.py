@@ -183,7 +183,7 @@ def _measure(cfg: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     t = _train(cfg, seed)
     net, n = t["net"], cfg["n"]
     X = t["X"].double()
-    Xa = torch.cat([X, torch.ones(n, 1, dtype=X.dtype)], dim=1)  # the bias as an input
+    Xa = net.augment(X)  # the bias as an input
     X2 = float(Xa.norm())
     W = max(Xa.shape[1], cfg["width"], CLASSES)
     rows = []
