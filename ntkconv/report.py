@@ -117,8 +117,12 @@ class CheckRun:
         # Jupyter shows a run as its verdict table, with the summary above it; the numbers stay
         # with each record (its own table) and in to_frame(): lists of measured values would
         # make every row a page tall
-        return f"<p>{html.escape(self.summary())}</p>" + results_table_html(
-            self.results, numbers=False
+        # one theorem's run names it once, above the table, instead of in a column of its own
+        ids = list(dict.fromkeys(r.id for r in self.results))
+        several = len(ids) != 1
+        title = "" if several else f"{ids[0]}: "
+        return f"<p>{html.escape(title + self.summary())}</p>" + results_table_html(
+            self.results, with_id=several, numbers=False, links=False
         )
 
 
@@ -562,11 +566,13 @@ def _halves(r: CheckResult) -> str:
 
 
 def results_table_html(
-    results: Sequence[CheckResult], *, with_id: bool = True, numbers: bool = True
-) -> str:
+    results: Sequence[CheckResult], *, with_id: bool = True, numbers: bool = True,
+    links: bool = True,
+) -> str:  # fmt: skip
     """The verdict table: one row per record with its role, declared and measured verdict,
     hypotheses and conclusion, tightness, time and whether it came out as declared; ``numbers``
-    adds predicted next to measured. With ``with_id`` the theorem column links to ``#<id>``."""
+    adds predicted next to measured. ``with_id`` adds the theorem column, linked to ``#<id>``
+    (the report's section) unless ``links`` is off (Jupyter, where no such section exists)."""
     head = [
         *(["theorem"] if with_id else []),
         "instance",
@@ -586,7 +592,7 @@ def results_table_html(
         if t is not None:
             tight = f'<span title="{html.escape(t.about)}">{tight}</span>'
         cells = [
-            *([f'<a href="#{html.escape(r.id)}">{html.escape(r.id)}</a>'] if with_id else []),
+            *([_theorem_cell(r.id, links)] if with_id else []),
             html.escape(r.instance),
             html.escape(format_role(r)),
             html.escape(r.declared.value),
@@ -607,6 +613,11 @@ def results_table_html(
         f'<table class="ntkconv-results"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(f'{row}</tr>' for row in rows)}</tbody></table>"
     )
+
+
+def _theorem_cell(theorem_id: str, link: bool) -> str:
+    name = html.escape(theorem_id)
+    return f'<a href="#{name}">{name}</a>' if link else name
 
 
 def hypotheses_html(results: Sequence[CheckResult]) -> str:

@@ -3,49 +3,20 @@ verdict and figure, and the run record behind it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import sympy as sp
 import torch
+from _chromium import chromium
 from _quick import quick_figures, quick_run
 
 import ntkconv as nc
 from ntkconv.cli import main
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# CI installs Chromium and sets this, so the browser test cannot be skipped there.
-REQUIRE = os.environ.get("NTKCONV_REQUIRE_CHROMIUM") == "1"
-
-
-def _dump_dom(page: Path, profile: Path) -> str:
-    if CHROMIUM is None:
-        if REQUIRE:
-            pytest.fail("NTKCONV_REQUIRE_CHROMIUM=1 but no chromium on PATH")
-        pytest.skip("chromium not installed (Debian: apt-get install chromium)")
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-    ]
-    proc = subprocess.run(
-        [CHROMIUM, *flags, page.as_uri()], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
 
 
 # slow: a headless browser renders the whole quick report (~35 s). CI runs it with -m slow,
@@ -67,7 +38,7 @@ def test_full_quick_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     page = nc.write_report(
         run, tmp_path / "r", command="ntkconv report --quick --out r/", figures=figures
     )
-    dom = _dump_dom(page, tmp_path / "profile")
+    dom = chromium(page, tmp_path / "profile", "--dump-dom")
 
     assert all(t.id in figures for t in theorems)  # every theorem has its headline figure
     shown = len(figures)  # headlines and their follow-ups
@@ -150,7 +121,11 @@ def test_records_and_runs_display_in_jupyter_and_convert_to_pandas() -> None:
     toy = toy_theorem()
     run = nc.run_checks([toy], progress=False)
     html_run = run._repr_html_()
-    assert "1 of 2 as declared" in html_run and html_run.count("<tr") == 3  # header + 2 rows
+    assert f"{toy.id}: 1 of 2 as declared" in html_run and html_run.count("<tr") == 3
+    assert "<th>theorem</th>" not in html_run and 'href="#' not in html_run  # one theorem
+    other = [dataclasses.replace(r, id="other") for r in run.results]
+    two = nc.CheckRun([toy], run.results + other, quick=False, seed=0, started="", wall_time_s=0)
+    assert "<th>theorem</th>" in two._repr_html_() and 'href="#' not in two._repr_html_()
     assert 'class="verdict violated"' in run.results[1]._repr_html_()
     frame = run.to_frame()
     assert list(frame["instance"]) == ["half", "two"]
