@@ -3,6 +3,7 @@ the documentation build that renders them. Needs the ``test`` extra (nbclient, i
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,18 @@ def execute(notebook: Path, out: Path, timeout: int = TIMEOUT_S) -> Path:
     """
     import nbformat
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     nb = nbformat.read(notebook, as_version=4)
     start = time.monotonic()
-    # a cell may take the whole budget; the total is checked after
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(notebook.parent)}})  # fmt: skip
-    client.execute()
+    # the kernel talks over Unix sockets in a private folder: over TCP (the default) ipykernel
+    # warns that code and outputs travel unencrypted, on every run
+    with tempfile.TemporaryDirectory() as sockets:
+        ipc = Config({"KernelManager": {"transport": "ipc", "ip": f"{sockets}/kernel"}})
+        # a cell may take the whole budget; the total is checked after
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", config=ipc,
+                                resources={"metadata": {"path": str(notebook.parent)}})  # fmt: skip
+        client.execute()
     if time.monotonic() - start > timeout:
         raise TimeoutError(f"{notebook.name} ran {time.monotonic() - start:.0f} s > {timeout} s")
     out.mkdir(parents=True, exist_ok=True)

@@ -384,7 +384,9 @@ class Tightness:
         """A ratio tightness: the largest c with measured ≤ bound/c (or measured ≥ c·bound).
 
         Args:
-            value: c (threshold 1: the claim holds when c ≥ 1).
+            value: c (threshold 1: the claim holds when c ≥ 1). A negative c means measured
+                and bound have opposite signs (a lower bound on a decrease that came out an
+                increase): the claim is broken outright, not by a constant factor.
             about: what the ratio measures, e.g. ``"bound / measured loss"``.
 
         Returns:
@@ -869,7 +871,7 @@ class CheckResult:
         # Jupyter shows a record as its row of the verdict table, numbers included
         from .report import results_table_html  # the report module imports this one
 
-        return results_table_html([self])
+        return results_table_html([self], links=False)
 
     def to_frame(self) -> Any:
         """This record as a one-row pandas DataFrame (see :func:`ntkconv.results_frame`).
@@ -1017,7 +1019,9 @@ class Theorem:
         citation: where it is stated (paper, theorem/equation number).
         statement: the statement as a sympy expression (e.g. ``sp.Implies(hyp, concl)``); the
             report's MathML and the documentation are generated from it.
-        symbols: symbol name → what it means.
+        symbols: a legend for readers of the module, symbol as written → what it means (not
+            matched against the statement's symbols, so a key may be a display form such as
+            ``"p(i)"``; the report and the docs render the statement, not this legend).
         instances: the :class:`Instance` configurations checked, in order (names unique).
         evaluate: ``evaluate(config, seed) -> Outcome``; it receives a copy of the merged
             config dict and the seed.

@@ -150,7 +150,10 @@ def figure(results: list[nc.CheckResult]) -> list[Any]:
 #   tightened by before the measurement breaks it: for an upper bound `bound / measured`, for
 #   a lower bound `measured / bound` (`nc.Tightness.ratio`; `nc.Tightness.exponent` for rates,
 #   `nc.Tightness.margin` for a distance to a threshold). A bound written as "… ≤ 0" has no
-#   factor to tighten: rewrite it as a ratio first.
+#   factor to tighten: rewrite it as a ratio first. A *negative* ratio means the measured value
+#   has the wrong sign (a lower bound on a decrease that came out an increase): the claim is
+#   broken outright, not by a constant factor, and no sharpening or loosening by c > 0 changes
+#   that.
 # - **Hypotheses are measured**, each with `nc.hypothesis(name, measured, relation, bound)`; a
 #   strong control names the one it breaks (`breaks=`), and the record must show it broken.
 # - **`Outcome(diverged=True)`** says the run itself blew up (NaN, overflow): the verdict is then
