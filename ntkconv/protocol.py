@@ -1061,6 +1061,12 @@ class Theorem:
         if len(set(names)) != len(names):
             raise ValueError(f"theorem {self.id!r}: instance names repeat: {names}")
 
+    def _repr_html_(self) -> str:
+        # Jupyter shows a theorem as its statement in MathML, legend and instances
+        from .report import theorem_html  # the report module imports this one
+
+        return theorem_html(self)
+
     def latex(self) -> str:
         """The statement as LaTeX (``sympy.latex`` of :attr:`statement`)."""
         return sp.latex(self.statement)

@@ -494,8 +494,9 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_role(r: CheckResult) -> str:
-    """The record's role in a table: blank, "breaks: H", "sharpened ×f" or "false claim"."""
+def format_role(r: CheckResult | Instance) -> str:
+    """A record's (or an instance's) role in a table: blank, "breaks: H", "sharpened ×f" or
+    "false claim"."""
     if r.breaks:
         return f"breaks: {r.breaks}"
     if r.sharpen is not None:
@@ -517,6 +518,29 @@ def statement_lines(statement: sp.Basic) -> list[str]:
         premise, conclusion = statement.args
         return [sp.latex(premise) + r" \implies", *statement_lines(conclusion)]
     return [sp.latex(statement)]
+
+
+def theorem_html(theorem: Theorem) -> str:
+    """A theorem as Jupyter shows it: title and citation, the statement in MathML (no script
+    needed, unlike sympy's own LaTeX output), the symbol legend, and the instances with their
+    roles and declared verdicts."""
+    legend = "".join(
+        f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(v)}</td></tr>"
+        for k, v in theorem.symbols.items()
+    )
+    rows = "".join(
+        f"<tr><td>{html.escape(i.name)}</td><td>{html.escape(format_role(i))}</td>"
+        f"<td>{html.escape(i.expected.value)}</td><td>{html.escape(i.description)}</td></tr>"
+        for i in theorem.instances
+    )
+    return (
+        f"<p><strong>{html.escape(theorem.id)}</strong> — {html.escape(theorem.title)}<br>"
+        f"<em>{html.escape(theorem.citation)}</em></p>"
+        f'<div class="ntkconv-statement">{statement_mathml(theorem)}</div>'
+        + (f'<table class="ntkconv-symbols"><tbody>{legend}</tbody></table>' if legend else "")
+        + '<table class="ntkconv-instances"><thead><tr><th>instance</th><th>role</th>'
+        f"<th>declared</th><th>what it is</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def statement_mathml(theorem: Theorem) -> str:

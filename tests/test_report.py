@@ -135,5 +135,8 @@ def test_records_and_runs_display_in_jupyter_and_convert_to_pandas() -> None:
         False,
     ]
     assert run.results[0].to_frame().shape[0] == 1
+    shown = toy._repr_html_()  # a theorem: statement in MathML (no script), legend, instances
+    assert nc.statement_mathml(toy) in shown and "the measured value" in shown
+    assert shown.count("<tr>") == 1 + 1 + len(toy.instances)  # legend row, header, instances
     cal = nc.run_calibration([toy], [0, 1], progress=False)
     assert len(cal.to_frame()) == 4 and "0/2" in cal._repr_html_()

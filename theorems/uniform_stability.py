@@ -277,6 +277,9 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         if all(g > 0 for g in gaps):
             ax.loglog(lr, gaps, "s:", label="test − train loss")
         ax.set_xlabel("step size η")
+        # label the steps run, not matplotlib's minor ticks (they overlap on a short range)
+        ax.set_xticks(lr, [f"{x:g}" for x in lr])
+        ax.minorticks_off()
         ax.legend(fontsize=7)
 
     return nc.record_figures(

@@ -32,7 +32,7 @@
 import ntkconv as nc
 
 THEOREM = nc.registry()["pl-gd-rate"]
-THEOREM.statement  # the claim, in sympy: the same object the docs and the report render
+THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
 
 # %% [markdown]
 # ## The check
