@@ -411,6 +411,42 @@ def matrix_project(
     return (total / k).reshape(A.shape), c
 
 
+def relu_layers(mats: Sequence[object], inputs: object) -> list[torch.Tensor]:
+    r"""Run the bias-free ReLU net x ↦ A_L relu(A_{L−1} ⋯ relu(A_1 x)) given by its layer
+    matrices (as :meth:`TwoLayerClassifier.layer_matrices` gives them, the bias a column on
+    the augmented input) and return what every layer sees and what comes out: ``[X, h_1, …,
+    h_{L−1}, f]`` with h_l = relu(h_{l−1}A_lᵀ) and f = h_{L−1}A_Lᵀ (no ReLU on the output).
+
+    Args:
+        mats: the layer matrices A_1 … A_L, A_l of shape (d_l, d_{l−1}), at least one.
+        inputs: the (n, d_0) inputs, one per row.
+
+    Returns:
+        L + 1 tensors: the inputs of layers 1 … L, then the (n, d_L) outputs.
+
+    Raises:
+        ValueError: no matrices; shapes that do not chain; non-finite values.
+        TypeError: non-float inputs.
+
+    Examples:
+        >>> import torch
+        >>> A1, A2 = torch.tensor([[1.0, -1.0]]), torch.tensor([[2.0]])
+        >>> [h.tolist() for h in relu_layers([A1, A2], torch.tensor([[3.0, 1.0], [1.0, 3.0]]))]
+        [[[3.0, 1.0], [1.0, 3.0]], [[2.0], [0.0]], [[4.0], [0.0]]]
+    """
+    if len(mats) == 0:
+        raise ValueError("relu_layers needs at least one layer matrix")
+    first = as_matrix(mats[0], "mats[0]")
+    h = as_matrix(inputs, "inputs", d=first.shape[1], like=first)
+    out = [h]
+    for i, A in enumerate(mats):
+        A = as_matrix(A, f"mats[{i}]", d=h.shape[1], like=first)
+        h = h @ A.T
+        out.append(h if i == len(mats) - 1 else torch.relu(h))
+        h = out[-1]
+    return out
+
+
 def layer_cushion(A: object, inputs: object) -> float:
     r"""The layer cushion of Arora et al. (ICML 2018, Definition 4): the largest μ with
     μ‖A‖_F‖x‖ ≤ ‖Ax‖ for every input x of the layer, min_x ‖Ax‖/(‖A‖_F‖x‖).

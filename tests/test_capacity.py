@@ -234,6 +234,20 @@ def test_layer_cushion_closed_forms_and_bad_inputs() -> None:
         nc.matrix_project(torch.ones(2, 2), 0, seed=0)
 
 
+def test_relu_layers_is_the_classifiers_forward_and_checks_the_chain() -> None:
+    net = nc.TwoLayerClassifier(d=5, width=7, classes=3)
+    params = {k: v.double() for k, v in net.init(seed=1).items()}
+    X = torch.randn(6, 5, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    hs = nc.relu_layers(net.layer_matrices(params), net.augment(X))
+    assert [h.shape for h in hs] == [(6, 6), (6, 7), (6, 3)]
+    assert torch.allclose(hs[-1], net(params, X), rtol=1e-12, atol=1e-12)
+    assert bool((hs[1] >= 0).all()) and bool((hs[-1] < 0).any())  # no ReLU on the output
+    with pytest.raises(ValueError, match=r"mats\[1\]"):
+        nc.relu_layers([torch.ones(4, 6), torch.ones(3, 5)], torch.ones(2, 6))
+    with pytest.raises(ValueError, match="at least one"):
+        nc.relu_layers([], torch.ones(2, 6))
+
+
 def test_matrix_project_rounds_its_coefficients_to_the_levels() -> None:
     A = torch.randn(4, 5, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     exact, c = nc.matrix_project(A, 50, seed=3)

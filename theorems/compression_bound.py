@@ -93,16 +93,7 @@ GAMMAS = tuple(2.0**j for j in range(-10, 11))
 
 def forward(mats: Sequence[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
     """x ↦ A_L relu(⋯ relu(A₁x)), rows of X as inputs."""
-    return layer_inputs(mats, X)[-1] @ mats[-1].T
-
-
-def layer_inputs(mats: Sequence[torch.Tensor], X: torch.Tensor) -> list[torch.Tensor]:
-    """The inputs each layer sees on X."""
-    out, h = [X], X
-    for A in mats[:-1]:
-        h = torch.relu(h @ A.T)
-        out.append(h)
-    return out
+    return nc.relu_layers(mats, X)[-1]
 
 
 def compress(
@@ -274,7 +265,8 @@ def _evaluate_net(cfg: dict[str, Any], seed: int) -> nc.Outcome:
     G_train = forward(c["mats"], Xtr)
     change = float((G_train - F).abs().max())
     train_err_g = float((nc.multiclass_margins(G_train, ytr) <= 0).double().mean())
-    cushions = [nc.layer_cushion(A, x) for A, x in zip(mats, layer_inputs(mats, Xtr), strict=True)]
+    inputs = nc.relu_layers(mats, Xtr)[:-1]
+    cushions = [nc.layer_cushion(A, x) for A, x in zip(mats, inputs, strict=True)]
     order = (p / ORDER) / c["q"]
     holds_bound = low_g <= bound
     compressible = change <= gamma / 2 and train_err_g <= below
