@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .plotting import save_figure
-from .protocol import CheckResult, Theorem, jsonable, registry
+from .protocol import Theorem, jsonable, registry
 from .report import (
-    Calibration,
+    calibration_table_text,
     draw_figures,
     figure_names,
-    format_role,
-    format_value,
+    results_table_text,
     run_calibration,
     run_checks,
     write_report,
@@ -40,97 +39,9 @@ class UsageError(Exception):
     """Bad usage: an unknown id, a bad flag or value. Exit code 2."""
 
 
-def _text_table(
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    width: int | None = None,
-    flexible: Sequence[str] = (),
-) -> str:
-    """Columns padded to their content. With ``width`` (the terminal's) the widest of the
-    ``flexible`` columns are narrowed first (to 12 characters), then the widest of all, until
-    every line fits; a cut cell ends in '…'."""
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
-    if width is not None:
-        flex = [i for i, h in enumerate(header) if h in flexible]
-        for pool, floor in ((flex, 12), (range(len(widths)), 4)):
-            while sum(widths) + 2 * (len(widths) - 1) > width:
-                i = max(pool, key=lambda j: widths[j], default=None)
-                if i is None or widths[i] <= floor:
-                    break
-                widths[i] -= 1
-
-    def cell(c: object, w: int) -> str:
-        text = str(c)
-        return (text if len(text) <= w else text[: w - 1] + "…").ljust(w)
-
-    def line(cells: Sequence[object]) -> str:
-        return "  ".join(cell(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 def _width(args: argparse.Namespace) -> int | None:
     """The terminal's width (COLUMNS, else 80), or None with --wide."""
     return None if getattr(args, "wide", False) else shutil.get_terminal_size((80, 24)).columns
-
-
-FLEXIBLE = ("predicted", "measured", "role")
-
-
-def _table(results: Sequence[CheckResult], width: int | None) -> str:
-    """The verdict table; compact (the verdict, with the declared one only where they differ)
-    unless ``width`` is None (--wide: both halves and the declared verdict as columns)."""
-    wide = width is None
-    header = [
-        "theorem",
-        "instance",
-        "role",
-        *(["declared", "verdict", "hyp/concl"] if wide else ["verdict"]),
-        "tightness",
-        "predicted",
-        "measured",
-        "ok",
-    ]
-    rows = []
-    for r in results:
-        ok = "yes" if r.as_declared else "NO"
-        if not wide and not r.as_declared:
-            ok = f"NO (declared {r.declared.value})"
-        rows.append(
-            [
-                r.id,
-                r.instance,
-                format_role(r),
-                *([r.declared.value, r.verdict.value, r.error or _halves(r)] if wide else []),
-                *([] if wide else [r.verdict.value]),
-                format_value(r.tightness) if r.tightness else "",
-                format_value(r.predicted),
-                format_value(r.measured) if r.error is None else r.error,
-                ok,
-            ]
-        )
-    if not wide and len({r.id for r in results}) == 1:  # one theorem: name it once, above
-        table = _text_table(header[1:], [row[1:] for row in rows], width, FLEXIBLE)
-        return f"{results[0].id}\n{table}"
-    return _text_table(header, rows, width, FLEXIBLE)
-
-
-def _halves(r: CheckResult) -> str:
-    met = "met" if r.hypotheses_met else "NOT"
-    return f"{met}/{'holds' if r.conclusion_holds else 'FAILS'}"
-
-
-def _calibration_table(cal: Calibration, width: int | None) -> str:
-    header = ("theorem", "instance", "declared", "as declared", "verdicts", "tightness range")
-    rows = []
-    for row in cal.rows():
-        kind = row["tightness_kind"]
-        span = f"{kind} {row['tightness_min']:.3g} … {row['tightness_max']:.3g}" if kind else ""
-        counts = ", ".join(f"{v} ×{k}" for v, k in row["counts"].items())
-        bad = [x["seed"] for x in row["not_as_declared"]]
-        ok = f"{row['as_declared']}/{row['seeds']}" + (f"  NOT at seeds {bad}" if bad else "")
-        rows.append((row["id"], row["instance"], row["declared"], ok, counts, span))
-    return _text_table(header, rows, width, flexible=("verdicts", "tightness range"))
 
 
 def _select(ids: Sequence[str]) -> list[Theorem]:
@@ -242,7 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(jsonable(cal.rows()), indent=2))
         else:
-            print(_calibration_table(cal, _width(args)))
+            print(calibration_table_text(cal, _width(args)))
             print(f"\nseeds {args.seeds} ({len(cal.seeds)} seeds): {cal.summary()}")
         return cal.exit_code
     figures = _writable_dir(args.figures, "--figures") if args.figures else None
@@ -250,7 +161,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in run.results], indent=2))
     else:
-        print(_table(run.results, _width(args)))
+        print(results_table_text(run.results, _width(args)))
         print(f"\n{run.summary()}")
     if figures is not None:  # after the table, so a failing figure cannot lose it
         for theorem in theorems:

@@ -1061,6 +1061,11 @@ class Theorem:
         if len(set(names)) != len(names):
             raise ValueError(f"theorem {self.id!r}: instance names repeat: {names}")
 
+    def __str__(self) -> str:
+        # print(theorem), and display(theorem) outside Jupyter
+        roles = "\n".join(f"  {i.name}: {i.expected.value}" for i in self.instances)
+        return f"{self.id}: {self.title}\n{self.citation}\n{self.statement}\n{roles}"
+
     def _repr_html_(self) -> str:
         # Jupyter shows a theorem as its statement in MathML, legend and instances
         from .report import theorem_html  # the report module imports this one

@@ -113,6 +113,10 @@ class CheckRun:
         """The records as a pandas DataFrame, one row each (see :func:`results_frame`)."""
         return results_frame(self.results)
 
+    def __str__(self) -> str:
+        # print(run), and display(run) outside Jupyter: what `ntkconv check` prints
+        return f"{results_table_text(self.results)}\n\n{self.summary()}"
+
     def _repr_html_(self) -> str:
         # Jupyter shows a run as its verdict table, with the summary above it; the numbers stay
         # with each record (its own table) and in to_frame(): lists of measured values would
@@ -124,6 +128,97 @@ class CheckRun:
         return f"<p>{html.escape(title + self.summary())}</p>" + results_table_html(
             self.results, with_id=several, numbers=False, links=False
         )
+
+
+def _text_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+    flexible: Sequence[str] = (),
+) -> str:
+    """Columns padded to their content. With ``width`` (the terminal's) the widest of the
+    ``flexible`` columns are narrowed first (to 12 characters), then the widest of all, until
+    every line fits; a cut cell ends in '…'."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    if width is not None:
+        flex = [i for i, h in enumerate(header) if h in flexible]
+        for pool, floor in ((flex, 12), (range(len(widths)), 4)):
+            while sum(widths) + 2 * (len(widths) - 1) > width:
+                i = max(pool, key=lambda j: widths[j], default=None)
+                if i is None or widths[i] <= floor:
+                    break
+                widths[i] -= 1
+
+    def cell(c: object, w: int) -> str:
+        text = str(c)
+        return (text if len(text) <= w else text[: w - 1] + "…").ljust(w)
+
+    def line(cells: Sequence[object]) -> str:
+        return "  ".join(cell(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+#: the columns narrowed first when a text table must fit a width
+FLEXIBLE = ("predicted", "measured", "role")
+
+
+def results_table_text(results: Sequence[CheckResult], width: int | None = 100) -> str:
+    """The verdict table as text (``ntkconv check``, ``print(run)``): compact — the verdict, with
+    the declared one only where they differ, columns narrowed to ``width`` characters — unless
+    ``width`` is None (``--wide``: both halves and the declared verdict as columns, uncut)."""
+    wide = width is None
+    header = [
+        "theorem",
+        "instance",
+        "role",
+        *(["declared", "verdict", "hyp/concl"] if wide else ["verdict"]),
+        "tightness",
+        "predicted",
+        "measured",
+        "ok",
+    ]
+    rows = []
+    for r in results:
+        ok = "yes" if r.as_declared else "NO"
+        if not wide and not r.as_declared:
+            ok = f"NO (declared {r.declared.value})"
+        rows.append(
+            [
+                r.id,
+                r.instance,
+                format_role(r),
+                *([r.declared.value, r.verdict.value, r.error or _halves_text(r)] if wide else []),
+                *([] if wide else [r.verdict.value]),
+                format_value(r.tightness) if r.tightness else "",
+                format_value(r.predicted),
+                format_value(r.measured) if r.error is None else r.error,
+                ok,
+            ]
+        )
+    if not wide and len({r.id for r in results}) == 1:  # one theorem: name it once, above
+        table = _text_table(header[1:], [row[1:] for row in rows], width, FLEXIBLE)
+        return f"{results[0].id}\n{table}"
+    return _text_table(header, rows, width, FLEXIBLE)
+
+
+def _halves_text(r: CheckResult) -> str:
+    met = "met" if r.hypotheses_met else "NOT"
+    return f"{met}/{'holds' if r.conclusion_holds else 'FAILS'}"
+
+
+def calibration_table_text(cal: Calibration, width: int | None = 100) -> str:
+    """The calibration table as text: per instance, how often each verdict came out."""
+    header = ("theorem", "instance", "declared", "as declared", "verdicts", "tightness range")
+    rows = []
+    for row in cal.rows():
+        kind = row["tightness_kind"]
+        span = f"{kind} {row['tightness_min']:.3g} … {row['tightness_max']:.3g}" if kind else ""
+        counts = ", ".join(f"{v} ×{k}" for v, k in row["counts"].items())
+        bad = [x["seed"] for x in row["not_as_declared"]]
+        ok = f"{row['as_declared']}/{row['seeds']}" + (f"  NOT at seeds {bad}" if bad else "")
+        rows.append((row["id"], row["instance"], row["declared"], ok, counts, span))
+    return _text_table(header, rows, width, flexible=("verdicts", "tightness range"))
 
 
 def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
@@ -293,6 +388,9 @@ class Calibration:
         """Every record, seed by seed, as a pandas DataFrame (see :func:`results_frame`); for
         the per-instance counts, ``pandas.DataFrame(calibration.rows())``."""
         return results_frame(self.results)
+
+    def __str__(self) -> str:
+        return f"{calibration_table_text(self)}\n\n{self.summary()}"
 
     def _repr_html_(self) -> str:
         head = ["theorem", "instance", "declared", "seeds", "as declared", "verdicts",

@@ -135,6 +135,9 @@ def test_records_and_runs_display_in_jupyter_and_convert_to_pandas() -> None:
         False,
     ]
     assert run.results[0].to_frame().shape[0] == 1
+    # outside Jupyter, print() and display() show the CLI's text table and the theorem's gist
+    assert str(run).endswith(run.summary()) and "violated" in str(run).splitlines()[4]
+    assert str(toy).splitlines()[:2] == [f"{toy.id}: {toy.title}", toy.citation]
     shown = toy._repr_html_()  # a theorem: statement in MathML (no script), legend, instances
     assert nc.statement_mathml(toy) in shown and "the measured value" in shown
     assert shown.count("<tr>") == 1 + 1 + len(toy.instances)  # legend row, header, instances
