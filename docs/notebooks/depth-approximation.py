@@ -36,13 +36,13 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREMS = [nc.registry()[t] for t in ("relu-approximation", "depth-separation", "telgarsky-depth")]
 RECT, SAW, DEPTH = THEOREMS
-DEPTH  # the statement (MathML of the sympy object the docs render), legend and instances
+display(DEPTH)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The checks
@@ -57,7 +57,7 @@ DEPTH  # the statement (MathML of the sympy object the docs render), legend and 
 
 # %%
 run = nc.run_checks(THEOREMS, quick=True, progress=False)
-run
+display(run)
 
 # %%
 frame = run.to_frame()[["id", "instance", "declared", "verdict", "tightness_kind", "tightness"]]

@@ -35,12 +35,12 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREM = nc.registry()["du-deep"]
-THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
+display(THEOREM)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check

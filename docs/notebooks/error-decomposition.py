@@ -35,12 +35,12 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREM = nc.registry()["error-decomposition"]
-THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
+display(THEOREM)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -55,7 +55,7 @@ THEOREM  # the statement (MathML of the sympy object the docs render), legend an
 
 # %%
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %%
 frame = run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]]

@@ -34,13 +34,13 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 RANK = nc.registry()["jacobian-rank"]
 LAST = nc.registry()["last-layer-convex"]
-RANK  # the statement (MathML of the sympy object the docs render), legend and instances
+display(RANK)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -52,10 +52,10 @@ RANK  # the statement (MathML of the sympy object the docs render), legend and i
 
 # %%
 run = nc.run_checks([RANK, LAST], quick=True, progress=False)
-run
+display(run)
 
 # %%
-run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]]
+display(run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]])
 
 # %% [markdown]
 # The rank is an equality, counted with a stated tolerance; the figure shows the phase

@@ -39,12 +39,12 @@
 # for every value of a knob, while one `shortest-path` run is a single GD run of 800 steps.
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREM = nc.registry()["shortest-path"]
-THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
+display(THEOREM)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -57,10 +57,10 @@ THEOREM  # the statement (MathML of the sympy object the docs render), legend an
 
 # %%
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %%
-run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]]
+display(run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]])
 
 # %% [markdown]
 # The figure: the distance travelled ‖θ_k − θ₀‖ (blue) on top of the linearized model's

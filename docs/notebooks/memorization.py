@@ -34,7 +34,7 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
@@ -42,7 +42,7 @@ registry = nc.registry()
 UPPER, LOWER, ZHANG = (
     registry[i] for i in ("yun-memorization", "yun-lower-bound", "zhang-memorization")
 )
-LOWER  # the statement (MathML of the sympy object the docs render), legend and instances
+display(LOWER)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -55,10 +55,10 @@ LOWER  # the statement (MathML of the sympy object the docs render), legend and 
 
 # %%
 run = nc.run_checks([UPPER, LOWER, ZHANG], quick=True, progress=False)
-run
+display(run)
 
 # %%
-run.to_frame()[["id", "instance", "declared", "verdict", "tightness_kind", "tightness"]]
+display(run.to_frame()[["id", "instance", "declared", "verdict", "tightness_kind", "tightness"]])
 
 # %% [markdown]
 # The construction against gradient descent on the very same 32 × 32 architecture (the

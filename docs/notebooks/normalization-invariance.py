@@ -35,12 +35,12 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREM = nc.registry()["normalization-invariance"]
-THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
+display(THEOREM)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -53,10 +53,10 @@ THEOREM  # the statement (MathML of the sympy object the docs render), legend an
 
 # %%
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %%
-run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]]
+display(run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]])
 
 # %%
 Image(nc.figure_bytes(THEOREM.figure(run.results)[0]))

@@ -29,10 +29,12 @@
 # ```
 
 # %%
+from IPython.display import display
+
 import ntkconv as nc
 
 THEOREM = nc.registry()["pl-gd-rate"]
-THEOREM  # the statement (MathML of the sympy object the docs render), legend and instances
+display(THEOREM)  # statement (MathML of the sympy the docs render), legend, instances
 
 # %% [markdown]
 # ## The check
@@ -44,10 +46,10 @@ THEOREM  # the statement (MathML of the sympy object the docs render), legend an
 
 # %%
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %%
-run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]]
+display(run.to_frame()[["instance", "role", "declared", "verdict", "tightness_kind", "tightness"]])
 
 # %% [markdown]
 # ## Vary one knob: the step size

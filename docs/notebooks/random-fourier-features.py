@@ -30,11 +30,13 @@
 # ```
 
 # %%
+from IPython.display import display
+
 import ntkconv as nc
 
 THEOREM = nc.registry()["random-fourier-features"]
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %% [markdown]
 # `wrong-bandwidth` draws the frequencies for σ = 1.25 against the σ = 1 kernel: the features

@@ -31,13 +31,13 @@
 # ```
 
 # %%
-from IPython.display import Image
+from IPython.display import Image, display
 
 import ntkconv as nc
 
 THEOREM = nc.registry()["spectral-margin-bound"]
 run = nc.run_checks([THEOREM], quick=True, progress=False)
-run
+display(run)
 
 # %%
 Image(nc.figure_bytes(THEOREM.figure(run.results)[0]))
