@@ -33,6 +33,7 @@ from typing import Any
 
 import sympy as sp
 import torch
+from matplotlib.ticker import NullLocator
 
 import ntkconv as nc
 
@@ -127,6 +128,9 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         ax.loglog(K, [x["bound"] for x in rows], "k--", label="L(1/(2K) + ε)")
         ax.loglog(K, [x["omega_bound"] for x in rows], ":", label="ω(1/(2K) + ε)")
         ax.set_xlabel("K rectangles (4K ReLUs)")
+        # label the K run, not matplotlib's minor ticks (they overlap on a two-decade range)
+        ax.set_xticks(K, [str(k) for k in K])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.legend(fontsize=6)
 
     return nc.record_figures(
@@ -138,11 +142,15 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
 
 
 def _approximants(ax: Any, results: Sequence[nc.CheckResult]) -> None:
+    # one curve per target: a sharpened control shares its instance's target
+    first: dict[str, nc.CheckResult] = {}
     for r in results:
-        f = TARGETS[r.config["target"]][0]
+        first.setdefault(r.config["target"], r)
+    for target, r in first.items():
+        f = TARGETS[target][0]
         net, params, x = approximate(f, 8, r.config["eps_times_K"] / 8)
         ax.plot(x, f(x), "k", lw=0.8)
-        ax.plot(x, net(params, x[:, None]).detach(), label=r.config["target"])
+        ax.plot(x, net(params, x[:, None]).detach(), label=target)
     ax.legend(fontsize=7)
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
+from matplotlib.ticker import NullLocator
 
 import ntkconv as nc
 
@@ -279,7 +280,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         ax.set_xlabel("step size η")
         # label the steps run, not matplotlib's minor ticks (they overlap on a short range)
         ax.set_xticks(lr, [f"{x:g}" for x in lr])
-        ax.minorticks_off()
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.legend(fontsize=7)
 
     return nc.record_figures(
