@@ -154,10 +154,15 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
 def _errors(ax: Any, results: Sequence[nc.CheckResult]) -> None:
     for r in results:
         rows = [x for x in r.details["rows"] if x["floor"] > 0]
-        if rows:
-            w = [x["width"] for x in rows]
-            ax.plot(w, [x["l1_error"] for x in rows], "o-", label=f"{r.instance}: measured")
-            ax.plot(w, [x["floor"] for x in rows], "k--", label="floor (2^(k−1) − w)/2^(k+1)")
+        if not rows:
+            continue
+        w = [x["width"] for x in rows]
+        if r.sharpen is not None:  # the same nets as its instance: only its claimed floor is new
+            floor = [r.sharpen * x["floor"] for x in rows]
+            ax.plot(w, floor, "k:", label=f"{r.instance}: floor ×{r.sharpen:g}")
+            continue
+        ax.plot(w, [x["l1_error"] for x in rows], "o-", label=f"{r.instance}: measured")
+        ax.plot(w, [x["floor"] for x in rows], "k--", label="floor (2^(k−1) − w)/2^(k+1)")
     ax.set_xlabel("width w")
     ax.set_ylabel("∫|t^k − g|")
     ax.legend(fontsize=6)
