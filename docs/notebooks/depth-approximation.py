@@ -22,8 +22,11 @@
 # layer → 2x more oscillations"), while a one-hidden-layer net of width w has at most w + 1
 # pieces, and by Telgarsky (COLT 2016, §2–3 and Theorem 1.1) no net with ≤ k layers and ≤ 2^k
 # nodes comes within a constant of a sawtooth of depth polynomial in k. Three checks measure
-# this exactly, in rational arithmetic; this notebook runs them, then moves one knob — the
-# depth of the sawtooth — with a prediction written down first.
+# this: [relu-approximation](../theorems/relu-approximation.md) from a fine float64 grid, and
+# [depth-separation](../theorems/depth-separation.md) and
+# [telgarsky-depth](../theorems/telgarsky-depth.md) exactly, in rational arithmetic. This notebook
+# runs them, then moves one knob — the depth of the sawtooth — with a prediction written down
+# first.
 #
 # **Run it yourself** — install as in the README (the tests' command), then open this notebook
 # in Jupyter, or run its script as plain Python:
@@ -48,20 +51,23 @@ display(DEPTH)  # statement (MathML of the sympy the docs render), legend, insta
 # ## The checks
 #
 # Every instance of the three checks at its quick size. `relu-approximation` certifies the sup
-# error of the rectangle net for |x − ½| and sin 2πx at K = 4, 16, 64; its control is √x,
-# which is not Lipschitz at 0. `depth-separation` compares t⁴ (16 pieces) with certified
-# one-hidden-layer nets of widths 2, 4, 6 against the floor (2^(k−1) − w)/2^(k+1) of the
-# counting argument; its control has enough units (w = 16). `telgarsky-depth` pits t⁸ against
-# the class C₂ of nets with ≤ 2 hidden layers and ≤ 4 nodes (at most P₂ = 9 pieces); its
-# control takes K = k = 2, where t² is itself in the class.
+# error of the rectangle net for |x − ½| and sin 2πx at K = 4, 16, 64 — *certified* meaning a
+# proven upper bound on sup |f − g_K|: the largest error on a grid that holds every kink of g_K,
+# plus (L + |slope of g_K|)·spacing/2 for each grid segment, the most f − g_K can add between two
+# grid points. Its control is √x, which is not Lipschitz at 0 (the allowance assumes L = 1, so
+# there the "certified" sup is an estimate, not a proof). `depth-separation` compares t⁴
+# (16 pieces) with certified one-hidden-layer nets of widths 2, 4, 6 — explicit nets whose L1
+# error ∫|t⁴ − g_w| is integrated exactly, so each is an upper bound on the best error of its
+# width — against the floor (2^(k−1) − w)/2^(k+1) of the counting argument; its control has
+# enough units (w = 16). `telgarsky-depth` pits t⁸ against the class C₂ of nets with ≤ 2 hidden
+# layers and ≤ 4 nodes (at most P₂ = 9 pieces); its control takes K = k = 2, where t² is itself
+# in the class. The *tightness* is how far the two sides of the inequality are apart: the bound
+# over the certified sup for the rectangles, the certified error over the floor for the
+# sawtooths (1 would be exact).
 
 # %%
 run = nc.run_checks(THEOREMS, quick=True, progress=False)
 display(run)
-
-# %%
-frame = run.to_frame()[["id", "instance", "declared", "verdict", "tightness_kind", "tightness"]]
-print(frame.to_string(index=False))  # for a plain Python run
 
 
 # %%
@@ -70,32 +76,46 @@ def records(theorem):
 
 
 for r in records(RECT):
-    sups = "  ".join(f"{key}: {value:.4f}" for key, value in r.measured.items() if "K=" in key)
+    sups = "  ".join(f"K={row['K']}: {row['certified_sup']:.5f}" for row in r.details["rows"])
     print(f"{r.instance:18s} certified sup |f − g_K|  {sups}")
+for row in records(RECT)[0].details["rows"]:  # |x − ½|: the grid sup, the certificate, the bound
+    print(
+        f"abs, K = {row['K']:2d}: grid sup {row['grid_sup']:.5f}, 1/(2K) = {1 / (2 * row['K']):.5f}"
+        f"  certified {row['certified_sup']:.5f}  bound {row['bound']:.5f}  ε = {row['eps']:.5f}"
+    )
 for r in records(SAW):
     m = r.measured
     errs = "  ".join(f"{key[3:]}: {value:.4f}" for key, value in m.items() if key.startswith("l1"))
     print(f"{r.instance:18s} pieces of t^4 {m['pieces_t^k']}  ∫|t^4 − g_w|  {errs}")
 
 # %%
-Image(nc.figure_bytes(RECT.figure(records(RECT))[0]))
+for fig in RECT.figure(records(RECT)):  # two figures: the control √x is on the second
+    display(Image(nc.figure_bytes(fig)))
 
 # %% [markdown]
 # Above: the rectangle nets at K = 8 (top left), then per instance the certified sup against K,
-# just under the bound's line. Below: the L1 errors of the certified one-hidden-layer nets
-# against the floor (top left), then t⁴ against those nets of widths 2, 4 and 6 — they follow
-# the first tents exactly and stay near ½ beyond, the best affine fit of a tent they cannot
-# afford.
+# just under the bound's line L(1/(2K) + ε) (dashed) and the ω-form ω(1/(2K) + ε) (dotted) —
+# ω(δ), the *modulus of continuity*, is the most f changes over a distance δ, at most Lδ for an
+# L-Lipschitz f. The second figure is the control √x: far above the Lipschitz line, just under
+# ω's. Below: the L1 errors of the certified one-hidden-layer nets against the floor (top left),
+# then t⁴ against those nets of widths 2, 4 and 6 — they follow the first tents exactly and stay
+# near ½ beyond, the best affine fit of a tent they cannot afford.
 
 # %%
 Image(nc.figure_bytes(SAW.figure(records(SAW))[0]))
 
 # %% [markdown]
-# The rectangles meet their bound to within 5 % (tightness 1.05): for |x − ½| the true sup is
-# 1/(2K) at the cell edges, and the bound adds only Lε. The sawtooth's certified shallow nets
-# sit above the floor — 1.29 times it at the narrowest gap — and at w = 16 the construction with
-# a kink at every j/16 matches t⁴ exactly (error 0), which is why that control breaks the
-# hypothesis w < 2^(k−1): the floor is for nets too narrow to follow every tent.
+# The rectangles meet their bound to within 5 % (tightness 1.05). For |x − ½| the error f − g_K
+# is linear between grid points (the grid holds every kink of f and of g_K), so the grid sup is
+# the true sup: exactly 1/(2K), 0.12500 at K = 4. The certified sup is 1/(2K) + ε/2 (0.13125,
+# with ε = 0.0125): the certificate's allowance (L + |slope|)·spacing/2 is largest on the first
+# segment [0, ε], where g_K is flat and the grid has no point inside, and there it is ε/2. The
+# bound L(1/(2K) + ε) adds another ε/2: the tightness is 0.55/0.525 = 1.048, and the sharpened
+# control, the bound divided by 1.1, asks for 0.5/K — the true sup itself, which the certified
+# sup cannot get under. The sawtooth's certified shallow nets sit above the floor — 1.29 times it
+# at the narrowest gap — and at w = 16 the construction with a kink at every j/16 matches t⁴
+# exactly (error 0), which is why that control breaks the hypothesis w < 2^(k−1): the floor is
+# for nets too narrow to follow every tent.
 #
 # ## Vary one knob: the depth of the sawtooth
 #
@@ -147,12 +167,14 @@ for K in (2, 3, 4, 5, 6, 8):
 #    L(1/(2K) + ε), with ε = 0.05/K, need for a sup error ≤ 0.1 on t⁸? Compare with the 16
 #    nodes of the depth-8 width-2 net, and with what depth-separation's floor says about a
 #    one-hidden-layer net of width w < 128 in L1.
-# 2. The control `sqrt-not-lipschitz` printed the certified sups 0.3598, 0.1783 and 0.0888 at
-#    K = 4, 16, 64. Read off the rate. Which form of the bound does √x obey instead
+# 2. The control `sqrt-not-lipschitz` printed the certified sups 0.35980, 0.17834 and 0.08878
+#    at K = 4, 16, 64. Read off the rate. Which form of the bound does √x obey instead
 #    (`r.measured["omega_bound_holds"]`)?
 # 3. At the full size k = 3 (P₃ = 48 pieces), from which depth K is the floor positive? Predict,
-#    then run `DEPTH.check("deep-vs-shallow", quick=True, k=3, depth=K)`. At K = 11, compare the
-#    best certified error at the quick `grid` (2049) with `grid=8193`, and explain the difference.
+#    then run `r = DEPTH.check("deep-vs-shallow", quick=True, k=3, depth=K)` and print
+#    `r.verdict.value, r.measured["floor"], r.measured["l1_best_in_C_k"], r.tightness.value`
+#    (one run takes a few seconds). At K = 11, compare the best certified error at the quick
+#    `grid` (2049 points) with `grid=8193`, and explain the difference.
 #
 # <details><summary>Solutions</summary>
 #
@@ -164,11 +186,15 @@ for K in (2, 3, 4, 5, 6, 8):
 #    True); the Lipschitz form with L = 1 promises 0.55/K, which the error exceeds by a factor
 #    growing like √K — hence the tightness 0.097.
 # 3. The floor (2^(K−1) − 47)/2^(K+1) is positive from K = 7 on (17/256 there), and the record
-#    holds; the statement's depth k² + 2 = 11 gives a floor above 1/8. At K = 11 the tents have
-#    width 2^(−10), and the quick grid's spacing 1/2048 puts its points only on the peaks and
-#    valleys of t¹¹: the least-absolute-deviation fit of the certified net cannot tell the
-#    constant ½ from other constants there, so the certified error (an upper bound on the best
-#    in C₃) comes out far above the floor. The verdict is still `holds` — an upper bound above
-#    the floor is consistent — but the tightness is loose until the grid resolves the tents.
+#    holds (certified error 0.2373, tightness 3.57); at K = 6 the floor is −0.1172 and the record
+#    is `failed-without-hypothesis`. The statement's depth k² + 2 = 11 gives the floor 0.2385,
+#    above 1/8. At K = 11 the tents have width 2^(−10), and the quick grid's spacing 1/2048 puts
+#    its points only on the peaks and valleys of t¹¹: the certified net's weights are a
+#    least-absolute-deviation fit (they minimize the mean of |t¹¹ − g| over the grid's points),
+#    which cannot tell the constant ½ from other constants there, so the certified error (an
+#    upper bound on the best in C₃) comes out at 0.3323, far above the floor (tightness 1.39).
+#    With `grid=8193` the grid resolves the tents and the certified 8-unit net comes out at
+#    0.2492, 1.045 times the floor. The verdict is `holds` both times — an upper bound above the
+#    floor is consistent — but the tightness is loose until the grid resolves the tents.
 #
 # </details>
