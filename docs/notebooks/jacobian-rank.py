@@ -15,13 +15,18 @@
 #
 # For the squared loss, a stationary point with a full-row-rank Jacobian is a global minimum:
 # ∇L = Jᵀ(h − y) = 0 forces h = y (lecture 10, "It's all about the Jacobian"). Soudry and
-# Carmon (arXiv:1605.08361, 2016; the lecture's "No bad local minima almost always?") show that
-# for a one-hidden-layer leaky-ReLU net with their dropout-like slope perturbation, the Jacobian
-# of the N outputs in the first layer W₁ has rank min(N, d₀d₁) for almost every dataset. The
-# lecture's "What if we only trained the last layer?" freezes W₁ instead: with the feature
-# matrix Q = σ(XWᵀ)/√m, L(a) = ½‖Qa − y‖² is a convex quadratic, and GD fits any labels if
-# rank Q = n (Du et al., ICLR 2019, Theorem 3.1, for the infinite-width Gram). This notebook
-# runs both checks, then moves one knob — the width — with a prediction written down first.
+# Carmon (arXiv:1605.08361, 2016; the lecture's "No bad local minima almost always?"; the page
+# is [jacobian-rank](../theorems/jacobian-rank.md)) show that for a one-hidden-layer leaky-ReLU
+# net with their dropout-like slope perturbation, the Jacobian of the N outputs in the first
+# layer W₁ (d₁ hidden units, inputs in ℝ^d₀) has rank min(N, d₀d₁) for almost every dataset.
+# The perturbation multiplies each unit's slope at each data point by its own random factor
+# ε (here uniform on [0.5, 1.5]), like a dropout mask with continuous values; without it,
+# points on the same side of every unit's hyperplane share their slopes exactly. The lecture's
+# "What if we only trained the last layer?" freezes W₁ instead: with the feature matrix
+# Q = σ(XWᵀ)/√m (n points, m hidden units), L(a) = ½‖Qa − y‖² is a convex quadratic, and GD
+# fits any labels if rank Q = n (Du et al., ICLR 2019, Theorem 3.1, for the infinite-width
+# Gram; the page is [last-layer-convex](../theorems/last-layer-convex.md)). This notebook runs
+# both checks, then moves one knob — the width — with a prediction written down first.
 #
 # **Run it yourself** — install as in the README (the tests' command), then open this notebook
 # in Jupyter, or run its script as plain Python:
@@ -45,10 +50,15 @@ display(RANK)  # statement (MathML of the sympy the docs render), legend, instan
 # %% [markdown]
 # ## The check
 #
-# Every instance of both theorems at its quick size. The regular instances must `hold`; the
-# controls break a hypothesis — no slope perturbation, plain ReLU (slope 0 on dead units),
-# parallel inputs, fewer hidden units than points, a step above 2/β — or claim a linear rate
-# 1.5× faster than 1 − μ/β, and must fail.
+# Every instance of both theorems at its quick size. In the last-layer check L(a) is β-smooth with
+# β = λ_max(QᵀQ), GD runs with the step 1/β, and when rank Q = n the loss is PL with μ = λ_min(QQᵀ)
+# (Polyak–Łojasiewicz: ½‖∇L(a)‖² ≥ μ(L(a) − L\*), L\* = min L), which gives the linear rate 1 − μ/β.
+# The regular instances must `hold`. Four controls break a hypothesis and must come out
+# `failed-without-hypothesis`: no slope perturbation, plain ReLU (slope 0 on dead units), parallel
+# inputs, fewer hidden units than points. A fifth takes the step 2.5/β: it breaks the hypothesis
+# "step ≤ 1/β", and since the step is also above 2/β, where GD on a quadratic is unstable, it is
+# declared `diverged` (the loss blows up; its negative tightness says the same). The sharpened
+# control claims a linear rate 1.5× faster than 1 − μ/β and must come out `violated`.
 
 # %%
 run = nc.run_checks([RANK, LAST], quick=True, progress=False)
@@ -88,8 +98,8 @@ for r in run.of("last-layer-convex"):
 # hidden width m = d₁ through 2, 3, 15, 30, 120. For each width: the first-layer Jacobian's rank
 # (`jacobian-rank`, leaky-ReLU with the perturbation, two draws), and last-layer GD on random
 # labels (`last-layer-convex`, ReLU features, step 1/β, 2000 steps instead of 6000 to save
-# time): rank Q, L\*/L(a₀) (0 means any labels are fitted), κ(QQᵀ) and the excess left at the
-# last step.
+# time): rank Q, L\*/L(a₀) (0 means any labels are fitted), κ(QQᵀ) and the excess
+# L(a_k) − L\* — how far the loss still is above its minimum L\* — left at the last step.
 #
 # **Prediction, written before running.**
 #
@@ -101,12 +111,12 @@ for r in run.of("last-layer-convex"):
 #   For labels independent of Q, L\* ≈ ½(n − m) (the part of y outside an m-dimensional
 #   range), and L(a₀) should not depend much on m; with the narrow-width record above
 #   (L\*/L(a₀) = 0.11 at m = 20) that gives L\*/L(a₀) ≈ 0.3 at m = 2 and 3, ≈ 0.17 at m = 15.
-# - m = 30 = n: rank Q = 30, `holds`, but Q is square and nearly singular. Random-matrix
-#   scaling (σ_min ≈ s(√m − √n) for m > n, ≈ s/√n for m = n; λ_max set by the features' mean
-#   and independent of m) makes κ about 900 times the κ ≈ 466 of m = 120: of order 10⁵. Then
-#   1 − μ/β ≈ 1 and 2000 steps leave the slow modes almost untouched — an excess of order
-#   0.1–1 at the end. The verdict still holds: the theorem promises a rate, and at this κ the
-#   rate promises almost nothing.
+# - m = 30 = n: rank Q = 30, `holds`, but Q is square and nearly singular. Random-matrix scaling
+#   (σ_min ≈ s(√m − √n) for m > n, ≈ s/√n for m = n, s the standard deviation of Q's entries about
+#   their mean; λ_max set by the features' mean and independent of m) makes κ about 900 times the
+#   κ ≈ 466 of m = 120: of order 10⁵. Then 1 − μ/β ≈ 1 and 2000 steps leave the slow modes almost
+#   untouched — an excess of order 0.1–1 at the end. The verdict still holds: the theorem promises a
+#   rate, and at this κ the rate promises almost nothing.
 # - m = 120: `holds`, the same Q as the regular instance (κ ≈ 466); the slowest mode of the
 #   excess contracts by (1 − 1/κ)² per step, e^{−4000/466} ≈ 2·10⁻⁴ over 2000 steps, so an
 #   excess of order 10⁻³ is left at the end.

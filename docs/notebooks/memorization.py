@@ -47,11 +47,35 @@ display(LOWER)  # statement (MathML of the sympy the docs render), legend, insta
 # %% [markdown]
 # ## The check
 #
-# Every instance of the three theorems at its quick size. The regular instances must `hold`;
-# the controls break a hypothesis — widths below the condition, gradient descent instead of the
-# construction, inputs 10⁻⁶ apart that float64 cannot resolve, two identical inputs with
-# different labels, fewer hidden units than points — or halve the lower bound's piece count,
-# and must fail.
+# Every instance of the three theorems at its quick size (the pages:
+# [yun-memorization](../theorems/yun-memorization.md),
+# [yun-lower-bound](../theorems/yun-lower-bound.md),
+# [zhang-memorization](../theorems/zhang-memorization.md)).
+#
+# - Regression (`gaussian`, `manifold`, for both constructions): N = 200 points in ℝ¹⁰ —
+#   Gaussian, or spread along a closed curve — with labels drawn from U[−1, 1]; the constructed
+#   net must reproduce every label to 10⁻⁸·max|y| in float64. These must `hold`.
+# - The lower bound (`alternating-line`, described before the knob below): N = 39 points on a
+#   line with alternating labels, widths d1 = d2 = 4; the check must prove that no net of these
+#   widths fits them, and `hold`.
+# - Classification. `random-classes-1e5`: N = 20 000 points at the quick size with random
+#   labels ±1, where only the sign must come out right (every |f(x_i) − y_i| < ½). The others
+#   use the paper's variant for K classes: the net has K outputs and must output the one-hot
+#   vector e_(y_i) of each point's class, through a third hidden layer of width d3; the paper's
+#   condition adds d3 ≥ 4K. `classes-10` (N = 200, K = 10, d3 = 40) and `classes-absent`
+#   (labels from only 7 of the 10 classes; the net must still have 10 outputs). All three must
+#   `hold`.
+# - Two instances sit outside a hypothesis on purpose and are declared
+#   `held-outside-hypotheses`: `classes-decoder-k` (d3 = K = 10, below the paper's 4K but
+#   enough for our decoder, one unit per class) and `between-counts` (N = 27 on the lower
+#   bound's line: the paper's condition no longer excludes memorization, the exact piece count
+#   still does).
+# - The controls break a hypothesis and must come out `failed-without-hypothesis`: widths below
+#   the condition, gradient descent instead of the construction, inputs 10⁻⁶ apart that float64
+#   cannot resolve, two identical inputs with different labels, fewer hidden units than points,
+#   d3 = 9 < K = 10 (no weights can output 10 independent one-hot vectors through 9 units),
+#   widths large enough for the construction on the lower bound's line. The sharpened control
+#   halves the lower bound's piece count and must come out `violated`.
 
 # %%
 run = nc.run_checks([UPPER, LOWER, ZHANG], quick=True, progress=False)
@@ -80,8 +104,10 @@ Image(nc.figure_bytes(LOWER.figure(run.of("yun-lower-bound"))[0]))
 # %% [markdown]
 # The lower bound's argument, in the figure: on a line a net with widths d1, d2 is piecewise
 # linear with at most (d1 + 1)(d2 + 1) pieces (counted exactly, in rational arithmetic), and N
-# points with alternating labels ±1 need N − 1 of them, one per sign change. The extremal net
-# attains the count; random and trained nets use far fewer pieces.
+# points with alternating labels ±1 need N − 1 of them, one per sign change. The *extremal*
+# net is one whose weights are written down by hand to attain the count: its first layer makes
+# a zigzag along the line with d1 kinks, and every second-layer unit crosses zero once on each
+# of the zigzag's d1 + 1 pieces. Random and trained nets use far fewer pieces.
 #
 # ## Vary one knob: the width, on N = 39 alternating points
 #
@@ -89,6 +115,8 @@ Image(nc.figure_bytes(LOWER.figure(run.of("yun-lower-bound"))[0]))
 # d1 = d2 = 4; `d1` and `d2` are config keys. At every width it counts the pieces of an extremal
 # net, of random nets and of a net trained by GD, counts their sign changes along the data, and
 # asks `ntkconv.yun_memorizer` for a net: the lower bound and the construction on the same data.
+# In the output, "any" is the most sign changes of any of these nets, the construction's
+# included.
 #
 # **Prediction, written before running.** With d1 = d2 = w, the paper's threshold is
 # 2w² + w + 2, the exact piece count (w + 1)², the construction's capacity 4⌊w/4⌋², and 38
@@ -146,12 +174,14 @@ for w in (4, 5, 6, 8, 16):
 #    smallest gap of N random projections shrinks like span/N². Predict the verdict of
 #    `UPPER.check("gaussian", n=N)` for N = 500, 1000 and 2000, then run them.
 # 2. `ZHANG.check("gaussian").measured["conditioning"]` solves the same triangular system with
-#    the biases b_{j+1} at 1/8, 1/2 and 7/8 of each gap. Why does the last placement fail in
-#    float64 although A is invertible in every case?
+#    the biases b_{j+1} at 1/8, 1/2 and 7/8 of each gap (run
+#    `print(ZHANG.check("gaussian").measured["conditioning"])`). Why does the last placement
+#    fail in float64 although A is invertible in every case?
 # 3. The construction memorizes N = 200 points with 1440 weights; gradient descent on the very
-#    same architecture stays far from the labels (the cell after the table). Compare the
-#    largest weights. What does that say about the lecture's question — why does SGD need so
-#    much more overparameterization than the constructions?
+#    same architecture stays far from the labels (the two lines printed after the check's
+#    table, starting `gaussian` and `gradient-descent`). Compare the largest weights. What does
+#    that say about the lecture's question — why does SGD need so much more
+#    overparameterization than the constructions?
 #
 # <details><summary>Solutions</summary>
 #
@@ -164,12 +194,15 @@ for w in (4, 5, 6, 8, 16):
 #    decides a `holds` or a `violated`.
 # 2. Forward substitution runs a recurrence on the slopes in which an error is multiplied by
 #    ρ = f/(1 − f) at every point, f the bias's fraction of the gap: ρ = 1/7, 1 and 7. At 7/8 an
-#    error of one rounding unit is multiplied by 7 at each of 200 points — far beyond any
-#    float64 number, although A is lower triangular with a positive diagonal. Invertible is not
-#    the same as well conditioned.
-# 3. The construction's largest weight is of order 10⁵, GD's of order 1: the construction's
-#    slopes are max|Δy| over gaps between neighbouring projections, a function with steep
-#    ramps between nearby points. GD from a standard initialization moves its weights by small
+#    error of one rounding unit (about 10⁻¹⁶) is multiplied by 7 at each of 200 points:
+#    7²⁰⁰ ≈ 10¹⁶⁹, so the error can reach about 10¹⁵³. The measured solve error, 2.6·10¹⁵¹
+#    relative to the solution, is a representable float64 number (they go up to 1.8·10³⁰⁸), but
+#    it is far beyond float64's 16 or so significant digits: not one digit of the solution is
+#    right. The condition numbers say the same (2.1·10⁶, 1.0·10⁸ and 2.1·10²⁰), although A is
+#    lower triangular with a positive diagonal. Invertible is not the same as well conditioned.
+# 3. The construction's largest weight is 5.2·10⁵, GD's 2.6: the construction's slopes are
+#    max|Δy| over gaps between neighbouring projections, a function with steep ramps between
+#    nearby points. GD from a standard initialization moves its weights by small
 #    amounts and finds smooth functions first; nothing in its dynamics leads to such a net. The
 #    constructions show what the architecture *can* represent, not what training reaches.
 #
