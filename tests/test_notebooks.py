@@ -40,3 +40,4 @@ def test_notebook_runs(script: Path, tmp_path: Path) -> None:
     executed = execute(script.with_suffix(".ipynb"), out)  # raises on the first failing cell
     nb = nbformat.read(executed, as_version=4)
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+    assert nb.metadata["ntkconv"]["wall_time_s"] > 0  # kept with the copy; not a speed test
