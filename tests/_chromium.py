@@ -30,6 +30,9 @@ def chromium(page: Path, profile: Path, *flags: str) -> str:
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
+        # every page under test is a local file: no host resolves, so a page that reaches for
+        # the network fails at once instead of waiting on DNS (7 s a page on one clean clone)
+        "--host-resolver-rules=MAP * ~NOTFOUND",
         "--virtual-time-budget=10000",
     ]
     proc = subprocess.run(
