@@ -54,11 +54,11 @@ display(THEOREM)  # statement (MathML of the sympy the docs render), legend, ins
 #
 # Every instance at its quick size: f(x) = aᵀtanh(Wx)/√m (m hidden units, output weights
 # a = ±1 fixed) on n = 32 points of S¹⁵, the unit sphere of ℝ¹⁶ (d = 16), random labels drawn
-# from U[−1, 1], only W trained (p = md parameters), 800 steps at 0.8 of the theorem's step
-# bound. The regular instance `wide` (m = 1024, md = 16n²) must `hold`; the controls break
-# σ_min(J) > 0 (m = 4 in d = 4: 16 parameters for 32 points) or the step bound (a step 4/‖J‖²,
-# far above it) and must come out `failed-without-hypothesis`, or claim a radius 15× smaller
-# and must come out `violated`.
+# from U[−1, 1], only W trained (p = md parameters), 800 steps (400 for the catapult control)
+# at 0.8 of the theorem's step bound. The regular instance `wide` (m = 1024, md = 16n²) must
+# `hold`; the controls break σ_min(J) > 0 (m = 4 in d = 4: 16 parameters for 32 points) or
+# the step bound (the catapult's step 4/‖J‖², far above it) and must come out
+# `failed-without-hypothesis`, or claim a radius 15× smaller and must come out `violated`.
 
 # %%
 run = nc.run_checks([THEOREM], quick=True, progress=False)

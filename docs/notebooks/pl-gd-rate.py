@@ -97,8 +97,10 @@ for factor in (0.5, 1.0, 1.5, 1.9, 2.2):
 #    exponent of the theorem's 1 − μ/β. The theorem only uses one step of the descent lemma,
 #    which loses that factor. (The check compares the gap with this closed-form trajectory
 #    too: that sharper prediction is what sees a step 10 % off.)
-# 2. `violated`: with the ½ dropped from the descent lemma the claimed rate is too fast by a
-#    factor of 2 in its exponent; on a two-dimensional quadratic the true gap falls behind it.
+# 2. `violated`: with the ½ dropped from the descent lemma the claimed rate (1 − μ_lec/β)^k =
+#    (1 − 2μ/β)^k has twice the theorem's exponent. Started on the slow eigenvector, the true
+#    gap contracts by (1 − μ/β)² = 0.81 per step against the claimed 0.8, so it falls just
+#    behind (tightness 0.944 = ln 0.81/ln 0.8 in the table above).
 # 3. "PL inequality at every iterate": ½‖∇f‖² = 8x⁶ against μ·x⁴ fails as x → 0, and GD slows
 #    to a sublinear crawl — the linear rate fails with it (`failed-without-hypothesis`).
 #
