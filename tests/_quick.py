@@ -4,6 +4,8 @@ documentation build when every theorem was checked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import ntkconv as nc
 
 RUNS: dict[str, nc.CheckRun] = {}
@@ -16,8 +18,29 @@ def quick_run(theorem_id: str) -> nc.CheckRun:
     return RUNS[theorem_id]
 
 
-def quick_results(theorem_id: str) -> dict[str, nc.CheckResult]:
-    return {r.instance: r for r in quick_run(theorem_id).results}
+class _Records(Mapping[str, nc.CheckResult]):
+    """One theorem's quick records by instance name, checked at the first lookup: test modules
+    bind them at import, and ``pytest -m slow`` imports every module (checking them all there
+    cost three minutes of collection before a slow test ran)."""
+
+    def __init__(self, theorem_id: str) -> None:
+        self.theorem_id = theorem_id
+
+    def _records(self) -> dict[str, nc.CheckResult]:
+        return {r.instance: r for r in quick_run(self.theorem_id).results}
+
+    def __getitem__(self, instance: str) -> nc.CheckResult:
+        return self._records()[instance]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records())
+
+    def __len__(self) -> int:
+        return len(self._records())
+
+
+def quick_results(theorem_id: str) -> Mapping[str, nc.CheckResult]:
+    return _Records(theorem_id)
 
 
 def full_quick_run() -> nc.CheckRun | None:
