@@ -76,6 +76,7 @@ from .piecewise import PiecewiseLinear
 from .plotting import (
     MAX_PANELS,
     figure_bytes,
+    label_x_values,
     log_floor,
     panel_grid,
     plot_decay,
@@ -248,6 +249,7 @@ __all__ = [
     "jvp",
     "khatri_rao",
     "knn_predict",
+    "label_x_values",
     "lambda_max",
     "lambda_min",
     "layer_cushion",

@@ -66,6 +66,27 @@ def log_floor(values: object, floor: float = LOG_FLOOR) -> np.ndarray:
     return np.maximum(np.asarray(values, dtype=float), floor)
 
 
+def label_x_values(ax: Axes, values: Sequence[float]) -> None:
+    """Tick a (log) x axis at exactly the values a run used, labelled with ``{:g}``, and drop
+    its minor ticks: on a range of a decade or two matplotlib labels the minor ticks too, and the
+    labels overlap ("2×10⁰3×10⁰…"). Call it after setting the scale, which resets the ticks.
+
+    Args:
+        ax: the axes.
+        values: the x values to label (widths, horizons, step sizes).
+
+    Examples:
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> ax.set_xscale("log")
+        >>> label_x_values(ax, [4, 16, 64])
+        >>> [t.get_text() for t in ax.get_xticklabels()], len(ax.get_xticks(minor=True))
+        (['4', '16', '64'], 0)
+    """
+    ax.set_xticks(list(values), [f"{v:g}" for v in values])
+    ax.set_xticks([], minor=True)
+
+
 def panel_grid(
     titles: Sequence[str], ncols: int = 2, size: tuple[float, float] = PANEL_SIZE
 ) -> tuple[Figure, list[Axes]]:

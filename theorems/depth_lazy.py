@@ -54,7 +54,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
-from matplotlib.ticker import NullFormatter
 
 import ntkconv as nc
 from theorems import _lazy
@@ -212,9 +211,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
                 guide = PREDICTED_EXPONENT if i == 0 else None
                 values = nc.log_floor(np.asarray(row[key], float))
                 nc.plot_scaling(ax, widths, values, f"L = {L}", fit=row[f"{key}_fit"], guide=guide)
-            # the grid spans less than two decades: label the widths, not matplotlib's minors
-            ax.set_xticks(widths, [f"{w:g}" for w in widths])
-            ax.xaxis.set_minor_formatter(NullFormatter())
+            nc.label_x_values(ax, widths)
             ax.set_ylabel(label, fontsize=7)
 
     return nc.record_figures(

@@ -289,8 +289,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         ax.plot([], [], "k:", lw=0.8, label="approximation A(m)")
         ax.set(xscale="log", yscale="log", xlabel="n", ylabel="excess risk")
         ns = sorted({c["n"] for c in cells})
-        ax.set_xticks(ns, labels=[str(n) for n in ns])  # after the log scale, which resets them
-        ax.set_xticks([], minor=True)
+        nc.label_x_values(ax, ns)
         ax.legend(fontsize=6)
 
     def optimization(ax: Any, results: Sequence[nc.CheckResult]) -> None:

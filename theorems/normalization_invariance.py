@@ -54,7 +54,6 @@ from typing import Any
 
 import sympy as sp
 import torch
-from matplotlib.ticker import NullFormatter
 from torch.func import grad
 
 import ntkconv as nc
@@ -274,9 +273,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         items = sorted(r.details["final_loss"].items(), key=lambda kv: float(kv[0]))
         scales = [float(k) for k, _ in items]
         ax_loss.loglog(scales, [v for _, v in items], "o-")
-        # four scales within two decades: label them, not matplotlib's crowded minor ticks
-        ax_loss.set_xticks(scales, [f"{c:g}" for c in scales])
-        ax_loss.xaxis.set_minor_formatter(NullFormatter())
+        nc.label_x_values(ax_loss, scales)
         ax_loss.set_xlabel("init scale c (same step η)")
         ax_loss.set_ylabel("loss after the run / initial loss", fontsize=7)
 

@@ -33,7 +33,6 @@ from typing import Any
 
 import sympy as sp
 import torch
-from matplotlib.ticker import NullLocator
 
 import ntkconv as nc
 
@@ -128,9 +127,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         ax.loglog(K, [x["bound"] for x in rows], "k--", label="L(1/(2K) + ε)")
         ax.loglog(K, [x["omega_bound"] for x in rows], ":", label="ω(1/(2K) + ε)")
         ax.set_xlabel("K rectangles (4K ReLUs)")
-        # label the K run, not matplotlib's minor ticks (they overlap on a two-decade range)
-        ax.set_xticks(K, [str(k) for k in K])
-        ax.xaxis.set_minor_locator(NullLocator())
+        nc.label_x_values(ax, K)
         ax.legend(fontsize=6)
 
     return nc.record_figures(

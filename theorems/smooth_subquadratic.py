@@ -227,8 +227,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
                     label=f"ReLU, W only: α = {r.measured['relu_exponent']:.2f}")  # fmt: skip
         ax.plot(ns, d["theory"], ":", color="gray", label="$n^{3/2}$ (constant 1)")
         ax.set(xscale="log", yscale="log", xlabel="n", ylabel="width m")
-        ax.set_xticks(ns, labels=[f"{n:g}" for n in ns])
-        ax.set_xticks([], minor=True)
+        nc.label_x_values(ax, ns)
         ax.legend(fontsize=6)
         ratios, tol = np.asarray(d["lazy_steps_ratio"], float), d["lazy_tol"]
         lazy_ax.plot(np.arange(len(ratios)), ratios, "o")

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
-from matplotlib.ticker import NullLocator
 
 import ntkconv as nc
 
@@ -278,9 +277,7 @@ def figure(results: Sequence[nc.CheckResult]) -> list[Any]:
         if all(g > 0 for g in gaps):
             ax.loglog(lr, gaps, "s:", label="test − train loss")
         ax.set_xlabel("step size η")
-        # label the steps run, not matplotlib's minor ticks (they overlap on a short range)
-        ax.set_xticks(lr, [f"{x:g}" for x in lr])
-        ax.xaxis.set_minor_locator(NullLocator())
+        nc.label_x_values(ax, lr)
         ax.legend(fontsize=7)
 
     return nc.record_figures(
