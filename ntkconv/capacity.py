@@ -440,10 +440,10 @@ def relu_layers(mats: Sequence[object], inputs: object) -> list[torch.Tensor]:
     h = as_matrix(inputs, "inputs", d=first.shape[1], like=first)
     out = [h]
     for i, A in enumerate(mats):
-        A = as_matrix(A, f"mats[{i}]", d=h.shape[1], like=first)
-        h = h @ A.T
-        out.append(h if i == len(mats) - 1 else torch.relu(h))
-        h = out[-1]
+        h = h @ as_matrix(A, f"mats[{i}]", d=h.shape[1], like=first).T
+        if i < len(mats) - 1:
+            h = torch.relu(h)
+        out.append(h)
     return out
 
 

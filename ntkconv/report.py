@@ -120,13 +120,11 @@ class CheckRun:
     def _repr_html_(self) -> str:
         # Jupyter shows a run as its verdict table, with the summary above it; the numbers stay
         # with each record (its own table) and in to_frame(): lists of measured values would
-        # make every row a page tall
-        # one theorem's run names it once, above the table, instead of in a column of its own
-        ids = list(dict.fromkeys(r.id for r in self.results))
-        several = len(ids) != 1
-        title = "" if several else f"{ids[0]}: "
+        # make every row a page tall. One theorem's run is named once, above the table.
+        single = len({r.id for r in self.results}) == 1
+        title = f"{self.results[0].id}: " if single else ""
         return f"<p>{html.escape(title + self.summary())}</p>" + results_table_html(
-            self.results, with_id=several, numbers=False, links=False
+            self.results, with_id=not single, numbers=False, links=False
         )
 
 
